@@ -1,0 +1,92 @@
+"""LibreOffice headless as a second, real spreadsheet engine.
+
+Used by the tests (and anyone checking a workbook) to recalculate a file the way a user's
+LibreOffice would and read back both the full-precision values and the text a user sees.
+LibreOffice trusts the cached values of an .xlsx that says it came from Excel, so every call
+uses a fresh throw-away profile that forces a full recalculation on load (and cannot lock up
+against a concurrent call).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from gdsheet.errors import GdsheetError
+
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+Grid = list[list[str]]
+
+
+def soffice() -> str | None:
+    """Path of the soffice binary, or None when LibreOffice is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _convert(book: Path, out: Path, convert_to: str, timeout: float) -> None:
+    binary = soffice()
+    if binary is None:
+        raise GdsheetError("LibreOffice (soffice) is not installed")
+    profile = out / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    command = [
+        binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+        "--convert-to", convert_to, "--outdir", str(out), str(book),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        raise GdsheetError(f"LibreOffice failed on {book.name}: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[str, Grid]:
+    """Recalculate ``book`` in LibreOffice; return each sheet's cells as text rows.
+
+    ``shown=False`` gives full precision (15 significant digits); ``shown=True`` gives each
+    cell as its number format displays it, the text a user reads.
+    """
+    book = Path(book).resolve()
+    with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
+        out = Path(tmp)
+        token9 = "true" if shown else "false"
+        csv_filter = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,{token9},false,false,-1"
+        _convert(book, out, csv_filter, timeout)
+        sheets = {}
+        for path in sorted(out.glob(f"{book.stem}-*.csv")):
+            with path.open(newline="", encoding="utf-8") as handle:
+                sheets[path.stem[len(book.stem) + 1 :]] = list(csv.reader(handle))
+    if not sheets:
+        raise GdsheetError(f"LibreOffice wrote no sheets for {book.name}")
+    return sheets
+
+
+def render_pdf(book: str | Path, out_dir: str | Path, timeout: float = 180) -> Path:
+    """Render ``book`` to PDF (conditional formats and charts included) as LibreOffice prints it."""
+    book = Path(book).resolve()
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
+        _convert(book, Path(tmp), "pdf", timeout)
+        produced = Path(tmp) / f"{book.stem}.pdf"
+        target = out_dir / produced.name
+        shutil.copyfile(produced, target)
+    return target
+
+
+def cell_text(sheet: Grid, address: str) -> str:
+    """The text at an A1 address of a sheet read by :func:`recalculate` ('' when empty)."""
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    letters, row = coordinate_from_string(address)
+    column = column_index_from_string(letters)
+    if row > len(sheet) or column > len(sheet[row - 1]):
+        return ""
+    return sheet[row - 1][column - 1]

@@ -1,0 +1,1 @@
+"""The workbook writer: one module per part of the sheet, orchestrated by :mod:`.writer`."""

@@ -1,0 +1,152 @@
+"""Where each block of the lesson sits on the sheet.
+
+The rows follow the published sheet top to bottom (data at row 8, guess at 17, errors at 26,
+the grid at 44-53, controls at 83-86, the descent table from row 90 for a 5-point, 8-row-grid
+lesson); blocks move down when a lesson has more data points or grid rows. Prose sits in
+column A, the blocks start in column C. Every block module asks this one for its cells, so the
+positions are decided once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from gdsheet.lesson import Lesson
+
+TEXT_COL = 1  # A: prose
+FIRST_COL = 3  # C: the blocks
+LOG_COL = 18  # R: the epoch log, right of the descent table (which ends at P)
+
+DESCENT_HEADERS = (
+    "x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", "new_m", "err_b1", "de/db", "new_b",
+)  # fmt: skip
+"""The descent table's columns in the ``descent`` name's order."""
+
+ESTIMATE_HEADERS = ("est de/dm", "est de/db")
+"""Finite-difference estimates, to the right of the table, in lessons that are not the seed's."""
+
+LOG_HEADERS = ("epoch", "m", "b")
+
+
+def col(index: int) -> str:
+    """Column letter of a 1-based column index."""
+    return get_column_letter(index)
+
+
+def cell(column: int, row: int, absolute: bool = False) -> str:
+    """A1-style reference; ``absolute`` gives $A$1 (for defined names)."""
+    if absolute:
+        return f"${col(column)}${row}"
+    return f"{col(column)}{row}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Row and column positions of every block, derived from the lesson's sizes."""
+
+    n_data: int
+    n_samples: int
+    n_grid_b: int
+    with_estimates: bool
+    data_header: int
+    m_actual_row: int
+    guess_header: int
+    m_guess_row: int
+    error_header: int
+    guess_loss_row: int
+    landscape_text_row: int
+    grid_label_row: int
+    grid_header: int
+    descent_title_row: int
+    controls_header: int
+    hints_row: int
+    descent_header: int
+    title_row: int = 1
+    intro_row: int = 3
+
+    @property
+    def data_first(self) -> int:
+        return self.data_header + 1
+
+    @property
+    def guess_first(self) -> int:
+        return self.guess_header + 1
+
+    @property
+    def error_first(self) -> int:
+        return self.error_header + 1
+
+    @property
+    def grid_first(self) -> int:
+        return self.grid_header + 1
+
+    @property
+    def epochs_row(self) -> int:
+        return self.controls_header + 1
+
+    @property
+    def descent_first(self) -> int:
+        return self.descent_header + 1
+
+    @property
+    def descent_last(self) -> int:
+        return self.descent_first + self.n_samples - 1
+
+    @property
+    def descent_columns(self) -> int:
+        return len(DESCENT_HEADERS) + (len(ESTIMATE_HEADERS) if self.with_estimates else 0)
+
+    @property
+    def last_col(self) -> int:
+        """The right-most column of the main blocks (the grid or the descent table)."""
+        return FIRST_COL + max(self.n_grid_b, self.descent_columns - 1)
+
+    def descent_col(self, header: str) -> int:
+        """Column of a descent-table header (one of DESCENT_HEADERS or ESTIMATE_HEADERS)."""
+        return FIRST_COL + (DESCENT_HEADERS + ESTIMATE_HEADERS).index(header)
+
+
+# Controls, rows epochs_row (epochs, m), +1 (learn, b), +2 (h): labels in C, values in D;
+# the m and b rows carry a label (E), the actual value (F), the current one (G) and the
+# value `gdsheet reset` restores (H); the loss at the current m and b is in I (label), J.
+PARAM_COLS = (FIRST_COL + 2, FIRST_COL + 3, FIRST_COL + 4, FIRST_COL + 5)
+LOSS_COLS = (FIRST_COL + 6, FIRST_COL + 7)
+
+
+def layout_for(lesson: Lesson) -> Layout:
+    """The layout of a lesson's workbook: blocks top to bottom with the published sheet's gaps.
+
+    For the published sizes (5 data points, 8 grid rows) this gives the published rows:
+    data 8, guess 17, errors 26, loss 33, grid 44-53, controls 83-86, table from 90.
+    """
+    n = len(lesson.data_x)
+    data_header = 8
+    guess_header = data_header + n + 4
+    error_header = guess_header + n + 4
+    guess_loss_row = error_header + n + 2
+    landscape_text_row = guess_loss_row + 2
+    grid_label_row = landscape_text_row + 9
+    descent_title_row = grid_label_row + 2 + len(lesson.grid_m) + 1
+    controls_header = descent_title_row + 28
+    hints_row = controls_header + 5
+    return Layout(
+        n_data=n,
+        n_samples=len(lesson.descent_x),
+        n_grid_b=len(lesson.grid_b),
+        with_estimates=lesson.gradient != "swapped",
+        data_header=data_header,
+        m_actual_row=data_header + n + 1,
+        guess_header=guess_header,
+        m_guess_row=guess_header + n + 1,
+        error_header=error_header,
+        guess_loss_row=guess_loss_row,
+        landscape_text_row=landscape_text_row,
+        grid_label_row=grid_label_row,
+        grid_header=grid_label_row + 1,
+        descent_title_row=descent_title_row,
+        controls_header=controls_header,
+        hints_row=hints_row,
+        descent_header=hints_row + 1,
+    )

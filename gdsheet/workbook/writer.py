@@ -1,0 +1,48 @@
+"""Build a lesson's workbook: every block in order, the defined names, and an atomic save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+
+from gdsheet.atomic import atomic_output
+from gdsheet.lesson import Lesson
+from gdsheet.workbook.cells import SHEET
+from gdsheet.workbook.descent import write_controls, write_descent_table, write_epoch_log
+from gdsheet.workbook.fit_blocks import write_data_block, write_error_block, write_guess_block
+from gdsheet.workbook.landscape import write_landscape
+from gdsheet.workbook.layout import FIRST_COL, LOG_COL, TEXT_COL, col, layout_for
+from gdsheet.workbook.prose import write_prose
+
+BLOCKS = (
+    write_data_block, write_guess_block, write_error_block, write_landscape,
+    write_controls, write_descent_table, write_epoch_log,
+)  # fmt: skip
+
+
+def lesson_workbook(lesson: Lesson) -> Workbook:
+    """The lesson as an openpyxl workbook (not yet saved)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    at = layout_for(lesson)
+    write_prose(ws, lesson, at)
+    for block in BLOCKS:
+        for name, ref in block(ws, lesson, at).items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    ws.column_dimensions[col(TEXT_COL)].width = 44
+    ws.column_dimensions[col(TEXT_COL + 1)].width = 2
+    for index in range(FIRST_COL, LOG_COL + 4):
+        ws.column_dimensions[col(index)].width = 10
+    ws.freeze_panes = None
+    return wb
+
+
+def build_workbook(lesson: Lesson, path: str | Path) -> Path:
+    """Write the lesson's workbook to ``path`` atomically; returns the path written."""
+    wb = lesson_workbook(lesson)
+    with atomic_output(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
