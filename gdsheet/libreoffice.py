@@ -15,14 +15,24 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
 from gdsheet.errors import GdsheetError
 
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
+_RECALC_ITEM = (
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+    '<prop oor:name="{mode}" oor:op="fuse"><value>0</value></prop></item>'
+)
+# 0 = always recalculate on load, for Excel (OOXML) and ODF files alike.
+RECALC_ALWAYS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+    'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+    + _RECALC_ITEM.format(mode="OOXMLRecalcMode")
+    + "\n"
+    + _RECALC_ITEM.format(mode="ODFRecalcMode")
+    + "\n</oor:items>\n"
+)
 
 Grid = list[list[str]]
 
@@ -40,9 +50,16 @@ def _convert(book: Path, out: Path, convert_to: str, timeout: float) -> None:
     (profile / "user").mkdir(parents=True)
     (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
     command = [
-        binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-        "--convert-to", convert_to, "--outdir", str(out), str(book),
-    ]  # fmt: skip
+        binary,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        convert_to,
+        "--outdir",
+        str(out),
+        str(book),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     if result.returncode != 0:
         raise GdsheetError(f"LibreOffice failed on {book.name}: {result.stderr.strip() or result.stdout.strip()}")
@@ -83,8 +100,6 @@ def render_pdf(book: str | Path, out_dir: str | Path, timeout: float = 180) -> P
 
 def cell_text(sheet: Grid, address: str) -> str:
     """The text at an A1 address of a sheet read by :func:`recalculate` ('' when empty)."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
     letters, row = coordinate_from_string(address)
     column = column_index_from_string(letters)
     if row > len(sheet) or column > len(sheet[row - 1]):

@@ -16,9 +16,21 @@ from numpy.typing import ArrayLike, NDArray
 from gdsheet.lesson import Lesson
 
 DESCENT_COLUMNS = (
-    "x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", "new_m", "err_b1", "de/db", "new_b",
-    "est de/dm", "est de/db",
-)  # fmt: skip
+    "x",
+    "y",
+    "m",
+    "b",
+    "y_pred",
+    "error_sq",
+    "err_m1",
+    "de/dm",
+    "new_m",
+    "err_b1",
+    "de/db",
+    "new_b",
+    "est de/dm",
+    "est de/db",
+)
 """The descent table's columns, in order; the first 12 are the ``descent`` name's contract."""
 
 Array = NDArray[np.float64]
@@ -64,9 +76,7 @@ def finite_difference(m: float, b: float, x: float, y: float, h: float) -> tuple
     return (((m + h) * x + b - y) ** 2 - err) / h, ((m * x + b + h - y) ** 2 - err) / h
 
 
-def sgd_epoch(
-    x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float
-) -> Array:
+def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float) -> Array:
     """One per-sample SGD epoch; returns the table, one row per sample, in DESCENT_COLUMNS order.
 
     The update rule is sequential (row k+1 starts from row k's new values), so the rows are
@@ -85,8 +95,7 @@ def sgd_epoch(
         shown_dm, shown_db = (true_db, true_dm) if gradient == "swapped" else (true_dm, true_db)
         step_dm, step_db = (est_dm, est_db) if gradient == "finite-difference" else (shown_dm, shown_db)
         new_m, new_b = m - learn * step_dm, b - learn * step_db
-        rows[k] = (xk, yk, m, b, y_pred, error_sq, err_m1, shown_dm, new_m, err_b1, shown_db, new_b,
-                   est_dm, est_db)  # fmt: skip
+        rows[k] = (xk, yk, m, b, y_pred, error_sq, err_m1, shown_dm, new_m, err_b1, shown_db, new_b, est_dm, est_db)
         m, b = new_m, new_b
     return rows
 
@@ -101,8 +110,9 @@ class EpochRecord:
     rmse: float
 
 
-def run_epochs(lesson: Lesson, epochs: int, m: float | None = None, b: float | None = None,
-               first_epoch: int = 1) -> list[EpochRecord]:  # fmt: skip
+def run_epochs(
+    lesson: Lesson, epochs: int, m: float | None = None, b: float | None = None, first_epoch: int = 1
+) -> list[EpochRecord]:
     """Play ``epochs`` epochs from (m, b) (default: the lesson's start), as `gdsheet run` does."""
     m = lesson.m_start if m is None else m
     b = lesson.b_start if b is None else b

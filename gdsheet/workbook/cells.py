@@ -27,8 +27,16 @@ HEADER_BORDER = Border(bottom=Side(style="thin"))
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
 
-def put(ws: Worksheet, column: int, row: int, value: object, fmt: str | None = None,
-        *, header: bool = False, editable: bool = False) -> str:  # fmt: skip
+def put(
+    ws: Worksheet,
+    column: int,
+    row: int,
+    value: object,
+    fmt: str | None = None,
+    *,
+    header: bool = False,
+    editable: bool = False,
+) -> str:
     """Write ``value`` (a number, text or ``=formula``) at (column, row); return its A1 address."""
     address = cell(column, row)
     target = ws[address]

@@ -12,8 +12,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson import Lesson
 from gdsheet.workbook.cells import HINT_FONT, INTEGER, PARAM, PREDICTION, loss_formula, name_ref, put
 from gdsheet.workbook.layout import (
-    DESCENT_HEADERS, ESTIMATE_HEADERS, FIRST_COL, LOG_COL, LOSS_COLS, PARAM_COLS, Layout, cell,
-)  # fmt: skip
+    DESCENT_HEADERS,
+    ESTIMATE_HEADERS,
+    FIRST_COL,
+    LOG_COL,
+    LOSS_COLS,
+    PARAM_COLS,
+    Layout,
+    cell,
+)
 
 # What each column computes, shown in small italics above its header. The two derivative
 # hints depend on the rule: the published sheet swaps them.
@@ -31,10 +38,21 @@ TRUE_SLOPES = {"de/dm": "2x(mx+b-y)", "de/db": "2(mx+b-y)"}
 SWAPPED_SLOPES = {"de/dm": "2(mx+b-y)", "de/db": "2x(mx+b-y)"}
 
 FORMATS = {
-    "x": INTEGER, "y": INTEGER, "m": PARAM, "b": PARAM, "y_pred": PREDICTION,
-    "error_sq": INTEGER, "err_m1": INTEGER, "de/dm": INTEGER, "new_m": PARAM,
-    "err_b1": INTEGER, "de/db": INTEGER, "new_b": PARAM, "est de/dm": INTEGER, "est de/db": INTEGER,
-}  # fmt: skip
+    "x": INTEGER,
+    "y": INTEGER,
+    "m": PARAM,
+    "b": PARAM,
+    "y_pred": PREDICTION,
+    "error_sq": INTEGER,
+    "err_m1": INTEGER,
+    "de/dm": INTEGER,
+    "new_m": PARAM,
+    "err_b1": INTEGER,
+    "de/db": INTEGER,
+    "new_b": PARAM,
+    "est de/dm": INTEGER,
+    "est de/db": INTEGER,
+}
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -56,6 +74,11 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
         put(ws, current, row, start, PARAM, editable=True)
         put(ws, reset, row, start, PARAM)
     loss_label, loss_value = LOSS_COLS
+    # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
+    put(ws, label, rows["h"], "rule")
+    put(ws, actual, rows["h"], lesson.gradient)
+    put(ws, loss_label, rows["h"], "loss")
+    put(ws, loss_value, rows["h"], lesson.loss)
     put(ws, loss_label, m_row, lesson.loss_label)
     squares = "SUMPRODUCT((m_start*descent_x+b_start-descent_y)^2)"
     put(ws, loss_value, m_row, loss_formula(lesson.loss, squares, "descent_x"), lesson.loss_format)
@@ -68,6 +91,9 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
         "m_reset": name_ref(reset, m_row),
         "b_reset": name_ref(reset, b_row),
         "rmse": name_ref(loss_value, m_row),
+        "actual_shown": name_ref(actual, m_row, actual, b_row),
+        "gradient": name_ref(actual, rows["h"]),
+        "loss": name_ref(loss_value, rows["h"]),
     }
 
 

@@ -48,6 +48,7 @@ def write_guess_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
     return {
         "m_guess": name_ref(Y, at.m_guess_row),
         "b_guess": name_ref(Y, at.m_guess_row + 1),
+        "guess_x": name_ref(X, at.guess_first, X, last),
         "guess_pred": name_ref(Y, at.guess_first, Y, last),
     }
 
@@ -67,7 +68,8 @@ def write_error_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
     put(ws, Y, at.guess_loss_row, lesson.loss_label, header=True)
     put(ws, Z, at.guess_loss_row, loss_formula(lesson.loss, f"SUM({squares})", squares), lesson.loss_format)
     return {
+        "error_y": name_ref(X, at.error_first, X, last),
+        "error_pred": name_ref(Y, at.error_first, Y, last),
         "guess_err_sq": name_ref(Z, at.error_first, Z, last),
         "guess_rmse": name_ref(Z, at.guess_loss_row),
     }
-

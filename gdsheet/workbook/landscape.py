@@ -11,10 +11,14 @@ from gdsheet.workbook.layout import FIRST_COL, Layout, cell, col
 
 # Low losses green, high red, the median yellow: the usual three-colour heat map.
 HEAT_MAP = ColorScaleRule(
-    start_type="min", start_color="63BE7B",
-    mid_type="percentile", mid_value=50, mid_color="FFEB84",
-    end_type="max", end_color="F8696B",
-)  # fmt: skip
+    start_type="min",
+    start_color="63BE7B",
+    mid_type="percentile",
+    mid_value=50,
+    mid_color="FFEB84",
+    end_type="max",
+    end_color="F8696B",
+)
 
 
 def write_landscape(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:

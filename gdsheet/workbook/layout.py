@@ -20,8 +20,19 @@ FIRST_COL = 3  # C: the blocks
 LOG_COL = 18  # R: the epoch log, right of the descent table (which ends at P)
 
 DESCENT_HEADERS = (
-    "x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", "new_m", "err_b1", "de/db", "new_b",
-)  # fmt: skip
+    "x",
+    "y",
+    "m",
+    "b",
+    "y_pred",
+    "error_sq",
+    "err_m1",
+    "de/dm",
+    "new_m",
+    "err_b1",
+    "de/db",
+    "new_b",
+)
 """The descent table's columns in the ``descent`` name's order."""
 
 ESTIMATE_HEADERS = ("est de/dm", "est de/db")

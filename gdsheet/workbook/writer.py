@@ -17,9 +17,14 @@ from gdsheet.workbook.layout import FIRST_COL, LOG_COL, TEXT_COL, col, layout_fo
 from gdsheet.workbook.prose import write_prose
 
 BLOCKS = (
-    write_data_block, write_guess_block, write_error_block, write_landscape,
-    write_controls, write_descent_table, write_epoch_log,
-)  # fmt: skip
+    write_data_block,
+    write_guess_block,
+    write_error_block,
+    write_landscape,
+    write_controls,
+    write_descent_table,
+    write_epoch_log,
+)
 
 
 def lesson_workbook(lesson: Lesson) -> Workbook:
@@ -36,7 +41,11 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     ws.column_dimensions[col(TEXT_COL + 1)].width = 2
     for index in range(FIRST_COL, LOG_COL + 4):
         ws.column_dimensions[col(index)].width = 10
-    ws.freeze_panes = None
+    # Printed (and rendered to PDF) one page wide, so the blocks are not cut at column edges.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     return wb
 
 

@@ -1,0 +1,91 @@
+"""Read a lesson back from a workbook's inputs, through its defined names only.
+
+`gdsheet check` compares a workbook with the reference computed from the workbook's *own*
+inputs, so a lesson edited in Excel (new data, another learn rate) is checked as edited.
+Derived cells are never read here: a y cell that holds a formula stands for the line
+y = m_actual·x + b_actual, whatever the formula says, so the check can catch a wrong formula.
+"""
+
+from __future__ import annotations
+
+from gdsheet.errors import WorkbookError
+from gdsheet.evaluator import Area, Evaluator
+from gdsheet.lesson import Lesson
+
+LESSON_NAMES = (
+    "data_x",
+    "m_actual",
+    "b_actual",
+    "m_guess",
+    "b_guess",
+    "grid_m",
+    "grid_b",
+    "descent_x",
+    "descent_y",
+    "m_start",
+    "b_start",
+    "learn",
+    "epochs",
+    "fd_step",
+    "gradient",
+    "loss",
+)
+
+
+def _constants(ev: Evaluator, name: str) -> list[object]:
+    area: Area = ev.area(name)
+    return [None if ev.is_formula(area.sheet, c, r) else ev.stored(area.sheet, c, r) for c, r in area.cells()]
+
+
+def _numbers(ev: Evaluator, name: str) -> tuple[float, ...]:
+    values = _constants(ev, name)
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise WorkbookError(f"{ev.path}: the cells named {name!r} must hold numbers")
+    return tuple(float(v) for v in values)  # type: ignore[arg-type]
+
+
+def _number(ev: Evaluator, name: str) -> float:
+    return _numbers(ev, name)[0]
+
+
+def lesson_from_workbook(ev: Evaluator) -> Lesson:
+    """The lesson whose inputs the workbook holds (text, labels and formats left at defaults)."""
+    missing = [name for name in LESSON_NAMES if name not in ev.names]
+    if missing:
+        raise WorkbookError(f"{ev.path}: not a gdsheet lesson; missing defined names: {', '.join(missing)}")
+    m_actual, b_actual = _number(ev, "m_actual"), _number(ev, "b_actual")
+    descent_x = _numbers(ev, "descent_x")
+    stored_y = _constants(ev, "descent_y")
+    descent_y = tuple(
+        float(y) if isinstance(y, (int, float)) else m_actual * x + b_actual  # type: ignore[arg-type]
+        for x, y in zip(descent_x, stored_y, strict=True)
+    )
+    epochs = _number(ev, "epochs")
+    try:
+        return Lesson(
+            name=ev.path.stem,
+            summary="",
+            m_actual=m_actual,
+            b_actual=b_actual,
+            data_x=_numbers(ev, "data_x"),
+            m_guess=_number(ev, "m_guess"),
+            b_guess=_number(ev, "b_guess"),
+            grid_m=_numbers(ev, "grid_m"),
+            grid_b=_numbers(ev, "grid_b"),
+            descent_x=descent_x,
+            descent_y=descent_y,
+            m_start=_number(ev, "m_start"),
+            b_start=_number(ev, "b_start"),
+            learn=_number(ev, "learn"),
+            epochs=int(epochs) if epochs.is_integer() else -1,
+            fd_step=_number(ev, "fd_step"),
+            gradient=str(_constants(ev, "gradient")[0]),
+            loss=str(_constants(ev, "loss")[0]),
+            loss_label="",
+            loss_format="",
+            grid_format="",
+        )
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise WorkbookError(f"{ev.path}: {exc}") from None

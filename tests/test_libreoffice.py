@@ -1,0 +1,63 @@
+"""A real engine: LibreOffice recalculates each built workbook from scratch.
+
+Its full-precision values must equal the numpy reference, and for the seed preset at the
+published state the text it displays must be the published numbers, digit for digit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+
+from gdsheet.evaluator import Area, Evaluator, defined_areas
+from gdsheet.libreoffice import cell_text, recalculate
+from gdsheet.reference import lesson_values
+from gdsheet.workbook_lesson import lesson_from_workbook
+from tests.published import DESCENT_ROWS, GRID, GUESS_LOSS, SUMMARY_LOSS, table
+
+pytestmark = pytest.mark.libreoffice
+
+
+def area_text(sheet: list[list[str]], area: Area) -> list[list[str]]:
+    return [
+        [cell_text(sheet, f"{get_column_letter(c)}{r}") for c in range(area.min_col, area.max_col + 1)]
+        for r in range(area.min_row, area.max_row + 1)
+    ]
+
+
+def test_seed_displays_every_published_number(need_soffice: str, books: dict[str, Path]) -> None:
+    path = books["seed_published"]
+    sheet = recalculate(path, shown=True)["Lesson"]
+    areas = defined_areas(openpyxl.load_workbook(path))
+    assert area_text(sheet, areas["grid"]) == table(GRID)  # all 88 cells
+    assert area_text(sheet, areas["guess_rmse"]) == [[GUESS_LOSS]]
+    assert area_text(sheet, areas["rmse"]) == [[SUMMARY_LOSS]]
+    descent = areas["descent"]
+    visible = Area(descent.sheet, descent.min_col, descent.min_row, descent.max_col, descent.min_row + 10)
+    assert area_text(sheet, visible) == table(DESCENT_ROWS)
+    assert area_text(sheet, areas["grid_b"]) == [[str(b) for b in range(0, 31, 3)]]
+    assert cell_text(sheet, "F84") == "2" and cell_text(sheet, "G84") == "2.051"  # m: actual, current
+    assert cell_text(sheet, "F85") == "30" and cell_text(sheet, "G85") == "25.075"  # b: actual, current
+
+
+@pytest.mark.parametrize("preset", ["corrected", "seed", "finite_difference"])
+def test_libreoffice_values_equal_the_reference(need_soffice: str, books: dict[str, Path], preset: str) -> None:
+    path = books[preset]
+    sheet = recalculate(path, shown=False)["Lesson"]
+    ev = Evaluator(path)
+    ref = lesson_values(lesson_from_workbook(ev))
+    expected = {
+        "data_y": ref.data_y, "guess_pred": ref.guess_pred, "guess_err_sq": ref.guess_err_sq,
+        "guess_rmse": ref.guess_rmse, "grid": ref.grid, "rmse": ref.rmse, "next_m": ref.next_m,
+        "next_b": ref.next_b, "descent": ref.descent[:, :12],
+    }  # fmt: skip
+    if "descent_estimates" in ev.names:
+        expected["descent_estimates"] = ref.descent[:, 12:]
+    for name, want in expected.items():
+        area = ev.area(name)
+        got = np.array([[float(v) for v in row] for row in area_text(sheet, area)])
+        np.testing.assert_allclose(got, np.reshape(want, area.shape), rtol=1e-9, atol=1e-12, err_msg=name)
