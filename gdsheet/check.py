@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from openpyxl.utils import get_column_letter
 
-from gdsheet.evaluator import Evaluator
+from gdsheet.evaluator import Evaluator, a1
 from gdsheet.reference import lesson_values
 from gdsheet.workbook_lesson import lesson_from_workbook
 
@@ -93,7 +92,7 @@ def check_workbook(path: str | Path) -> CheckReport:
                 continue  # an input cell inside the named area (x values)
             covered.add(key)
             got = computed[key]
-            address = f"{area.sheet}!{_a1(column, row)}"
+            address = f"{area.sheet}!{a1(column, row)}"
             if not isinstance(got, float) or not math.isfinite(got):
                 report.mismatches.append({"cell": address, "name": name, "got": got, "want": float(value)})
                 continue
@@ -102,9 +101,5 @@ def check_workbook(path: str | Path) -> CheckReport:
             if not math.isclose(got, float(value), rel_tol=REL_TOL, abs_tol=ABS_TOL):
                 report.mismatches.append({"cell": address, "name": name, "got": got, "want": float(value)})
     report.cells = len(covered)
-    report.unchecked = [f"{sheet}!{_a1(c, r)}" for sheet, c, r in computed if (sheet, c, r) not in covered]
+    report.unchecked = [f"{sheet}!{a1(c, r)}" for sheet, c, r in computed if (sheet, c, r) not in covered]
     return report
-
-
-def _a1(column: int, row: int) -> str:
-    return f"{get_column_letter(column)}{row}"

@@ -7,17 +7,21 @@ this module is the only place that prints it, so no traceback ever reaches the u
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from gdsheet.build import DEFAULT_PRESET, build
-from gdsheet.errors import GdsheetError
+from gdsheet.check import check_workbook
+from gdsheet.errors import Diverged, GdsheetError
 from gdsheet.lesson import GRADIENT_RULES, LOSSES, load_preset, preset_names
+from gdsheet.runner import Record, reset, run, terminal_progress
 
 EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch; 2 bad input or option;
-3 unreadable workbook or missing cell/name; 4 a run diverged"""
+3 unreadable workbook or missing cell/name; 4 a run diverged; 70 internal error"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,9 +68,67 @@ def _cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_records(records: list[Record]) -> None:
+    """The log as an aligned table: one row per epoch."""
+    if not records:
+        return
+    keys = list(records[0])
+    cells = [keys] + [[str(r[k]) if k == "epoch" else f"{r[k]:.10g}" for k in keys] for r in records]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(keys))]
+    for row in cells:
+        print("  ".join(text.rjust(width) for text, width in zip(row, widths, strict=True)))
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    if args.epochs is not None and args.epochs < 1:
+        raise GdsheetError(f"epochs must be >= 1, got {args.epochs}")
+    progress = terminal_progress if sys.stderr.isatty() and not args.json else None
+    try:
+        records = run(args.workbook, args.epochs, carry=args.carry, record=args.record, progress=progress)
+    except Diverged as exc:
+        _print_run(exc.records, args.json)  # the epochs that did finish, and were saved
+        raise
+    _print_run(records, args.json)
+    return 0
+
+
+def _print_run(records: list[Record], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"epochs": records}))
+    else:
+        print_records(records)
+
+
+def _cmd_reset(args: argparse.Namespace) -> int:
+    reset(args.workbook)
+    print(f"reset {args.workbook}: log cleared, m and b back to their built values")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    report = check_workbook(args.workbook)
+    if args.json:
+        print(json.dumps(report.as_json()))
+    else:
+        verdict = "ok" if report.ok else f"{len(report.mismatches)} mismatch(es)"
+        print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
+        for mismatch in report.mismatches[:20]:
+            where = mismatch.get("cell", mismatch.get("name"))
+            print(f"  {where}: got {mismatch.get('got')}, want {mismatch.get('want')}")
+        if report.unchecked:
+            listed = ", ".join(report.unchecked[:10])
+            print(f"  {len(report.unchecked)} formula cell(s) not covered by a lesson name: {listed}")
+    return 0 if report.ok else 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     path = build(args.out, DEFAULT_PRESET)
-    print(f"wrote {path.resolve()}: the {DEFAULT_PRESET} lesson; open it in Excel or LibreOffice")
+    records = run(path)
+    print_records(records)
+    print(
+        f"wrote {path.resolve()}: the {DEFAULT_PRESET} lesson after {len(records)} epochs; "
+        "open it in Excel or LibreOffice"
+    )
     return 0
 
 
@@ -82,6 +144,35 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("templates", help="list the lesson presets")
     p.set_defaults(func=_cmd_templates)
+
+    p = sub.add_parser("run", help="run epochs on a workbook and save it (the Run Epoch button)")
+    p.add_argument("workbook", type=Path, help="an .xlsx or .xlsm")
+    p.add_argument("--epochs", type=int, help="epochs to run (default: the workbook's epochs cell)")
+    p.add_argument("--json", action="store_true", help='print {"epochs": [...]} instead of a table')
+    p.add_argument(
+        "--carry",
+        action="append",
+        default=[],
+        metavar="TARGET=SOURCE",
+        help="for any workbook: copy cell SOURCE into cell TARGET each epoch (Sheet!A1; repeatable)",
+    )
+    p.add_argument(
+        "--record",
+        action="append",
+        default=[],
+        metavar="CELL",
+        help="record this cell (Sheet!A1 or a defined name) after each epoch (repeatable)",
+    )
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("reset", help="clear the epoch log and restore m and b (the Reset button)")
+    p.add_argument("workbook", type=Path)
+    p.set_defaults(func=_cmd_reset)
+
+    p = sub.add_parser("check", help="check every formula cell against the numpy reference")
+    p.add_argument("workbook", type=Path)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("demo", help="build the default lesson and run its epochs")
     p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="default gdsheet-demo.xlsx")
@@ -103,3 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gdsheet: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours: still one line; GDSHEET_DEBUG=1 shows the traceback
+        if os.environ.get("GDSHEET_DEBUG"):
+            raise
+        print(
+            f"gdsheet: internal error ({type(exc).__name__}: {exc}); rerun with GDSHEET_DEBUG=1 and report it",
+            file=sys.stderr,
+        )
+        return 70

@@ -27,6 +27,13 @@ class CheckFailed(GdsheetError):
 
 
 class Diverged(GdsheetError):
-    """A run produced a non-finite value or a spreadsheet error: exit code 4."""
+    """A run produced a non-finite value or a spreadsheet error: exit code 4.
+
+    ``records`` holds the epochs that finished before it (they are saved in the workbook).
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, records: list[dict[str, float | int]] | None = None) -> None:
+        super().__init__(message)
+        self.records = records or []

@@ -5,13 +5,14 @@ ElementTree renames namespace prefixes and loses the declarations that ``mc:Igno
 which makes Excel report the file as corrupt. So this module splices the XML *text* of the few
 parts it must change (the touched worksheets, the workbook part, and the calcChain bookkeeping
 when a formula gives way to a constant) and copies every other zip member unchanged, in order.
-ElementTree only reads (part paths) and checks that what we wrote is well-formed.
+ElementTree only reads (to find the parts); expat checks that what we wrote is well-formed.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
+import numbers
 import os
 import posixpath
 import re
@@ -21,6 +22,7 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from xml.etree import ElementTree
+from xml.parsers import expat
 from xml.sax.saxutils import escape, unescape
 
 from openpyxl.formula.translate import Translator, TranslatorError
@@ -82,8 +84,8 @@ def _xstr(text: str) -> str:
 
 
 def _number(value: float | int, where: str) -> str:
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, numbers.Integral):  # numpy's integers too
+        return str(int(value))
     if not math.isfinite(value):
         raise WorkbookError(f"{where}: cannot store the non-finite number {value!r}")
     return repr(float(value))  # the shortest text that reads back as the same double
@@ -149,6 +151,18 @@ def sheet_xml_paths(path: str | Path) -> dict[str, str]:
             raise WorkbookError(f"{path}: corrupt workbook ({type(exc).__name__}: {exc})") from None
 
 
+class _Remove:
+    """The type of :data:`REMOVE`."""
+
+    def __repr__(self) -> str:
+        return "REMOVE"
+
+
+REMOVE = _Remove()
+"""A ``values`` entry that deletes the cell element itself (value and style), e.g. a log row
+that a reset takes away, so the sheet is as it was before the row was added."""
+
+
 class _Sheet:
     """A worksheet's ``<sheetData>`` as row and cell texts that can be edited in place.
 
@@ -168,7 +182,7 @@ class _Sheet:
         for r in _ROW.finditer(body):
             attrs = _attrs(r.group(2))
             num = int(_get(attrs, "r") or num + 1)
-            # a row without r= is numbered by position: write r= if we add rows before it
+            # a row without r= is numbered by its position, which an inserted row would shift: write r= out
             row = {"gap": body[pos : r.start()], "text": r.group(0), "attrs": attrs, "body": r.group(3) or ""}
             row["dirty"] = "r" not in attrs
             attrs.setdefault("r", f'"{num}"')
@@ -221,6 +235,20 @@ class _Sheet:
             cells.insert(j, [col, "", _tag(self.p, "c", attrs, "")])
             self.created.append((num, col))
         return cells[j]
+
+    def remove(self, num: int, col: int) -> None:
+        """Delete the cell at (num, col), if there is one; its row stays (an empty row is valid)."""
+        i = bisect.bisect_left(self.nums, num)
+        if i == len(self.nums) or self.nums[i] != num:
+            return
+        cells = self.cells(self.rows[i])
+        for j, c in enumerate(cells):
+            if c[0] == col:
+                if _F.search(c[2]):
+                    raise WorkbookError(f"{self.where}: will not remove the formula cell {get_column_letter(col)}{num}")
+                del cells[j]
+                self.rows[i]["dirty"] = True
+                return
 
     def render(self) -> str:
         parts = []
@@ -275,12 +303,12 @@ def _write(sheet: _Sheet, cell: list, value: CellValue, cached: bool, where: str
     return None
 
 
-def _unshare(sheet: _Sheet, master: dict, edited: set[tuple[int, int]]) -> None:
+def _unshare(sheet: _Sheet, master: dict) -> None:
     """A constant replaced a shared formula's master, the only cell holding its text: give each
     remaining child its own formula, translated from the master's, so it computes the same."""
     r1, c1, r2, c2 = _range(master["ref"], sheet.where)
-    for num, col in ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) not in edited):
-        f = _F.search(cell[2]) if (cell := sheet.find(num, col)) else None
+    for num, col in ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
+        f = _F.search(cell[2]) if (cell := sheet.find(num, col)) else None  # cells given a constant have none
         fa = _attrs(f.group(2)) if f else {}
         if not f or _get(fa, "t") != "shared" or _get(fa, "si") != master["si"]:
             continue
@@ -309,12 +337,17 @@ def _patch_sheet(xml: str, edits: dict[tuple[int, int], tuple[bool, CellValue]],
             raise WorkbookError(f"{here}: cached value given but the cell has no formula")
         if not cached and in_array and not has_f:
             raise WorkbookError(f"{here}: cannot overwrite part of an array formula")
+        if value is REMOVE:
+            if cached:
+                raise WorkbookError(f"{here}: REMOVE is for values, not cached results")
+            sheet.remove(num, col)
+            continue
         if old is None and value is None:
             continue  # nothing to clear
         if master := _write(sheet, sheet.cell(num, col), value, cached, here):
             masters.append(master)
     for master in masters:
-        _unshare(sheet, master, set(edits))
+        _unshare(sheet, master)
     return sheet.render(), sheet.formula_removed
 
 
@@ -380,7 +413,7 @@ def patch_workbook(
     for is_cached, mapping in ((False, values), (True, cached)):
         for (sheet, ref), value in mapping.items():
             key = _parse_ref(ref, f"{src}: sheet {sheet!r}")
-            if not isinstance(value, bool | int | float | str | None):
+            if not isinstance(value, numbers.Real | str | None | _Remove):  # numbers.Real: numpy's numbers too
                 raise WorkbookError(f"{src}: unsupported value {value!r} for {sheet}!{ref}")
             if key in edits.setdefault(sheet, {}):
                 raise WorkbookError(f"{src}: cell {sheet}!{ref} is given more than once")
@@ -417,8 +450,8 @@ def _patched_parts(
     dropped = _drop_calc_chain(zin, book, changed) if formula_removed else None
     for part, xml in changed.items():  # a safety net: never write a part Excel cannot parse
         try:
-            ElementTree.fromstring(xml.encode("utf-8"))
-        except ElementTree.ParseError as exc:
+            expat.ParserCreate(namespace_separator="}").Parse(xml.encode("utf-8"), True)
+        except expat.ExpatError as exc:
             raise WorkbookError(f"{src}: {part} would not be well-formed XML ({exc})") from None
     return {k: v.encode("utf-8") for k, v in changed.items()}, dropped
 

@@ -226,7 +226,7 @@ STYLES = (
 )
 
 
-def excel_style_book(path: Path, *, calc_pr: bool = True, vba: bytes | None = None) -> Path:
+def excel_style_book(path: Path, *, calc_pr: bool = True, vba: bytes | None = None, sheet: str = SHEET_XML) -> Path:
     """A minimal workbook as Excel writes it; the sheet target is absolute, the others relative."""
     ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     main = "application/vnd.ms-excel.sheet.macroEnabled.main+xml" if vba else f"{ct}.sheet.main+xml"
@@ -286,7 +286,7 @@ def excel_style_book(path: Path, *, calc_pr: bool = True, vba: bytes | None = No
         "_rels/.rels": root_rels,
         "xl/workbook.xml": workbook,
         "xl/_rels/workbook.xml.rels": book_rels,
-        "xl/worksheets/sheet1.xml": SHEET_XML,
+        "xl/worksheets/sheet1.xml": sheet,
         "xl/styles.xml": STYLES,
         "xl/sharedStrings.xml": shared,
         "xl/calcChain.xml": CALC_CHAIN,
@@ -356,6 +356,53 @@ def test_overwriting_shared_master_unshares_children_and_drops_calc_chain(tmp_pa
     assert (ws["C2"].value, ws["C3"].value, ws["C4"].value) == (5, "=A3*2", "=A4*2")
 
 
+def test_child_of_overwritten_master_gets_its_own_formula_and_cached_value(tmp_path: Path) -> None:
+    src = excel_style_book(tmp_path / "excel.xlsx")
+    out = tmp_path / "out.xlsx"
+    patch_workbook(src, out, values={("Data & Co", "C2"): 5}, cached={("Data & Co", "C4"): 60})
+    xml = members(out)["xl/worksheets/sheet1.xml"].decode()
+    assert cell_xml(xml, "C3") == '<c r="C3"><f>A3*2</f><v>4</v></c>'
+    assert cell_xml(xml, "C4") == '<c r="C4"><f>A4*2</f><v>60</v></c>'
+
+
+def _sheet_with(data: str) -> str:
+    """SHEET_XML with other <sheetData> content."""
+    head, _, rest = SHEET_XML.partition("<sheetData>")
+    return head + data + rest.partition("</sheetData>")[2]
+
+
+PREFIXED = re.sub(r"<(/?)(?=[a-zA-Z])(?!\w+:)", r"<\1x:", SHEET_XML).replace(
+    "x:worksheet xmlns=", "x:worksheet xmlns:x="
+)
+NO_R = _sheet_with(
+    '<sheetData>\n  <row>\n    <c><v>1</v></c>\n    <c s="1"><v>2</v></c>\n  </row>\n'
+    '  <row >\n    <c ><v>3</v></c>\n  </row>\n  <row r="5"><c r="B5"><v>5</v></c></row>\n</sheetData>'
+)
+
+
+@pytest.mark.parametrize(
+    ("sheet", "expected"),
+    [
+        (PREFIXED, [["x", None, "y", None, None], [9, None, "=A2*2", '="a"&A2', "=A2:A3*10"]]),
+        (_sheet_with("<sheetData/>"), [[None, None, None, None, None], [9, None, None, None, None]]),
+        (NO_R, [[1, 2, None, None, None], [9, None, None, None, None]]),  # row 2 held 3
+    ],
+    ids=["prefixed", "empty", "rows-and-cells-without-r"],
+)
+def test_unusual_but_valid_sheet_xml(tmp_path: Path, sheet: str, expected: list) -> None:
+    src = excel_style_book(tmp_path / "odd.xlsx", sheet=sheet)
+    out = tmp_path / "out.xlsx"
+    patch_workbook(src, out, values={("Data & Co", "A2"): 9, ("Data & Co", "E7"): "end"})
+    ws = openpyxl.load_workbook(out)["Data & Co"]
+    rows = ws.iter_rows(min_row=1, max_row=2, max_col=5)
+    assert [[getattr(c.value, "text", c.value) for c in row] for row in rows] == expected  # text: ArrayFormula
+    assert ws["B5"].value == (5 if sheet is NO_R else None)
+    assert ws["E7"].value == "end"
+    assert ws.max_row == 7
+    xml = members(out)["xl/worksheets/sheet1.xml"].decode()
+    assert xml.startswith(sheet[: sheet.index(">", sheet.index("worksheet")) + 1])  # root tag as it was
+
+
 def test_calc_pr_created_and_defined_name_at_workbook_level(tmp_path: Path) -> None:
     src = excel_style_book(tmp_path / "excel.xlsx", calc_pr=False)
     out = tmp_path / "out.xlsx"
@@ -374,7 +421,7 @@ def test_xlsm_keeps_vba_project_byte_identical(tmp_path: Path) -> None:
     patch_workbook(src, out, values={("Data & Co", "A3"): 2.5})
     assert members(out)["xl/vbaProject.bin"] == vba
     assert layout(out) == layout(src)
-    assert openpyxl.load_workbook(out, keep_vba=True)["Data & Co"]["A3"].value == 2.5
+    assert openpyxl.load_workbook(out)["Data & Co"]["A3"].value == 2.5
 
 
 def test_sheet_xml_paths_resolves_absolute_and_relative_targets(book: Path, tmp_path: Path) -> None:

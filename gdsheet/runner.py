@@ -1,0 +1,225 @@
+"""`gdsheet run` and `gdsheet reset`: the Run Epoch and Reset buttons, without a spreadsheet app.
+
+One epoch = recalculate, copy each carried SOURCE value into its TARGET (for a lesson:
+``next_m`` -> ``m_start``, ``next_b`` -> ``b_start``, and any other ``next_X`` -> ``X_start``
+pair, which is where optimizer state will ride), recalculate, record. The workbook is then
+patched in place (only the carried cells, the log, and cached results change), so charts,
+macros and everything else in the file survive.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
+
+from gdsheet.errors import Diverged, GdsheetError, WorkbookError
+from gdsheet.evaluator import Area, Evaluator, a1
+from gdsheet.xlsxpatch import REMOVE, patch_workbook
+
+LOG_NAME = "epoch_log"
+LESSON_RECORDS = (("m", "m_start"), ("b", "b_start"), ("rmse", "rmse"))
+
+Record = dict[str, float | int]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one epoch does: which cells feed which, and what is recorded (key -> target)."""
+
+    carry: tuple[tuple[str, str], ...]  # (target, source)
+    record: tuple[tuple[str, str], ...]  # (record key, target)
+    log: Area | None  # where records are appended, for a lesson
+
+
+def lesson_carry(ev: Evaluator) -> tuple[tuple[str, str], ...]:
+    """Every ``next_X`` name with an ``X_start`` twin: m and b, and any carried state."""
+    pairs = [(f"{name[5:]}_start", name) for name in sorted(ev.names) if name.startswith("next_")]
+    return tuple((target, source) for target, source in pairs if target in ev.names)
+
+
+def parse_carry(text: str) -> tuple[str, str]:
+    """``TARGET=SOURCE`` as a pair."""
+    target, sep, source = text.partition("=")
+    if not sep or not target.strip() or not source.strip():
+        raise GdsheetError(f"--carry {text!r}: expected TARGET=SOURCE, e.g. Sheet1!B2=Sheet1!H21")
+    return target.strip(), source.strip()
+
+
+def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = ()) -> Plan:
+    """The plan for a lesson workbook (no options) or for any workbook (``--carry``/``--record``)."""
+    if carry:
+        pairs = tuple(parse_carry(text) for text in carry)
+        for target, source in pairs:
+            if ev.area(target).shape != (1, 1) or ev.area(source).shape != (1, 1):
+                raise WorkbookError(f"--carry {target}={source}: both sides must be single cells")
+        records = tuple((text, text) for text in record)
+        for _, target in records:
+            ev.area(target)  # validates the sheet and the cell
+        return Plan(pairs, records, None)
+    pairs = lesson_carry(ev)
+    missing = [name for name in ("m_start", "b_start", "next_m", "next_b", "rmse", LOG_NAME) if name not in ev.names]
+    if missing or not pairs:
+        raise WorkbookError(
+            f"{ev.path}: not a gdsheet lesson (missing names: {', '.join(missing)}); "
+            "to run another workbook, say what to carry with --carry TARGET=SOURCE"
+        )
+    records = LESSON_RECORDS + tuple((text, text) for text in record)
+    return Plan(pairs, records, ev.area(LOG_NAME))
+
+
+def _number(value: object) -> float | None:
+    """A finite float, or None for an error, text, empty or non-finite value."""
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _describe(ev: Evaluator, target: str) -> str:
+    area = ev.area(target)
+    cell = f"{area.sheet}!{area.ref()}"
+    return cell if cell.lower() == target.lower() else f"{cell}, {target}"
+
+
+def existing_log(ev: Evaluator, log: Area) -> list[list[object]]:
+    """The rows of the log that hold a record (their epoch cell is a number)."""
+    rows = []
+    for row in range(log.min_row, log.max_row + 1):
+        values = [ev.stored(log.sheet, column, row) for column in range(log.min_col, log.max_col + 1)]
+        if isinstance(values[0], (int, float)):
+            rows.append(values)
+    return rows
+
+
+def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1,
+         progress: Progress | None = None) -> tuple[list[Record], dict[str, float], Diverged | None]:  # fmt: skip
+    """Play the epochs; returns (records, the carried inputs after the last good epoch, divergence).
+
+    Stops at the first epoch whose carried or recorded values are not finite numbers, and
+    returns the state before it, so the caller saves only finite epochs.
+    """
+    sources = [source for _, source in plan.carry]
+    targets = [target for target, _ in plan.carry]
+    recorded = [target for _, target in plan.record]
+    step = ev.stepper(targets, sources + recorded)
+    state: dict[str, float] = {}
+    current = [ev.values(state, sources)[source][0, 0] for source in sources]
+    records: list[Record] = []
+    for epoch in range(first_epoch, first_epoch + epochs):
+        next_state = {}
+        for (target, source), value in zip(plan.carry, current, strict=True):
+            if _number(value) is None:
+                return records, state, Diverged(f"diverged at epoch {epoch} (cell {_describe(ev, source)})")
+            next_state[target] = value
+        outputs = step([next_state[target] for target in targets])
+        current = outputs[: len(sources)]
+        record: Record = {"epoch": epoch}
+        for (key, target), value in zip(plan.record, outputs[len(sources) :], strict=True):
+            if _number(value) is None:
+                return records, state, Diverged(f"diverged at epoch {epoch} (cell {_describe(ev, target)})")
+            record[key] = value
+        records.append(record)
+        state = next_state
+        if progress is not None:
+            progress(epoch - first_epoch + 1, epochs)
+    return records, state, None
+
+
+def _cell_key(ev: Evaluator, target: str) -> tuple[str, str]:
+    area = ev.area(target)
+    return area.sheet, area.ref()
+
+
+def _log_ref(log: Area, rows: int) -> str:
+    """refers-to text of the log grown (or shrunk) to ``rows`` rows (at least one)."""
+    last_row = log.min_row + max(rows, 1) - 1
+    span = absolute_coordinate(f"{a1(log.min_col, log.min_row)}:{a1(log.max_col, last_row)}")
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", log.sheet) is not None
+    return f"{log.sheet if plain else quote_sheetname(log.sheet)}!{span}"
+
+
+def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: list[list[object]] | None,
+               plan_log: Area | None) -> None:  # fmt: skip
+    """Write the carried inputs, the log and every formula's recalculated result into ``path``."""
+    values: dict[tuple[str, str], object] = {_cell_key(ev, target): value for target, value in inputs.items()}
+    names = {}
+    if plan_log is not None and log_rows is not None:
+        width = plan_log.max_col - plan_log.min_col + 1
+        height = max(len(log_rows), plan_log.max_row - plan_log.min_row + 1)
+        for i in range(height):
+            # rows a reset (or a shorter log) gives up are removed, the first is only cleared,
+            # so that its number formats stay for the next run
+            row_values = log_rows[i] if i < len(log_rows) else [None if i == 0 else REMOVE] * width
+            for j in range(width):
+                values[(plan_log.sheet, a1(plan_log.min_col + j, plan_log.min_row + i))] = row_values[j]
+        names[LOG_NAME] = _log_ref(plan_log, len(log_rows))
+    computed = ev.all_values(inputs)
+    cached = {
+        (sheet, a1(column, row)): value
+        for (sheet, column, row), value in computed.items()
+        if value is not None and (sheet, a1(column, row)) not in values
+    }
+    patch_workbook(path, path, values=values, cached=cached, names=names)
+
+
+def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (), record: Sequence[str] = (),
+        progress: Progress | None = None) -> list[Record]:  # fmt: skip
+    """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
+
+    Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up.
+    """
+    path = Path(path)
+    ev = Evaluator(path)
+    plan = make_plan(ev, carry, record)
+    if epochs is None:
+        if "epochs" not in ev.names:
+            raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")
+        stored = ev.stored(ev.names["epochs"].sheet, ev.names["epochs"].min_col, ev.names["epochs"].min_row)
+        if not isinstance(stored, (int, float)) or isinstance(stored, bool) or stored != int(stored):
+            raise WorkbookError(f"{path}: the epochs cell must hold a whole number, got {stored!r}")
+        epochs = int(stored)
+    if epochs < 1:
+        raise GdsheetError(f"epochs must be >= 1, got {epochs}")
+    log_rows = existing_log(ev, plan.log) if plan.log is not None else None
+    first = int(log_rows[-1][0]) + 1 if log_rows else 1
+    records, state, diverged = play(ev, plan, epochs, first, progress)
+    if records:
+        if log_rows is not None:
+            log_rows = log_rows + [[r["epoch"], r["m"], r["b"], r["rmse"]] for r in records]
+        save_state(ev, path, state, log_rows, plan.log)
+    if diverged is not None:
+        raise Diverged(str(diverged), records)
+    return records
+
+
+def reset(path: str | Path) -> None:
+    """The Reset button: m and b back to the values the workbook was built with, log cleared."""
+    path = Path(path)
+    ev = Evaluator(path)
+    missing = [name for name in ("m_start", "b_start", "m_reset", "b_reset", LOG_NAME) if name not in ev.names]
+    if missing:
+        raise WorkbookError(f"{path}: not a gdsheet lesson (missing names: {', '.join(missing)})")
+    inputs = {}
+    for param in ("m", "b"):
+        area = ev.names[f"{param}_reset"]
+        value = ev.stored(area.sheet, area.min_col, area.min_row)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise WorkbookError(f"{path}: {param}_reset must hold a number, got {value!r}")
+        inputs[f"{param}_start"] = float(value)
+    save_state(ev, path, inputs, [], ev.names[LOG_NAME])
+
+
+def terminal_progress(done: int, total: int) -> None:
+    """A one-line progress bar on stderr (used only when stderr is a terminal)."""
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{total}")
+    if done == total:
+        sys.stderr.write("\r" + " " * (width + 30) + "\r")
+    sys.stderr.flush()
