@@ -30,6 +30,12 @@ GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
 LOSSES = ("rmse", "root-sum-square")
 """``rmse`` is √(mean of squared errors); ``root-sum-square`` is the published sheet's √(sum)."""
 
+DESCENT_COLUMNS = ("x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", "new_m", "err_b1", "de/db", "new_b")
+"""The descent table's columns: the ``descent`` name's contract, shared by reference and writer."""
+
+ESTIMATE_COLUMNS = ("est de/dm", "est de/db")
+"""Finite-difference estimates of the two slopes, computed beside the table."""
+
 TEXT_KEYS = ("title", "intro", "data", "guess", "error", "landscape", "descent_title", "descent")
 
 

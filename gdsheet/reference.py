@@ -13,25 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdsheet.lesson import Lesson
+from gdsheet.lesson import DESCENT_COLUMNS, ESTIMATE_COLUMNS, Lesson
 
-DESCENT_COLUMNS = (
-    "x",
-    "y",
-    "m",
-    "b",
-    "y_pred",
-    "error_sq",
-    "err_m1",
-    "de/dm",
-    "new_m",
-    "err_b1",
-    "de/db",
-    "new_b",
-    "est de/dm",
-    "est de/db",
-)
-"""The descent table's columns, in order; the first 12 are the ``descent`` name's contract."""
+TABLE_COLUMNS = DESCENT_COLUMNS + ESTIMATE_COLUMNS
+"""The columns of :func:`sgd_epoch`'s table: the 12 of the ``descent`` name, then the estimates."""
 
 Array = NDArray[np.float64]
 
@@ -77,13 +62,13 @@ def finite_difference(m: float, b: float, x: float, y: float, h: float) -> tuple
 
 
 def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float) -> Array:
-    """One per-sample SGD epoch; returns the table, one row per sample, in DESCENT_COLUMNS order.
+    """One per-sample SGD epoch; returns the table, one row per sample, in TABLE_COLUMNS order.
 
     The update rule is sequential (row k+1 starts from row k's new values), so the rows are
     a Python loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
     """
     xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    rows = np.empty((len(xs), len(DESCENT_COLUMNS)))
+    rows = np.empty((len(xs), len(TABLE_COLUMNS)))
     for k, (xk, yk) in enumerate(zip(xs, ys, strict=True)):
         y_pred = m * xk + b
         residual = y_pred - yk

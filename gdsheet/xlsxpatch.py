@@ -13,10 +13,8 @@ from __future__ import annotations
 import bisect
 import math
 import numbers
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -28,6 +26,7 @@ from xml.sax.saxutils import escape, unescape
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
+from gdsheet.atomic import atomic_output
 from gdsheet.errors import WorkbookError
 
 CellValue = float | int | str | bool | None
@@ -418,18 +417,12 @@ def patch_workbook(
             if key in edits.setdefault(sheet, {}):
                 raise WorkbookError(f"{src}: cell {sheet}!{ref} is given more than once")
             edits[sheet][key] = (is_cached, value)
-    with _open(src) as zin:
+    with atomic_output(dst, error=WorkbookError, mode_from=src) as tmp, _open(src) as zin:
         try:
             changed, dropped = _patched_parts(zin, src, edits, names, full_calc_on_load)
-            tmp = _write_temp(zin, dst, changed, dropped)
+            _write_archive(zin, tmp, changed, dropped)
         except _CORRUPT as exc:
             raise WorkbookError(f"{src}: corrupt workbook ({type(exc).__name__}: {exc})") from None
-    try:  # after closing src, so that src == dst also works where open files cannot be replaced
-        os.chmod(tmp, (dst if dst.exists() else src).stat().st_mode & 0o7777)
-        os.replace(tmp, dst)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise WorkbookError(f"{dst}: cannot write ({exc.strerror or exc})") from None
 
 
 def _patched_parts(
@@ -456,26 +449,12 @@ def _patched_parts(
     return {k: v.encode("utf-8") for k, v in changed.items()}, dropped
 
 
-def _write_temp(zin: zipfile.ZipFile, dst: Path, changed: dict[str, bytes], dropped: str | None) -> str:
-    """Copy the archive with the changed members into a synced temporary file next to dst."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    except OSError as exc:
-        raise WorkbookError(f"{dst}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w") as zout:
-                for info in zin.infolist():
-                    if info.filename != dropped:
-                        new = zipfile.ZipInfo(info.filename, info.date_time)
-                        new.compress_type, new.external_attr = info.compress_type, info.external_attr
-                        new.create_system, new.comment = info.create_system, info.comment
-                        zout.writestr(new, changed.get(info.filename) or zin.read(info))
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException as exc:
-        os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise WorkbookError(f"{dst}: cannot write ({exc.strerror or exc})") from None
-        raise
-    return tmp
+def _write_archive(zin: zipfile.ZipFile, out: Path, changed: dict[str, bytes], dropped: str | None) -> None:
+    """Copy the archive into ``out`` with the changed members, leaving out ``dropped``."""
+    with zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            if info.filename != dropped:
+                new = zipfile.ZipInfo(info.filename, info.date_time)
+                new.compress_type, new.external_attr = info.compress_type, info.external_attr
+                new.create_system, new.comment = info.create_system, info.comment
+                zout.writestr(new, changed.get(info.filename) or zin.read(info))

@@ -16,6 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_ruff(command: list[str]) -> None:
     ruff = shutil.which("ruff")
     runner = [ruff] if ruff else [sys.executable, "-m", "ruff"]
-    result = subprocess.run([*runner, *command, "gdsheet", "tests", "examples"], cwd=ROOT, capture_output=True,
-                            text=True, check=False)  # fmt: skip
+    paths = ["gdsheet", "tests", "examples", "benchmarks"]
+    result = subprocess.run([*runner, *command, *paths], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -13,32 +13,17 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from gdsheet.lesson import Lesson
+from gdsheet.lesson import DESCENT_COLUMNS, ESTIMATE_COLUMNS, Lesson
 
 TEXT_COL = 1  # A: prose
 FIRST_COL = 3  # C: the blocks
 LOG_COL = 18  # R: the epoch log, right of the descent table (which ends at P)
 
-DESCENT_HEADERS = (
-    "x",
-    "y",
-    "m",
-    "b",
-    "y_pred",
-    "error_sq",
-    "err_m1",
-    "de/dm",
-    "new_m",
-    "err_b1",
-    "de/db",
-    "new_b",
-)
+DESCENT_HEADERS = DESCENT_COLUMNS
 """The descent table's columns in the ``descent`` name's order."""
 
-ESTIMATE_HEADERS = ("est de/dm", "est de/db")
-"""Finite-difference estimates, to the right of the table, in lessons that are not the seed's."""
-
-LOG_HEADERS = ("epoch", "m", "b")
+ESTIMATE_HEADERS = ESTIMATE_COLUMNS
+"""Finite-difference estimates, right of the table, in lessons that are not the seed's."""
 
 
 def col(index: int) -> str:

@@ -41,6 +41,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     ws.column_dimensions[col(TEXT_COL + 1)].width = 2
     for index in range(FIRST_COL, LOG_COL + 4):
         ws.column_dimensions[col(index)].width = 10
+    ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
     # Printed (and rendered to PDF) one page wide, so the blocks are not cut at column edges.
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
