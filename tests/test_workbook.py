@@ -3,6 +3,9 @@ the reference when the `formulas` package evaluates it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -94,3 +97,22 @@ def test_check_catches_a_wrong_formula(tmp_path: Path, books: dict[str, Path]) -
     report = check_workbook(broken)
     assert not report.ok
     assert {m["cell"] for m in report.mismatches} >= {"Lesson!J95", "Lesson!K95"}
+
+
+def test_check_command_reports_in_json_and_fails_on_a_mismatch(tmp_path: Path, books: dict[str, Path]) -> None:
+    command = [sys.executable, "-m", "gdsheet", "check", "--json"]
+    good = subprocess.run([*command, str(books["seed"])], capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stderr
+    report = json.loads(good.stdout)
+    assert report["ok"] is True and report["mismatches"] == []
+    assert report["cells"] == len(Evaluator(books["seed"]).formula_cells())
+    book = openpyxl.load_workbook(books["seed"])
+    book["Lesson"]["D46"] = "=SQRT(SUMPRODUCT(($C46*data_x+D$45-data_y)^2)/COUNT(data_x))"  # a mean in a sum grid
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    bad = subprocess.run([*command, str(broken)], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    report = json.loads(bad.stdout)
+    assert report["ok"] is False and [m["cell"] for m in report["mismatches"]] == ["Lesson!D46"]
+    text = subprocess.run([sys.executable, "-m", "gdsheet", "check", str(broken)], capture_output=True, text=True)
+    assert text.returncode == 1 and "1 mismatch(es)" in text.stdout and "Lesson!D46" in text.stdout
