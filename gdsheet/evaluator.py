@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.errors import WorkbookError
 
@@ -167,9 +166,6 @@ class Evaluator:
 
     def _key(self, sheet: str, column: int, row: int) -> str:
         return f"'{self._key_prefix}{sheet.upper()}'!{a1(column, row)}"
-
-    def worksheet(self, sheet: str) -> Worksheet:
-        return self._book[sheet]
 
     def is_formula(self, sheet: str, column: int, row: int) -> bool:
         """Whether the cell holds a formula (as stored in the file)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -190,8 +190,3 @@ def load_preset(name: str) -> Lesson:
     if not path.is_file():
         raise GdsheetError(f"unknown preset {name!r}; choose one of: {', '.join(preset_names())}")
     return lesson_from_toml(path.read_text(encoding="utf-8"), str(path.name))
-
-
-def numbers_tuple(values: Iterable[float]) -> tuple[float, ...]:
-    """A tuple of floats, for overrides coming from a CSV file or the command line."""
-    return tuple(float(v) for v in values)

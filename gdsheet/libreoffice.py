@@ -86,18 +86,6 @@ def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[
     return sheets
 
 
-def render_pdf(book: str | Path, out_dir: str | Path, timeout: float = 180) -> Path:
-    """Render ``book`` to PDF (conditional formats and charts included) as LibreOffice prints it."""
-    book = Path(book).resolve()
-    out_dir = Path(out_dir)
-    with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
-        _convert(book, Path(tmp), "pdf", timeout)
-        produced = Path(tmp) / f"{book.stem}.pdf"
-        target = out_dir / produced.name
-        shutil.copyfile(produced, target)
-    return target
-
-
 def cell_text(sheet: Grid, address: str) -> str:
     """The text at an A1 address of a sheet read by :func:`recalculate` ('' when empty)."""
     letters, row = coordinate_from_string(address)

@@ -8,11 +8,7 @@ parts a re-serialising writer breaks. LibreOffice reads the patched file back as
 
 from __future__ import annotations
 
-import csv
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from gdsheet.errors import WorkbookError
+from gdsheet.libreoffice import recalculate
 from gdsheet.xlsxpatch import patch_workbook, sheet_xml_paths
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -507,45 +504,16 @@ def test_unwritable_destination_is_a_workbook_error(book: Path, tmp_path: Path) 
 
 # --- LibreOffice as a real engine -----------------------------------------------------------
 
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
-xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-</oor:items>
-"""
-
-
-def libreoffice_csv(book: Path, out: Path) -> dict[str, list[list[str]]]:
-    """Every sheet of ``book`` as LibreOffice computes it (fresh profile that always recalculates)."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail("soffice is not installed but CI is set")
-        pytest.skip("soffice is not installed")
-    profile = out / "profile"
-    (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
-    csv_filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
-    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
-    command += ["--convert-to", csv_filter, "--outdir", str(out), str(book)]
-    subprocess.run(command, check=True, capture_output=True, timeout=240)
-    sheets = {}
-    for path in out.glob(f"{book.stem}-*.csv"):
-        with path.open(newline="", encoding="utf-8") as handle:
-            sheets[path.stem[len(book.stem) + 1 :]] = list(csv.reader(handle))
-    return sheets
-
 
 @pytest.mark.libreoffice
-def test_libreoffice_reads_the_patched_numbers(book: Path, tmp_path: Path) -> None:
+def test_libreoffice_reads_the_patched_numbers(need_soffice: str, book: Path, tmp_path: Path) -> None:
     patched = tmp_path / "patched.xlsx"
     values = {("Lesson", "B2"): 0.125, ("Lesson", "O6"): 1.0625, ("Lesson", "AB6"): 123456.5}
     values |= {("O'Brien & Co", "A1"): -2.5, ("Lesson", "A1"): "new & <title>"}
     patch_workbook(
         book, patched, values=values, cached={("Lesson", "C3"): 999}, names={"epoch_log": "Lesson!$N$3:$Q$6"}
     )
-    sheets = libreoffice_csv(patched, tmp_path / "lo")
+    sheets = recalculate(patched, shown=False)
     lesson = sheets["Lesson"]
     assert lesson[0][0] == "new & <title>"
     assert lesson[1][1:3] == ["0.125", "0.25"]  # B2, and C2 = B2*2 recalculated from it
@@ -555,6 +523,6 @@ def test_libreoffice_reads_the_patched_numbers(book: Path, tmp_path: Path) -> No
     assert sheets["O'Brien & Co"][0][0] == "-2.5"
     excel = excel_style_book(tmp_path / "excel.xlsx")
     patch_workbook(excel, excel, values={("Data & Co", "A2"): 50, ("Data & Co", "E5"): 0.5})
-    data = libreoffice_csv(excel, tmp_path / "lo2")["Data & Co"]
+    data = recalculate(excel, shown=False)["Data & Co"]
     assert [row[2] for row in data[1:4]] == ["100", "4", "6"]  # the shared formula recalculated
     assert data[4][4] == "0.5"
