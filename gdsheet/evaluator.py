@@ -164,6 +164,12 @@ class Evaluator:
             raise WorkbookError(f"{self.path}: no defined name {target!r} (and not a Sheet!A1 cell)")
         return parse_area(target, self.sheets)
 
+    def require(self, names: Sequence[str], hint: str = "") -> None:
+        """Raise one WorkbookError naming every defined name in ``names`` the workbook lacks."""
+        missing = [name for name in names if name.lower() not in self.names]
+        if missing:
+            raise WorkbookError(f"{self.path}: not a gdsheet lesson (missing names: {', '.join(missing)}){hint}")
+
     def _key(self, sheet: str, column: int, row: int) -> str:
         return f"'{self._key_prefix}{sheet.upper()}'!{a1(column, row)}"
 

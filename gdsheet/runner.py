@@ -63,13 +63,9 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
         for _, target in records:
             ev.area(target)  # validates the sheet and the cell
         return Plan(pairs, records, None)
+    hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
+    ev.require(("m_start", "b_start", "next_m", "next_b", "rmse", LOG_NAME), hint)
     pairs = lesson_carry(ev)
-    missing = [name for name in ("m_start", "b_start", "next_m", "next_b", "rmse", LOG_NAME) if name not in ev.names]
-    if missing or not pairs:
-        raise WorkbookError(
-            f"{ev.path}: not a gdsheet lesson (missing names: {', '.join(missing)}); "
-            "to run another workbook, say what to carry with --carry TARGET=SOURCE"
-        )
     records = LESSON_RECORDS + tuple((text, text) for text in record)
     return Plan(pairs, records, ev.area(LOG_NAME))
 
@@ -202,9 +198,7 @@ def reset(path: str | Path) -> None:
     """The Reset button: m and b back to the values the workbook was built with, log cleared."""
     path = Path(path)
     ev = Evaluator(path)
-    missing = [name for name in ("m_start", "b_start", "m_reset", "b_reset", LOG_NAME) if name not in ev.names]
-    if missing:
-        raise WorkbookError(f"{path}: not a gdsheet lesson (missing names: {', '.join(missing)})")
+    ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
     inputs = {}
     for param in ("m", "b"):
         area = ev.names[f"{param}_reset"]

@@ -50,9 +50,7 @@ def _number(ev: Evaluator, name: str) -> float:
 
 def lesson_from_workbook(ev: Evaluator) -> Lesson:
     """The lesson whose inputs the workbook holds (text, labels and formats left at defaults)."""
-    missing = [name for name in LESSON_NAMES if name not in ev.names]
-    if missing:
-        raise WorkbookError(f"{ev.path}: not a gdsheet lesson; missing defined names: {', '.join(missing)}")
+    ev.require(LESSON_NAMES)
     m_actual, b_actual = _number(ev, "m_actual"), _number(ev, "b_actual")
     descent_x = _numbers(ev, "descent_x")
     stored_y = _constants(ev, "descent_y")
