@@ -91,15 +91,13 @@ def check_workbook(path: str | Path) -> CheckReport:
             if key not in computed:
                 continue  # an input cell inside the named area (x values)
             covered.add(key)
-            got = computed[key]
-            address = f"{area.sheet}!{a1(column, row)}"
-            if not isinstance(got, float) or not math.isfinite(got):
-                report.mismatches.append({"cell": address, "name": name, "got": got, "want": float(value)})
-                continue
-            error = _rel_error(got, float(value))
-            report.max_rel_error = max(report.max_rel_error, error)
-            if not math.isclose(got, float(value), rel_tol=REL_TOL, abs_tol=ABS_TOL):
-                report.mismatches.append({"cell": address, "name": name, "got": got, "want": float(value)})
+            got, want_value = computed[key], float(value)
+            finite = isinstance(got, float) and math.isfinite(got)
+            if finite:
+                report.max_rel_error = max(report.max_rel_error, _rel_error(got, want_value))
+            if not finite or not math.isclose(got, want_value, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+                address = f"{area.sheet}!{a1(column, row)}"
+                report.mismatches.append({"cell": address, "name": name, "got": got, "want": want_value})
     report.cells = len(covered)
     report.unchecked = [f"{sheet}!{a1(c, r)}" for sheet, c, r in computed if (sheet, c, r) not in covered]
     return report

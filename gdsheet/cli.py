@@ -80,8 +80,6 @@ def print_records(records: list[Record]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    if args.epochs is not None and args.epochs < 1:
-        raise GdsheetError(f"epochs must be >= 1, got {args.epochs}")
     progress = terminal_progress if sys.stderr.isatty() and not args.json else None
     try:
         records = run(args.workbook, args.epochs, carry=args.carry, record=args.record, progress=progress)

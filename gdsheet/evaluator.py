@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import re
 import shutil
@@ -180,6 +181,18 @@ class Evaluator:
     def stored(self, sheet: str, column: int, row: int) -> object:
         """The cell's stored content: a constant, or the formula text."""
         return self._book[sheet].cell(row=row, column=column).value
+
+    def constants(self, name: str) -> list[object]:
+        """The stored constants of a named area, row by row (None where a cell holds a formula)."""
+        area = self.area(name)
+        return [None if self.is_formula(area.sheet, c, r) else self.stored(area.sheet, c, r) for c, r in area.cells()]
+
+    def numbers(self, name: str) -> tuple[float, ...]:
+        """The named area's constants, which must all be finite numbers (inputs, not results)."""
+        values = self.constants(name)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+            raise WorkbookError(f"{self.path}: the cells named {name!r} must hold numbers")
+        return tuple(float(v) for v in values)  # type: ignore[arg-type]
 
     def formula_cells(self) -> list[tuple[str, int, int]]:
         """(sheet, column, row) of every formula cell of every worksheet."""

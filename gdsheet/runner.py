@@ -94,8 +94,8 @@ def existing_log(ev: Evaluator, log: Area) -> list[list[object]]:
 
 
 def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1,
-         progress: Progress | None = None) -> tuple[list[Record], dict[str, float], Diverged | None]:  # fmt: skip
-    """Play the epochs; returns (records, the carried inputs after the last good epoch, divergence).
+         progress: Progress | None = None) -> tuple[list[Record], dict[str, float], str | None]:  # fmt: skip
+    """Play the epochs; returns (records, the carried inputs after the last good epoch, why it stopped).
 
     Stops at the first epoch whose carried or recorded values are not finite numbers, and
     returns the state before it, so the caller saves only finite epochs.
@@ -111,14 +111,14 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1,
         next_state = {}
         for (target, source), value in zip(plan.carry, current, strict=True):
             if _number(value) is None:
-                return records, state, Diverged(f"diverged at epoch {epoch} (cell {_describe(ev, source)})")
+                return records, state, f"diverged at epoch {epoch} (cell {_describe(ev, source)})"
             next_state[target] = value
         outputs = step([next_state[target] for target in targets])
         current = outputs[: len(sources)]
         record: Record = {"epoch": epoch}
         for (key, target), value in zip(plan.record, outputs[len(sources) :], strict=True):
             if _number(value) is None:
-                return records, state, Diverged(f"diverged at epoch {epoch} (cell {_describe(ev, target)})")
+                return records, state, f"diverged at epoch {epoch} (cell {_describe(ev, target)})"
             record[key] = value
         records.append(record)
         state = next_state
@@ -170,18 +170,18 @@ def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (
 
     Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up.
     """
+    if epochs is not None and epochs < 1:
+        raise GdsheetError(f"epochs must be >= 1, got {epochs}")
     path = Path(path)
     ev = Evaluator(path)
     plan = make_plan(ev, carry, record)
     if epochs is None:
         if "epochs" not in ev.names:
             raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")
-        stored = ev.stored(ev.names["epochs"].sheet, ev.names["epochs"].min_col, ev.names["epochs"].min_row)
-        if not isinstance(stored, (int, float)) or isinstance(stored, bool) or stored != int(stored):
-            raise WorkbookError(f"{path}: the epochs cell must hold a whole number, got {stored!r}")
+        stored = ev.numbers("epochs")[0]
+        if stored != int(stored) or stored < 1:
+            raise WorkbookError(f"{path}: the epochs cell must hold a whole number >= 1, got {stored!r}")
         epochs = int(stored)
-    if epochs < 1:
-        raise GdsheetError(f"epochs must be >= 1, got {epochs}")
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
     records, state, diverged = play(ev, plan, epochs, first, progress)
@@ -190,7 +190,7 @@ def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (
             log_rows = log_rows + [[r["epoch"], r["m"], r["b"], r["rmse"]] for r in records]
         save_state(ev, path, state, log_rows, plan.log)
     if diverged is not None:
-        raise Diverged(str(diverged), records)
+        raise Diverged(diverged, records)
     return records
 
 
@@ -199,13 +199,7 @@ def reset(path: str | Path) -> None:
     path = Path(path)
     ev = Evaluator(path)
     ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
-    inputs = {}
-    for param in ("m", "b"):
-        area = ev.names[f"{param}_reset"]
-        value = ev.stored(area.sheet, area.min_col, area.min_row)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-            raise WorkbookError(f"{path}: {param}_reset must hold a number, got {value!r}")
-        inputs[f"{param}_start"] = float(value)
+    inputs = {f"{param}_start": ev.numbers(f"{param}_reset")[0] for param in ("m", "b")}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 

@@ -9,7 +9,7 @@ y = m_actual·x + b_actual, whatever the formula says, so the check can catch a 
 from __future__ import annotations
 
 from gdsheet.errors import WorkbookError
-from gdsheet.evaluator import Area, Evaluator
+from gdsheet.evaluator import Evaluator
 from gdsheet.lesson import Lesson
 
 LESSON_NAMES = (
@@ -32,28 +32,16 @@ LESSON_NAMES = (
 )
 
 
-def _constants(ev: Evaluator, name: str) -> list[object]:
-    area: Area = ev.area(name)
-    return [None if ev.is_formula(area.sheet, c, r) else ev.stored(area.sheet, c, r) for c, r in area.cells()]
-
-
-def _numbers(ev: Evaluator, name: str) -> tuple[float, ...]:
-    values = _constants(ev, name)
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise WorkbookError(f"{ev.path}: the cells named {name!r} must hold numbers")
-    return tuple(float(v) for v in values)  # type: ignore[arg-type]
-
-
 def _number(ev: Evaluator, name: str) -> float:
-    return _numbers(ev, name)[0]
+    return ev.numbers(name)[0]
 
 
 def lesson_from_workbook(ev: Evaluator) -> Lesson:
     """The lesson whose inputs the workbook holds (text, labels and formats left at defaults)."""
     ev.require(LESSON_NAMES)
     m_actual, b_actual = _number(ev, "m_actual"), _number(ev, "b_actual")
-    descent_x = _numbers(ev, "descent_x")
-    stored_y = _constants(ev, "descent_y")
+    descent_x = ev.numbers("descent_x")
+    stored_y = ev.constants("descent_y")
     descent_y = tuple(
         float(y) if isinstance(y, (int, float)) else m_actual * x + b_actual  # type: ignore[arg-type]
         for x, y in zip(descent_x, stored_y, strict=True)
@@ -65,11 +53,11 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             summary="",
             m_actual=m_actual,
             b_actual=b_actual,
-            data_x=_numbers(ev, "data_x"),
+            data_x=ev.numbers("data_x"),
             m_guess=_number(ev, "m_guess"),
             b_guess=_number(ev, "b_guess"),
-            grid_m=_numbers(ev, "grid_m"),
-            grid_b=_numbers(ev, "grid_b"),
+            grid_m=ev.numbers("grid_m"),
+            grid_b=ev.numbers("grid_b"),
             descent_x=descent_x,
             descent_y=descent_y,
             m_start=_number(ev, "m_start"),
@@ -77,8 +65,8 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             learn=_number(ev, "learn"),
             epochs=int(epochs) if epochs.is_integer() else -1,
             fd_step=_number(ev, "fd_step"),
-            gradient=str(_constants(ev, "gradient")[0]),
-            loss=str(_constants(ev, "loss")[0]),
+            gradient=str(ev.constants("gradient")[0]),
+            loss=str(ev.constants("loss")[0]),
             loss_label="",
             loss_format="",
             grid_format="",
