@@ -1,0 +1,55 @@
+"""Evaluation engines behind one small interface, so the runner and `check` can swap them.
+
+An engine is loaded from a :class:`~gdsheet.engine.book.Book` and offers:
+
+- ``evaluate(inputs)``: recalculate every formula with some cells overridden; returns a
+  reader of any cell's value;
+- ``stepper(inputs, outputs)``: a function from the inputs' values to the outputs' values,
+  called once per epoch;
+- ``formula_cells()``: every formula cell.
+
+Cells are ``(sheet index, column, row)``. ``compiled`` (the default) generates Python from
+the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A workbook
+the compiled engine cannot take (a function it does not implement, say) falls back to
+``formulas`` as a whole, and says so when asked to be verbose.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Protocol
+
+from gdsheet.engine.book import Book
+from gdsheet.engine.shapes import Unsupported
+
+Cell = tuple[int, int, int]
+ENGINES = ("compiled", "formulas")
+DEFAULT_ENGINE = "compiled"
+
+
+class Engine(Protocol):
+    """What the runner and `check` ask of an engine."""
+
+    def evaluate(self, inputs: Mapping[Cell, object]) -> Callable[[Cell], object]: ...
+
+    def stepper(self, inputs: Sequence[Cell], outputs: Sequence[Cell]) -> Callable[[Sequence[float]], list[object]]: ...
+
+    def formula_cells(self) -> Iterator[Cell]: ...
+
+
+def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False) -> Engine:
+    """The engine ``kind`` for ``book``; ``compiled`` falls back to ``formulas`` where it must."""
+    if kind not in ENGINES:
+        raise ValueError(f"unknown engine {kind!r}")
+    if kind == "compiled":
+        from gdsheet.engine.compiled import CompiledEngine
+
+        try:
+            return CompiledEngine(book)
+        except Unsupported as exc:
+            if verbose:
+                print(f"gdsheet: {book.path.name}: using the formulas engine ({exc})", file=sys.stderr)
+    from gdsheet.engine.formulas_engine import FormulasEngine
+
+    return FormulasEngine(book)

@@ -1,0 +1,319 @@
+"""Read a workbook's cells, formulas and defined names by streaming its XML.
+
+No openpyxl object model: each worksheet part is read once with an incremental parser and
+kept as compactly as the evaluation needs. Constants are stored per column, and formulas
+as *runs*: consecutive rows of one column holding the same relative formula (the same
+R1C1 shape, see :mod:`gdsheet.engine.shapes`). A 100,000-row lesson is a few dozen runs,
+so everything after reading costs the same whatever the number of samples.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from gdsheet.engine.shapes import ShapeTable
+from gdsheet.engine.xlvalues import XlError
+from gdsheet.errors import WorkbookError
+
+try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
+    from defusedxml.ElementTree import iterparse as _iterparse
+except ImportError:  # pragma: no cover - defusedxml is a dependency
+    from xml.etree.ElementTree import iterparse as _iterparse
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+MAX_ROW = 1_048_576
+MAX_COL = 16_384
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ADDRESS = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+CellValue = float | str | bool | XlError | None
+
+
+def column_index(letters: str) -> int:
+    """1-based index of column letters (A = 1, XFD = 16384)."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def column_letters(index: int) -> str:
+    """Column letters of a 1-based index."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(column: int, row: int) -> str:
+    """The A1 address of a 1-based (column, row)."""
+    return f"{column_letters(column)}{row}"
+
+
+@dataclass
+class Run:
+    """Rows ``first``..``last`` of one column whose formulas share one shape."""
+
+    sheet: int
+    col: int
+    first: int
+    last: int
+    shape: int
+
+
+@dataclass
+class Sheet:
+    """One worksheet: constants by column (row -> value) and formula runs by column."""
+
+    name: str
+    constants: dict[int, dict[int, CellValue]] = field(default_factory=dict)
+    runs: dict[int, list[Run]] = field(default_factory=dict)
+
+    def formula_at(self, col: int, row: int) -> Run | None:
+        """The run holding a formula at (col, row), if any."""
+        for run in self.runs.get(col, ()):
+            if run.first <= row <= run.last:
+                return run
+        return None
+
+    def max_row(self) -> int:
+        rows = [max(values) for values in self.constants.values() if values]
+        rows += [runs[-1].last for runs in self.runs.values() if runs]
+        return max(rows, default=0)
+
+
+@dataclass
+class Book:
+    """What evaluation needs of a workbook: sheets, defined names and the formula shapes."""
+
+    path: Path
+    sheets: list[Sheet]
+    names: dict[str, str]  # lower-case workbook-level name -> its refers-to text
+    shapes: ShapeTable
+    unsupported: list[str] = field(default_factory=list)  # why the compiled engine cannot run it
+
+    def sheet_index(self, name: str) -> int | None:
+        lowered = name.lower()
+        for index, sheet in enumerate(self.sheets):
+            if sheet.name.lower() == lowered:
+                return index
+        return None
+
+    def runs(self) -> Iterator[Run]:
+        for sheet in self.sheets:
+            for runs in sheet.runs.values():
+                yield from runs
+
+    def formula_count(self) -> int:
+        return sum(run.last - run.first + 1 for run in self.runs())
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    if not path.is_file():
+        raise WorkbookError(f"{path}: no such file")
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"{path}: not an .xlsx or .xlsm workbook")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise WorkbookError(f"{path}: not a workbook (not a zip archive; truncated or corrupt?)") from None
+
+
+def _events(zf: zipfile.ZipFile, member: str) -> Iterator[tuple[str, Element]]:
+    with zf.open(member) as stream:
+        yield from _iterparse(stream, events=("start", "end"))
+
+
+def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
+    folder, name = posixpath.split(part)
+    rels_part = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_part not in zf.namelist():
+        return {}
+    targets = {}
+    for event, elem in _events(zf, rels_part):
+        if event == "end" and elem.tag == f"{_PKG_REL}Relationship":
+            target = elem.get("Target", "")
+            resolved = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            )
+            targets[elem.get("Id", "")] = resolved
+    return targets
+
+
+def _workbook_part(zf: zipfile.ZipFile) -> str:
+    for rel_id, target in _relationships(zf, "").items():
+        del rel_id
+        if target.endswith(".xml") and "workbook" in target.lower():
+            return target
+    return "xl/workbook.xml"
+
+
+def _shared_strings(zf: zipfile.ZipFile, targets: dict[str, str]) -> list[str]:
+    part = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), None)
+    if part is None or part not in zf.namelist():
+        return []
+    strings: list[str] = []
+    texts: list[str] = []
+    depth_rph = 0
+    for event, elem in _events(zf, part):
+        tag = elem.tag
+        if tag == f"{_MAIN}rPh":  # phonetic runs are not part of the text
+            depth_rph += 1 if event == "start" else -1
+        elif event == "end" and tag == f"{_MAIN}t" and depth_rph == 0:
+            texts.append(elem.text or "")
+        elif event == "end" and tag == f"{_MAIN}si":
+            strings.append("".join(texts))
+            texts = []
+            elem.clear()
+    return strings
+
+
+def _parse_constant(kind: str | None, text: str | None, strings: list[str], inline: str | None) -> CellValue:
+    if kind == "inlineStr":
+        return inline or ""
+    if text is None:
+        return None
+    if kind == "s":
+        try:
+            return strings[int(text)]
+        except (ValueError, IndexError):
+            raise WorkbookError(f"shared string {text!r} does not exist") from None
+    if kind == "str":
+        return text
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    if kind == "e":
+        return XlError(text.strip())
+    if not _NUMBER.match(text.strip()):
+        raise WorkbookError(f"not a number: {text[:40]!r}")
+    return float(text)
+
+
+def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, strings: list[str],
+                shapes: ShapeTable, unsupported: list[str]) -> None:  # fmt: skip
+    shared: dict[str, int] = {}  # shared-formula index -> shape
+    ref = kind = value = formula = inline = None
+    f_attrs: dict[str, str] = {}
+    in_is = False
+    inline_parts: list[str] = []
+    for event, elem in _events(zf, part):
+        tag = elem.tag
+        if event == "start":
+            if tag == f"{_MAIN}c":
+                ref, kind = elem.get("r"), elem.get("t")
+                value = formula = inline = None
+                f_attrs = {}
+                inline_parts = []
+            elif tag == f"{_MAIN}is":
+                in_is = True
+            continue
+        if tag == f"{_MAIN}v":
+            value = elem.text
+        elif tag == f"{_MAIN}f":
+            formula, f_attrs = elem.text or "", dict(elem.attrib)
+        elif tag == f"{_MAIN}t" and in_is:
+            inline_parts.append(elem.text or "")
+        elif tag == f"{_MAIN}is":
+            in_is, inline = False, "".join(inline_parts)
+        elif tag == f"{_MAIN}c":
+            match = _ADDRESS.match(ref or "")
+            if match is None:
+                raise WorkbookError(f"sheet {sheet.name!r}: a cell without a plain address ({ref!r})")
+            col, row = column_index(match.group(1)), int(match.group(2))
+            if col > MAX_COL or row > MAX_ROW:
+                raise WorkbookError(f"sheet {sheet.name!r}: cell {ref} is beyond XFD1048576")
+            if formula is not None or f_attrs:
+                shape = _formula_shape(formula or "", f_attrs, row, col, shared, shapes, sheet.name, ref, unsupported)
+                if shape is not None:
+                    _add_formula(sheet, index, col, row, shape)
+                    elem.clear()
+                    continue
+            constant = _parse_constant(kind, value, strings, inline)
+            if constant is not None:
+                sheet.constants.setdefault(col, {})[row] = constant
+            elem.clear()
+        elif tag == f"{_MAIN}row":
+            elem.clear()
+
+
+def _formula_shape(text: str, attrs: dict[str, str], row: int, col: int, shared: dict[str, int],
+                   shapes: ShapeTable, sheet: str, ref: str | None, unsupported: list[str]) -> int | None:  # fmt: skip
+    kind = attrs.get("t", "normal")
+    if kind == "shared":
+        index = attrs.get("si", "")
+        if text.strip():
+            shared[index] = shapes.shape_of(text, row, col)
+            return shared[index]
+        if index not in shared:
+            raise WorkbookError(f"sheet {sheet!r}: cell {ref} uses shared formula {index!r}, which is never defined")
+        return shared[index]
+    if kind == "array":
+        span = attrs.get("ref", ref or "")
+        if ":" in span and span.split(":")[0] != span.split(":")[1]:
+            unsupported.append(f"{sheet}!{ref}: an array formula over {span}")
+        return shapes.shape_of(text, row, col)
+    if kind != "normal":
+        unsupported.append(f"{sheet}!{ref}: a {kind} formula")
+        return None
+    return shapes.shape_of(text, row, col)
+
+
+def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> None:
+    runs = sheet.runs.setdefault(col, [])
+    if runs and runs[-1].shape == shape and runs[-1].last == row - 1:
+        runs[-1].last = row
+    else:
+        runs.append(Run(index, col, row, row, shape))
+
+
+def read_book(path: str | Path) -> Book:
+    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError."""
+    path = Path(path)
+    zf = _open_zip(path)
+    try:
+        with zf:
+            return _read(zf, path)
+    except WorkbookError as exc:
+        text = str(exc)
+        raise WorkbookError(text if text.startswith(str(path)) else f"{path}: {text}") from None
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError, SyntaxError) as exc:
+        raise WorkbookError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _read(zf: zipfile.ZipFile, path: Path) -> Book:
+    wb_part = _workbook_part(zf)
+    targets = _relationships(zf, wb_part)
+    sheet_parts: list[tuple[str, str]] = []
+    names: dict[str, str] = {}
+    for event, elem in _events(zf, wb_part):
+        if event != "end":
+            continue
+        if elem.tag == f"{_MAIN}sheet":
+            target = targets.get(elem.get(f"{_REL}id", ""), "")
+            if target.endswith(".xml") and "worksheet" in target:
+                sheet_parts.append((elem.get("name", ""), target))
+        elif elem.tag == f"{_MAIN}definedName" and elem.get("localSheetId") is None:
+            names[elem.get("name", "").lower()] = (elem.text or "").strip()
+    strings = _shared_strings(zf, targets)
+    shapes = ShapeTable()
+    unsupported: list[str] = []
+    sheets = []
+    for index, (name, part) in enumerate(sheet_parts):
+        sheet = Sheet(name)
+        if part not in zf.namelist():
+            raise WorkbookError(f"sheet {name!r} has no part {part}")
+        _read_sheet(zf, part, sheet, index, strings, shapes, unsupported)
+        sheets.append(sheet)
+    if not sheets:
+        raise WorkbookError("no worksheets")
+    return Book(path, sheets, names, shapes, unsupported)

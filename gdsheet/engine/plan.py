@@ -1,0 +1,399 @@
+"""Order a workbook's formula runs for evaluation: what depends on what, and in which loop.
+
+Works on runs (a column's consecutive rows of one formula shape), not cells, so its cost does
+not grow with the number of rows. Each run's references become edges to the runs they
+touch. Strongly connected groups of runs (the descent table: row k+1's m reads row k's
+new_m, which reads row k+1's... no, row k's m) are rows evaluated in lock-step: one loop over
+the rows, each iteration computing every run of the group at that row. Groups that cannot be
+stepped that way fall back to single cells in a topological order, computed with an explicit
+stack; a true cycle is a :class:`CircularReference`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from gdsheet.engine.book import Book, Run, a1, column_index
+from gdsheet.engine.shapes import Node, Unsupported
+from gdsheet.errors import WorkbookError
+
+_AREA = re.compile(
+    r"^(?:'((?:[^']|'')+)'|([^'!:]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?$"
+)
+
+
+class CircularReference(WorkbookError):
+    """Formulas that depend on themselves: exit code 3, naming a cell of the cycle."""
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A rectangle of one sheet (indexes, 1-based, inclusive)."""
+
+    sheet: int
+    row1: int
+    col1: int
+    row2: int
+    col2: int
+
+    def cells(self) -> Iterator[tuple[int, int]]:
+        for row in range(self.row1, self.row2 + 1):
+            for col in range(self.col1, self.col2 + 1):
+                yield row, col
+
+    @property
+    def size(self) -> int:
+        return (self.row2 - self.row1 + 1) * (self.col2 - self.col1 + 1)
+
+
+def name_area(book: Book, name: str) -> Rect:
+    """The rectangle a workbook-level defined name points at (one area, no formula)."""
+    text = book.names.get(name.lower())
+    if text is None:
+        raise Unsupported(f"unknown name {name!r}")
+    match = _AREA.match(text.strip())
+    if match is None:
+        raise Unsupported(f"name {name!r} is not one rectangle ({text[:60]!r})")
+    sheet_name = (match.group(1) or "").replace("''", "'") or match.group(2)
+    sheet = book.sheet_index(sheet_name)
+    if sheet is None:
+        raise Unsupported(f"name {name!r} points at a missing sheet")
+    c1, r1 = column_index(match.group(3).upper()), int(match.group(4))
+    c2 = column_index(match.group(5).upper()) if match.group(5) else c1
+    r2 = int(match.group(6)) if match.group(6) else r1
+    return Rect(sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+
+@dataclass
+class Ref:
+    """One reference of a run's shape, resolved: a single cell (relative or fixed) or a rectangle.
+
+    For a relative single cell, ``row`` is an offset from the run's row, else the fixed row;
+    ``rect`` is the union of everything the run's rows touch.
+    """
+
+    sheet: int
+    col: int
+    row: int
+    row_relative: bool
+    rect: Rect
+    is_range: bool
+
+
+def _coord(coord: tuple[bool, int], base: int) -> tuple[bool, int]:
+    absolute, value = coord
+    return (False, value) if not absolute else (True, value)
+
+
+def resolve_refs(book: Book, run: Run, tree: Node) -> list[Ref]:
+    """Every reference in ``tree`` as seen from ``run``; raises Unsupported for what cannot be."""
+    found: list[Ref] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind == "op":
+            stack.extend((node[2], node[3]))
+        elif kind in ("neg", "pos", "pct"):
+            stack.append(node[1])
+        elif kind == "fn":
+            stack.extend(node[2])
+        elif kind in ("ref", "rng", "name"):
+            found.append(resolve_ref(book, run, node))
+    return found
+
+
+def _sheet_of(book: Book, run: Run, sheet: str | None) -> int:
+    if sheet is None:
+        return run.sheet
+    index = book.sheet_index(sheet)
+    if index is None:
+        raise Unsupported(f"a reference to a missing sheet {sheet!r}")
+    return index
+
+
+def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
+    """One reference node as seen from ``run``."""
+    if node[0] == "name":
+        rect = name_area(book, node[1])
+        single = rect.size == 1
+        return Ref(rect.sheet, rect.col1, rect.row1, False, rect, not single)
+    sheet = _sheet_of(book, run, node[1])
+    if node[0] == "ref":
+        (row_abs, row), (col_abs, col) = node[2], node[3]
+        col = col if col_abs else run.col + col
+        if row_abs:
+            rows = (row, row)
+        else:
+            rows = (run.first + row, run.last + row)
+        if not (1 <= col <= 16_384 and rows[0] >= 1 and rows[1] <= 1_048_576):
+            raise Unsupported("a reference off the sheet (#REF!)")
+        rect = Rect(sheet, rows[0], col, rows[1], col)
+        return Ref(sheet, col, row, not row_abs, rect, False)
+    corners = []
+    for row_c, col_c in ((node[2], node[3]), (node[4], node[5])):
+        (row_abs, row), (col_abs, col) = row_c, col_c
+        col = col if col_abs else run.col + col
+        low = row if row_abs else run.first + row
+        high = row if row_abs else run.last + row
+        corners.append((low, high, col))
+    (lo1, hi1, c1), (lo2, hi2, c2) = corners
+    rect = Rect(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2))
+    if rect.row1 < 1 or rect.col1 < 1 or rect.col2 > 16_384 or rect.row2 > 1_048_576:
+        raise Unsupported("a range off the sheet (#REF!)")
+    return Ref(sheet, c1, 0, False, rect, True)
+
+
+@dataclass
+class Unit:
+    """One step of the program: runs evaluated together, row by row (``cells`` for a fallback)."""
+
+    runs: list[Run]
+    first: int = 0
+    last: int = 0
+    descending: bool = False
+    cells: list[tuple[Run, int]] | None = None  # cell-by-cell order, when the runs cannot loop
+
+
+@dataclass
+class Plan:
+    """The whole workbook in evaluation order, with each run's resolved references."""
+
+    units: list[Unit]
+    refs: dict[int, list[Ref]]  # id(run) -> refs
+    deps: dict[int, set[int]] = field(default_factory=dict)  # id(run) -> ids of runs it reads
+    by_id: dict[int, Run] = field(default_factory=dict)
+
+
+class _Columns:
+    """Runs of each (sheet, column), sorted by first row, for overlap queries."""
+
+    def __init__(self, runs: list[Run]) -> None:
+        self.by_col: dict[tuple[int, int], list[Run]] = {}
+        for run in runs:
+            self.by_col.setdefault((run.sheet, run.col), []).append(run)
+        self.firsts = {}
+        for key, col_runs in self.by_col.items():
+            col_runs.sort(key=lambda r: r.first)
+            self.firsts[key] = [r.first for r in col_runs]
+        self.cols_by_sheet: dict[int, list[int]] = {}
+        for sheet, col in self.by_col:
+            self.cols_by_sheet.setdefault(sheet, []).append(col)
+        for cols in self.cols_by_sheet.values():
+            cols.sort()
+
+    def overlapping(self, rect: Rect) -> Iterator[Run]:
+        cols = self.cols_by_sheet.get(rect.sheet, [])
+        start = bisect.bisect_left(cols, rect.col1)
+        for col in cols[start : bisect.bisect_right(cols, rect.col2)]:
+            runs, firsts = self.by_col[(rect.sheet, col)], self.firsts[(rect.sheet, col)]
+            index = max(bisect.bisect_right(firsts, rect.row1) - 1, 0)
+            while index < len(runs) and runs[index].first <= rect.row2:
+                if runs[index].last >= rect.row1:
+                    yield runs[index]
+                index += 1
+
+
+def _split(run: Run, first: int, last: int) -> list[Run]:
+    """``run`` cut so that rows first..last form one piece."""
+    pieces = []
+    if run.first < first:
+        pieces.append(Run(run.sheet, run.col, run.first, first - 1, run.shape))
+    pieces.append(Run(run.sheet, run.col, max(run.first, first), min(run.last, last), run.shape))
+    if run.last > last:
+        pieces.append(Run(run.sheet, run.col, last + 1, run.last, run.shape))
+    return pieces
+
+
+def _sccs(nodes: list[int], deps: dict[int, set[int]]) -> list[list[int]]:
+    """Tarjan's strongly connected components, iterative; dependencies come first in the result."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    result: list[list[int]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(deps.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(deps.get(child, ())))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                result.append(component)
+    return result
+
+
+def make_plan(book: Book, trees: dict[int, Node]) -> Plan:
+    """Order every formula run of ``book``; ``trees`` maps shape index -> parsed tree."""
+    runs = list(book.runs())
+    for _ in range(8):  # align the runs of loop groups; each pass only splits
+        plan, changed = _plan_once(book, runs, trees)
+        if not changed:
+            return plan
+        runs = [run for unit in plan.units for run in unit.runs]
+    return _plan_once(book, runs, trees, final=True)[0]
+
+
+def _plan_once(book: Book, runs: list[Run], trees: dict[int, Node], final: bool = False) -> tuple[Plan, bool]:
+    columns = _Columns(runs)
+    refs: dict[int, list[Ref]] = {}
+    deps: dict[int, set[int]] = {}
+    by_id = {id(run): run for run in runs}
+    for run in runs:
+        run_refs = resolve_refs(book, run, trees[run.shape])
+        refs[id(run)] = run_refs
+        deps[id(run)] = {id(other) for ref in run_refs for other in columns.overlapping(ref.rect)}
+    order = sorted(by_id, key=lambda i: (by_id[i].sheet, by_id[i].first, by_id[i].col))
+    units: list[Unit] = []
+    changed = False
+    for component in _sccs(order, deps):
+        members = [by_id[i] for i in component]
+        if len(members) == 1 and id(members[0]) not in deps[id(members[0])]:
+            run = members[0]
+            units.append(Unit([run], run.first, run.last))
+            continue
+        first = max(run.first for run in members)
+        last = min(run.last for run in members)
+        if not final and first <= last and any(run.first != first or run.last != last for run in members):
+            pieces = [piece for run in members for piece in _split(run, first, last)]
+            units.append(Unit(pieces))
+            changed = True
+            continue
+        units.append(_loop_unit(members, refs, by_id, deps) or _cell_unit(book, members, refs))
+    return Plan(units, refs, deps, by_id), changed
+
+
+def _loop_unit(members: list[Run], refs: dict[int, list[Ref]], by_id: dict[int, Run],
+               deps: dict[int, set[int]]) -> Unit | None:  # fmt: skip
+    """The group as one loop over rows, if every edge inside it is a same-or-earlier row offset."""
+    first, last = members[0].first, members[0].last
+    if any(run.first != first or run.last != last for run in members):
+        return None
+    inside = {(run.sheet, run.col): run for run in members}
+    same_row: dict[int, set[int]] = {id(run): set() for run in members}
+    directions = set()
+    for run in members:
+        for ref in refs[id(run)]:
+            target = inside.get((ref.sheet, ref.col)) if not ref.is_range else None
+            touches = any(
+                other.sheet == ref.rect.sheet
+                and ref.rect.col1 <= other.col <= ref.rect.col2
+                and ref.rect.row1 <= other.last
+                and other.first <= ref.rect.row2
+                for other in members
+            )
+            if not touches:
+                continue
+            if target is None or not ref.row_relative:
+                return None
+            if ref.row == 0:
+                same_row[id(run)].add(id(target))
+            else:
+                directions.add(ref.row < 0)
+    if len(directions) > 1:
+        return None
+    ordered = _topological(list(same_row), same_row)
+    if ordered is None:
+        return None
+    descending = directions == {False}
+    return Unit([by_id[i] for i in ordered], first, last, descending)
+
+
+def _topological(nodes: list[int], deps: dict[int, set[int]]) -> list[int] | None:
+    """Kahn's algorithm; None when there is a cycle."""
+    remaining = {node: len(deps[node] & set(nodes)) for node in nodes}
+    users: dict[int, list[int]] = {node: [] for node in nodes}
+    for node in nodes:
+        for dep in deps[node]:
+            if dep in users:
+                users[dep].append(node)
+    ready = [node for node in nodes if remaining[node] == 0]
+    ordered = []
+    while ready:
+        node = ready.pop(0)
+        ordered.append(node)
+        for user in users[node]:
+            remaining[user] -= 1
+            if remaining[user] == 0:
+                ready.append(user)
+    return ordered if len(ordered) == len(nodes) else None
+
+
+def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Unit:
+    """The group cell by cell, in dependency order found with an explicit stack."""
+    cells = {(run.sheet, run.col, row): run for run in members for row in range(run.first, run.last + 1)}
+    if len(cells) > 2_000_000:
+        raise Unsupported("a group of more than 2,000,000 interdependent formula cells")
+    deps: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    for (sheet, col, row), run in cells.items():
+        wanted = []
+        for ref in refs[id(run)]:
+            if ref.is_range or not ref.row_relative:
+                rect = ref.rect if ref.is_range else Rect(ref.sheet, ref.row, ref.col, ref.row, ref.col)
+                if rect.size > 100_000:
+                    wanted.extend(c for c in cells if c[0] == rect.sheet and _inside(rect, c))
+                else:
+                    wanted.extend((rect.sheet, c, r) for r, c in rect.cells() if (rect.sheet, c, r) in cells)
+            elif (ref.sheet, ref.col, row + ref.row) in cells:
+                wanted.append((ref.sheet, ref.col, row + ref.row))
+        deps[(sheet, col, row)] = wanted
+    order: list[tuple[Run, int]] = []
+    state: dict[tuple[int, int, int], int] = {}  # 1 visiting, 2 done
+    for start in sorted(cells, key=lambda c: (c[0], c[2], c[1])):
+        if state.get(start) == 2:
+            continue
+        stack = [(start, iter(deps[start]))]
+        state[start] = 1
+        while stack:
+            cell, it = stack[-1]
+            for dep in it:
+                mark = state.get(dep)
+                if mark == 1:
+                    sheet = book.sheets[dep[0]].name
+                    raise CircularReference(f"circular reference through {sheet}!{a1(dep[1], dep[2])}")
+                if mark is None:
+                    state[dep] = 1
+                    stack.append((dep, iter(deps[dep])))
+                    break
+            else:
+                stack.pop()
+                state[cell] = 2
+                order.append((cells[cell], cell[2]))
+    return Unit(members, cells=order)
+
+
+def _inside(rect: Rect, cell: tuple[int, int, int]) -> bool:
+    return rect.col1 <= cell[1] <= rect.col2 and rect.row1 <= cell[2] <= rect.row2
