@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.evaluator import Evaluator, a1
 from gdsheet.reference import lesson_values
 from gdsheet.workbook_lesson import lesson_from_workbook
@@ -73,9 +74,9 @@ def _rel_error(got: float, want: float) -> float:
     return 0.0 if got == want else abs(got - want) / scale
 
 
-def check_workbook(path: str | Path) -> CheckReport:
+def check_workbook(path: str | Path, engine: str = DEFAULT_ENGINE, verbose: bool = False) -> CheckReport:
     """Compare every formula cell of the workbook at ``path`` with the reference."""
-    ev = Evaluator(path)
+    ev = Evaluator(path, engine, verbose)
     expected = expected_by_name(ev)
     computed = ev.all_values()
     report = CheckReport()

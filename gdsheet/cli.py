@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from gdsheet.build import DEFAULT_PRESET, build
 from gdsheet.check import check_workbook
+from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import Diverged, GdsheetError
 from gdsheet.lesson import GRADIENT_RULES, LOSSES, load_preset, preset_names
 from gdsheet.runner import Record, reset, run, terminal_progress
@@ -82,7 +83,15 @@ def print_records(records: list[Record]) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     progress = terminal_progress if sys.stderr.isatty() and not args.json else None
     try:
-        records = run(args.workbook, args.epochs, carry=args.carry, record=args.record, progress=progress)
+        records = run(
+            args.workbook,
+            args.epochs,
+            carry=args.carry,
+            record=args.record,
+            progress=progress,
+            engine=args.engine,
+            verbose=args.verbose,
+        )
     except Diverged as exc:
         _print_run(exc.records, args.json)  # the epochs that did finish, and were saved
         raise
@@ -98,13 +107,13 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
-    reset(args.workbook)
+    reset(args.workbook, engine=args.engine)
     print(f"reset {args.workbook}: log cleared, m and b back to their built values")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    report = check_workbook(args.workbook)
+    report = check_workbook(args.workbook, engine=args.engine, verbose=args.verbose)
     if args.json:
         print(json.dumps(report.as_json()))
     else:
@@ -128,6 +137,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         "open it in Excel or LibreOffice"
     )
     return 0
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help=f"evaluation engine (default {DEFAULT_ENGINE}; formulas is the slow reference interpreter)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="say when a formula falls back to the formulas engine")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -161,15 +180,18 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="CELL",
         help="record this cell (Sheet!A1 or a defined name) after each epoch (repeatable)",
     )
+    _add_engine_options(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("reset", help="clear the epoch log and restore m and b (the Reset button)")
     p.add_argument("workbook", type=Path)
+    _add_engine_options(p)
     p.set_defaults(func=_cmd_reset)
 
     p = sub.add_parser("check", help="check every formula cell against the numpy reference")
     p.add_argument("workbook", type=Path)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_engine_options(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("demo", help="build the default lesson and run its epochs")

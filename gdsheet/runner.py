@@ -18,6 +18,7 @@ from pathlib import Path
 
 from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
 
+from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.errors import Diverged, GdsheetError, WorkbookError
 from gdsheet.evaluator import Area, Evaluator, a1
 from gdsheet.xlsxpatch import REMOVE, patch_workbook
@@ -164,8 +165,16 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: li
     patch_workbook(path, path, values=values, cached=cached, names=names)
 
 
-def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (), record: Sequence[str] = (),
-        progress: Progress | None = None) -> list[Record]:  # fmt: skip
+def run(
+    path: str | Path,
+    epochs: int | None = None,
+    *,
+    carry: Sequence[str] = (),
+    record: Sequence[str] = (),
+    progress: Progress | None = None,
+    engine: str = DEFAULT_ENGINE,
+    verbose: bool = False,
+) -> list[Record]:
     """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
 
     Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up.
@@ -173,7 +182,7 @@ def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (
     if epochs is not None and epochs < 1:
         raise GdsheetError(f"epochs must be >= 1, got {epochs}")
     path = Path(path)
-    ev = Evaluator(path)
+    ev = Evaluator(path, engine, verbose)
     plan = make_plan(ev, carry, record)
     if epochs is None:
         if "epochs" not in ev.names:
@@ -194,10 +203,10 @@ def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (
     return records
 
 
-def reset(path: str | Path) -> None:
+def reset(path: str | Path, engine: str = DEFAULT_ENGINE) -> None:
     """The Reset button: m and b back to the values the workbook was built with, log cleared."""
     path = Path(path)
-    ev = Evaluator(path)
+    ev = Evaluator(path, engine)
     ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
     inputs = {f"{param}_start": ev.numbers(f"{param}_reset")[0] for param in ("m", "b")}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
