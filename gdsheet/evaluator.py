@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +127,7 @@ class Evaluator:
         from gdsheet.engine.formulas_engine import FormulasEngine
 
         if self.verbose:
-            print(f"gdsheet: {self.path.name}: using the formulas engine ({why})")
+            print(f"gdsheet: {self.path.name}: using the formulas engine ({why})", file=sys.stderr)
         self._engine = FormulasEngine(self.book)
         return self._engine
 

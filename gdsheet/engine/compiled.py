@@ -325,11 +325,9 @@ class CompiledEngine:
 
 
 def plain(value: object) -> object:
-    """A value as the runner and check see it: float, str (text or an error's code), or None."""
+    """A value as the runner and check see it: float, bool, str (text or an error's code), or None."""
     if isinstance(value, xl.XlError):
         return value.code
-    if isinstance(value, bool):
-        return float(value)
     return value
 
 

@@ -122,8 +122,10 @@ def _first(result: object) -> object:
 
 def _plain(value: object) -> object:
     """A cell value as float, bool, str (text and Excel errors) or None (empty)."""
-    if value is None or isinstance(value, (str, bool)):
+    if value is None or isinstance(value, bool) or type(value) is str:
         return value
+    if isinstance(value, str):  # formulas' XlError is a str subclass
+        return str(value)
     if isinstance(value, (np.bool_,)):
         return bool(value)
     if isinstance(value, (int, float, np.integer, np.floating)):

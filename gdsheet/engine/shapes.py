@@ -216,7 +216,7 @@ def _range_node(attr: dict[str, object], name: str, refs: object, row: int, col:
     if "r1" not in attr:
         raise Unsupported(f"reference {name!r}")
     sheet = attr.get("sheet")
-    sheet = str(sheet) if sheet else None
+    sheet = str(sheet).replace("''", "'") if sheet else None
     r1, r2 = int(str(attr["r1"])), int(str(attr["r2"]))
     c1, c2 = _col_index(str(attr["c1"])), _col_index(str(attr["c2"]))
     ref_text = str(attr.get("ref", ""))
