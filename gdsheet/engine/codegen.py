@@ -21,7 +21,7 @@ import numpy as np
 
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
-from gdsheet.engine.plan import Rect, resolve_ref
+from gdsheet.engine.plan import resolve_ref
 from gdsheet.engine.shapes import Node, Unsupported
 
 FAST_SCALAR_FUNCTIONS = {"SQRT": "_msqrt", "ABS": "abs", "EXP": "_mexp", "LN": "_mlog"}
@@ -125,6 +125,8 @@ class Context:
     column_ids: dict[tuple[int, int], int]
     constants: list[object] = field(default_factory=list)  # K[i]: literals that are not Python syntax
     inline: Callable[[int, int, int], object] | None = None  # fixed cell -> value to bake in, or None
+    static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None  # fixed range -> array
+    registers: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (sheet, col, row offset) -> local
 
     def column(self, sheet: int, col: int) -> str:
         key = (sheet, col)
@@ -165,18 +167,15 @@ class _Gen:
                 return literal if literal is not None else self.ctx.constant(value)
         return f"{self.ctx.column(sheet, col)}[{row_expr}]"
 
-    def _ref(self, node: Node) -> tuple[str, Rect | None]:
-        """Code of a single-cell reference (rect None), or the rect of a range."""
+    def _ref(self, node: Node) -> str:
+        """Code of a single-cell reference: a loop's local, a baked-in constant or a list read."""
         ref = resolve_ref(self.ctx.book, self.run, node)
-        if ref.is_range:
-            return "", self._range_rect(node, ref.rect)
         if ref.row_relative:
-            return self._cell(ref.sheet, ref.col, _row(self.row_code, ref.row), None), None
-        return self._cell(ref.sheet, ref.col, str(ref.row), ref.row), None
-
-    def _range_rect(self, node: Node, union: Rect) -> Rect:
-        """The range at the current row, as a rect with row offsets (relative rows keep offsets)."""
-        return union
+            register = self.ctx.registers.get((ref.sheet, ref.col, ref.row))
+            if register is not None and self.row_code == "r":
+                return register
+            return self._cell(ref.sheet, ref.col, _row(self.row_code, ref.row), None)
+        return self._cell(ref.sheet, ref.col, str(ref.row), ref.row)
 
     def _range_rows(self, node: Node) -> tuple[str, str, int, int, int]:
         """(first-row code, last-row code, sheet, col1, col2) of a range at the current row."""
@@ -215,7 +214,7 @@ class _Gen:
         if kind == "num":
             return repr(node[1]), None
         if kind in ("ref", "name") and not self.is_range(node):
-            return self._ref(node)[0], None
+            return self._ref(node), None
         if self.is_range(node):
             first, last, sheet, col1, col2 = self._range_rows(node)
             rect = resolve_ref(self.ctx.book, self.run, node).rect
@@ -225,6 +224,10 @@ class _Gen:
                 height = abs(rows[1][1] - rows[0][1]) + 1 if rows[0][0] == rows[1][0] else None
             if height is None:
                 raise Unsupported("a range with one fixed and one relative row")
+            if first.isdigit() and last.isdigit() and self.ctx.static_range is not None:
+                array = self.ctx.static_range(sheet, int(first), col1, int(last), col2)
+                if array is not None:
+                    return self.ctx.constant(array), (height, col2 - col1 + 1)
             return f"_garr({self._lists(sheet, col1, col2)}, {first}, {last})", (height, col2 - col1 + 1)
         if kind == "op":
             symbol = node[1]
@@ -313,7 +316,7 @@ class _Gen:
             if self.is_range(node):
                 first, last, sheet, col1, col2 = self._range_rows(node)
                 return f"_grid({self._lists(sheet, col1, col2)}, {first}, {last})"
-            code = self._ref(node)[0]
+            code = self._ref(node)
             return f"_grid1({code})" if as_reference else code
         if kind == "op":
             return f"{_EXACT_OPS[node[1]]}({self.exact_expr(node[2])}, {self.exact_expr(node[3])})"

@@ -115,13 +115,15 @@ class CompiledEngine:
         fast: bool,
         inputs: Sequence[Cell] = (),
         inline: Callable[[int, int, int], object] | None = None,
+        static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None,
+        stores: dict[int, str] | None = None,
     ) -> tuple[Callable[..., None], list[object]]:
-        ctx = Context(self.book, self.column_ids, inline=inline)
+        ctx = Context(self.book, self.column_ids, inline=inline, static_range=static_range)
         body: list[str] = []
         for index, cell in enumerate(inputs):
             body.append(f"    {ctx.column(cell[0], cell[1])}[{cell[2]}] = P[{index}]")
         for unit in units:
-            body.extend(self._unit_code(ctx, unit, fast))
+            body.extend(self._unit_code(ctx, unit, fast, stores))
         used = sorted(set(self.column_ids.values()))
         prologue = [f"    L{k} = V[{k}]" for k in used]
         source = "def _program(V, K, P):\n" + "\n".join(prologue + body + ["    return None"]) + "\n"
@@ -129,7 +131,10 @@ class CompiledEngine:
         exec(compile(source, f"<gdsheet {self.book.path.name}>", "exec"), namespace)  # our own generated code
         return namespace["_program"], ctx.constants  # type: ignore[return-value]
 
-    def _unit_code(self, ctx: Context, unit: Unit, fast: bool) -> list[str]:
+    def _unit_code(self, ctx: Context, unit: Unit, fast: bool, stores: dict[int, str] | None) -> list[str]:
+        """One unit's statements. ``stores`` says which runs' values must reach their lists
+        ("all" rows, or the "last" row only, for a stepper); None stores everything."""
+
         def statement(run: Run, row_code: str) -> str:
             tree = self.trees[run.shape]
             if fast and id(run) in self._fast_runs:
@@ -143,12 +148,74 @@ class CompiledEngine:
         if unit.first == unit.last:
             row = str(unit.first)
             return [f"    {ctx.column(run.sheet, run.col)}[{row}] = {statement(run, row)}" for run in unit.runs]
+        step = 1 if unit.descending else -1  # the row offset that reads the previous iteration
+        carried = self._carried(unit, step)
+        names = {id(run): ctx.column(run.sheet, run.col) for run in unit.runs}
+        before = unit.last + 1 if unit.descending else unit.first - 1
+        lines = [f"    p{names[i][1:]} = {names[i]}[{before}]" for i in carried]
         rows = (
             f"range({unit.last}, {unit.first - 1}, -1)" if unit.descending else f"range({unit.first}, {unit.last + 1})"
         )
-        lines = [f"    for r in {rows}:"]
-        lines += [f"        {ctx.column(run.sheet, run.col)}[r] = {statement(run, 'r')}" for run in unit.runs]
-        return lines
+        lines.append(f"    for r in {rows}:")
+        ctx.registers = {(run.sheet, run.col, 0): f"v{names[id(run)][1:]}" for run in unit.runs}
+        ctx.registers |= {
+            (run.sheet, run.col, step): f"p{names[id(run)][1:]}" for run in unit.runs if id(run) in carried
+        }
+        after = []
+        for run in unit.runs:
+            name, local = names[id(run)], f"v{names[id(run)][1:]}"
+            lines.append(f"        {local} = {statement(run, 'r')}")
+            policy = "all" if stores is None or unit.descending else stores.get(id(run))
+            if policy == "all":
+                lines.append(f"        {name}[r] = {local}")
+            elif policy == "last":
+                after.append(f"    {name}[{unit.last}] = {local}")
+        lines += [f"        p{names[i][1:]} = v{names[i][1:]}" for i in carried]
+        ctx.registers = {}
+        return lines + after
+
+    def _carried(self, unit: Unit, step: int) -> list[int]:
+        """Runs of a loop that a member reads one iteration back (kept in locals)."""
+        members = {(run.sheet, run.col): id(run) for run in unit.runs}
+        carried = []
+        for run in unit.runs:
+            for ref in self.plan.refs[id(run)]:
+                target = members.get((ref.sheet, ref.col))
+                if target is not None and not ref.is_range and ref.row_relative and ref.row == step:
+                    carried.append(target)
+        return sorted(set(carried))
+
+    def _store_policy(self, units: list[Unit], outputs: Sequence[Cell]) -> dict[int, str]:
+        """For a stepper: which runs must store every row, and which only their last row."""
+        policy: dict[int, str] = {}
+
+        def need(run_id: int, what: str) -> None:
+            if policy.get(run_id) != "all":
+                policy[run_id] = what
+
+        unit_of = {id(run): index for index, unit in enumerate(units) for run in unit.runs}
+        for index, unit in enumerate(units):
+            for reader in unit.runs:
+                for ref in self.plan.refs[id(reader)]:
+                    for target_id in self.plan.deps[id(reader)]:
+                        target = self.plan.by_id.get(target_id)
+                        if target is None or target_id not in unit_of:
+                            continue
+                        rect = ref.rect
+                        if not (target.sheet == rect.sheet and rect.col1 <= target.col <= rect.col2):
+                            continue
+                        if not (rect.row1 <= target.last and target.first <= rect.row2):
+                            continue
+                        same_loop = unit_of[target_id] == index and unit.cells is None and unit.first != unit.last
+                        if same_loop and not ref.is_range and ref.row_relative and ref.row in (0, 1, -1):
+                            continue  # read from a local
+                        fixed = not ref.is_range and not ref.row_relative
+                        need(target_id, "last" if fixed and ref.row == target.last else "all")
+        for sheet, col, row in outputs:
+            for run in self.run_of.get((sheet, col), []):
+                if run.first <= row <= run.last:
+                    need(id(run), "last" if row == run.last else "all")
+        return policy
 
     def _constant_lists(self) -> list[list[object]]:
         """One list per column the programs touch, long enough for every row they read."""
@@ -255,7 +322,25 @@ class CompiledEngine:
                     return None
             return self._read(self.values, (sheet, col, row))
 
-        fast = self._compile(units, fast=True, inputs=inputs, inline=inline)
+        def static_range(sheet: int, row1: int, col1: int, row2: int, col2: int) -> np.ndarray | None:
+            """A fixed range of numbers that no input changes, as the array the fast code reads."""
+            for s_, c_, r_ in input_set:
+                if s_ == sheet and col1 <= c_ <= col2 and row1 <= r_ <= row2:
+                    return None
+            columns = []
+            for col in range(col1, col2 + 1):
+                for run in runs_by_cell.get((sheet, col), []):
+                    if run.first <= row2 and row1 <= run.last and id(run) in dynamic:
+                        return None
+                column = [self._read(self.values, (sheet, col, row)) for row in range(row1, row2 + 1)]
+                if not all(type(v) is float for v in column):
+                    return None
+                columns.append(column)
+            return np.array(columns, dtype=float).T
+
+        stores = self._store_policy(units, outputs)
+        options = {"inputs": inputs, "inline": inline, "static_range": static_range, "stores": stores}
+        fast = self._compile(units, fast=True, **options)
         exact_program: list[tuple[Callable[..., None], list[object]]] = []
         self._ensure_columns(())
         touched = {self.column_ids[(run.sheet, run.col)] for unit in units for run in unit.runs}
@@ -278,7 +363,7 @@ class CompiledEngine:
             except _FAST_FAILURES:
                 pass
             if not exact_program:
-                exact_program.append(self._compile(units, fast=False, inputs=inputs, inline=inline))
+                exact_program.append(self._compile(units, fast=False, **options))
             program, constants = exact_program[0]
             program(lists, constants, values)
             return [lists[k][row] for k, row in out_index]
