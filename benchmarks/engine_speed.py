@@ -15,6 +15,7 @@ its own. Machines are shared and noisy: read the ratios.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import subprocess
@@ -70,13 +71,13 @@ def _phase_pycel(book: str, epochs: int) -> dict[str, float]:
     sys.setrecursionlimit(100_000)
     start = time.perf_counter()
     excel = ExcelCompiler(filename=book)
-    m, b = "Lesson!G84", "Lesson!G85"  # pycel reads cells, not names: the lesson's m and b cells
-    last = excel.evaluate("Lesson!D90")  # noqa: F841 - warms the graph
-    load = time.perf_counter() - start
     from gdsheet.evaluator import Evaluator
 
-    ev = Evaluator(book)
-    next_m, next_b = (f"Lesson!{ev.area(n).ref()}" for n in ("next_m", "next_b"))
+    ev = Evaluator(book)  # pycel reads cells, not names: the lesson's cells by name
+    m, b, next_m, next_b = (f"Lesson!{ev.area(n).ref()}" for n in ("m_start", "b_start", "next_m", "next_b"))
+    excel.evaluate(next_m)  # builds pycel's graph of the chain, which set_value needs
+    excel.evaluate(next_b)
+    load = time.perf_counter() - start
 
     def step(values: list[float]) -> list[float]:
         excel.set_value(m, values[0])
@@ -96,22 +97,25 @@ def _phase_check(book: str) -> dict[str, float]:
 
 def _phase_loops(csv: str, epochs: int) -> dict[str, float]:
     """A plain-Python epoch over lists, and the numpy reference's epoch, on the same samples."""
-    from gdsheet.reference import sgd_epoch
+    from gdsheet.reference import loss_value, sgd_epoch
     from gdsheet.samples_csv import read_samples
 
     xs, ys = (list(v) for v in read_samples(csv))
     learn = 1e-5
 
     def plain(values: list[float]) -> list[float]:
+        """What the stepper computes: the epoch's new m and b, and the loss at its start."""
         m, b = values
+        loss = math.sqrt(sum((m * x + b - y) ** 2 for x, y in zip(xs, ys, strict=True)) / len(xs))
         for x, y in zip(xs, ys, strict=True):
             residual = m * x + b - y
             m, b = m - learn * 2 * x * residual, b - learn * 2 * residual
-        return [m, b]
+        return [m, b, loss]
 
     def reference(values: list[float]) -> list[float]:
         table = sgd_epoch(xs, ys, values[0], values[1], learn, "analytic", 0.01)
-        return [float(table[-1, 8]), float(table[-1, 11])]
+        loss = loss_value(values[0], values[1], xs, ys, "rmse")
+        return [float(table[-1, 8]), float(table[-1, 11]), loss]
 
     return {"plain": _epochs(plain, epochs), "numpy": _epochs(reference, max(1, epochs // 10))}
 
@@ -179,8 +183,9 @@ def report(n: int, folder: Path) -> None:
         elif "error" in result:
             print(f"epoch: {label:<17} failed: {result['error']}")
         else:
-            print(f"epoch: {label:<17} {result['epoch'] * 1e3:10.3f} ms   {result['epoch'] / plain:8.0f}x plain   "
-                  f"{result['epoch'] / compiled['epoch']:8.0f}x the compiled engine (load {result['seconds']:.1f} s)")  # fmt: skip
+            epoch = result["epoch"]
+            print(f"epoch: {label:<17} {epoch * 1e3:10.3f} ms   {epoch / plain:8.0f}x plain   "
+                  f"{epoch / compiled['epoch']:8.0f}x the compiled engine (load {result['seconds']:.1f} s)")  # fmt: skip
     print(f"check                    {check['seconds']:8.2f} s   peak {check['peak_mb']:7.0f} MB   "
           f"({check['cells']:,.0f} cells, ok={bool(check['ok'])})")  # fmt: skip
 
