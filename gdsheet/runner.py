@@ -18,8 +18,11 @@ from pathlib import Path
 
 from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
 
+from gdsheet.archive import check_workbook_archive
 from gdsheet.errors import Diverged, GdsheetError, WorkbookError
 from gdsheet.evaluator import Area, Evaluator, a1
+from gdsheet.limits import epochs_problem
+from gdsheet.locking import workbook_lock
 from gdsheet.xlsxpatch import REMOVE, patch_workbook
 
 LOG_NAME = "epoch_log"
@@ -165,22 +168,31 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: li
 
 
 def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (), record: Sequence[str] = (),
-        progress: Progress | None = None) -> list[Record]:  # fmt: skip
+        progress: Progress | None = None, force: bool = False) -> list[Record]:  # fmt: skip
     """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
 
-    Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up.
+    Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up. The
+    workbook is locked for the whole run (see :mod:`gdsheet.locking`; ``force`` runs it even
+    when an office suite's lock file says it is open).
     """
-    if epochs is not None and epochs < 1:
-        raise GdsheetError(f"epochs must be >= 1, got {epochs}")
-    path = Path(path)
+    if epochs is not None and (problem := epochs_problem(epochs)):
+        raise GdsheetError(problem)
+    with workbook_lock(path, force=force) as locked:
+        check_workbook_archive(locked)
+        return _run(locked, epochs, carry=carry, record=record, progress=progress)
+
+
+def _run(path: Path, epochs: int | None = None, *, carry: Sequence[str] = (), record: Sequence[str] = (),
+         progress: Progress | None = None) -> list[Record]:  # fmt: skip
+    """:func:`run`'s work, once the workbook is locked."""
     ev = Evaluator(path)
     plan = make_plan(ev, carry, record)
     if epochs is None:
         if "epochs" not in ev.names:
             raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")
         stored = ev.numbers("epochs")[0]
-        if stored != int(stored) or stored < 1:
-            raise WorkbookError(f"{path}: the epochs cell must hold a whole number >= 1, got {stored!r}")
+        if problem := epochs_problem(stored):
+            raise WorkbookError(f"{path}: the epochs cell: {problem}")
         epochs = int(stored)
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
@@ -194,9 +206,15 @@ def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (
     return records
 
 
-def reset(path: str | Path) -> None:
+def reset(path: str | Path, *, force: bool = False) -> None:
     """The Reset button: m and b back to the values the workbook was built with, log cleared."""
-    path = Path(path)
+    with workbook_lock(path, force=force) as locked:
+        check_workbook_archive(locked)
+        _reset(locked)
+
+
+def _reset(path: Path) -> None:
+    """:func:`reset`'s work, once the workbook is locked."""
     ev = Evaluator(path)
     ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
     inputs = {f"{param}_start": ev.numbers(f"{param}_reset")[0] for param in ("m", "b")}
