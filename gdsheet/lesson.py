@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gdsheet.errors import GdsheetError
+from gdsheet.limits import epochs_problem
 
 GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
 """How new_m and new_b are computed.
@@ -105,8 +106,8 @@ def _validate(lesson: Lesson) -> None:
         raise GdsheetError(f"learn must be > 0, got {lesson.learn!r}")
     if lesson.fd_step <= 0:
         raise GdsheetError(f"fd_step must be > 0, got {lesson.fd_step!r}")
-    if isinstance(lesson.epochs, bool) or not isinstance(lesson.epochs, int) or lesson.epochs < 1:
-        raise GdsheetError(f"epochs must be a whole number >= 1, got {lesson.epochs!r}")
+    if problem := epochs_problem(lesson.epochs, integer=True):
+        raise GdsheetError(problem)
     for name in ("data_x", "grid_m", "grid_b", "descent_x"):
         values = getattr(lesson, name)
         if not values:

@@ -48,9 +48,12 @@ def archive_limit(name: str) -> int:
     return int(text) * unit
 
 
-def epochs_problem(value: object) -> str | None:
-    """Why ``value`` is not a valid epoch count, or None: one wording for build, run and the cell."""
-    whole = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def epochs_problem(value: object, *, integer: bool = False) -> str | None:
+    """Why ``value`` is not a valid epoch count, or None: one wording for build, run and the cell.
+
+    A cell holds floats, so 5.0 passes there; ``integer`` (a lesson setting) asks for an int."""
+    kinds = int if integer else int | float
+    whole = isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
     if whole and value == int(value) and 1 <= value <= MAX_EPOCHS:
         return None
     return f"epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {value!r}"
