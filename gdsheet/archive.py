@@ -51,7 +51,7 @@ def open_archive(path: str | Path) -> zipfile.ZipFile:
     except IsADirectoryError:
         raise WorkbookError(f"{path}: is a directory, not a workbook") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise WorkbookError(f"{path}: not an .xlsx/.xlsm file (not a zip archive)") from None
+        raise WorkbookError(f"{path}: not a workbook (not a zip archive; truncated or corrupt?)") from None
     except OSError as exc:
         raise WorkbookError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
@@ -109,6 +109,13 @@ def read_member(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> byt
     return bytes(out)
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def check_workbook_archive(path: str | Path) -> None:
-    """Refuse a hostile archive (see :func:`open_archive`) before a reader that trusts it opens it."""
+    """Refuse a file that is not an .xlsx/.xlsm, or a hostile archive (see :func:`open_archive`),
+    before a reader that trusts it opens it."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"{path}: not an .xlsx or .xlsm workbook")
     open_archive(path).close()
