@@ -185,7 +185,7 @@ def report(n: int, folder: Path) -> None:
         else:
             epoch = result["epoch"]
             print(f"epoch: {label:<17} {epoch * 1e3:10.3f} ms   {epoch / plain:8.0f}x plain   "
-                  f"{epoch / compiled['epoch']:8.0f}x the compiled engine (load {result['seconds']:.1f} s)")  # fmt: skip
+                  f"{epoch / compiled['epoch']:8.0f}x compiled (load {result['seconds']:.1f} s)")  # fmt: skip
     print(f"check                    {check['seconds']:8.2f} s   peak {check['peak_mb']:7.0f} MB   "
           f"({check['cells']:,.0f} cells, ok={bool(check['ok'])})")  # fmt: skip
 

@@ -7,6 +7,7 @@ this module is the only place that prints it, so no traceback ever reaches the u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -14,15 +15,35 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from gdsheet.archive import check_workbook_archive
 from gdsheet.build import DEFAULT_PRESET, build
 from gdsheet.check import check_workbook
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import Diverged, GdsheetError
 from gdsheet.lesson import GRADIENT_RULES, LOSSES, load_preset, preset_names
+from gdsheet.limits import MAX_EPOCHS
 from gdsheet.runner import Record, reset, run, terminal_progress
 
 EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch; 2 bad input or option;
-3 unreadable workbook or missing cell/name; 4 a run diverged; 70 internal error"""
+3 unreadable, hostile, read-only, open or busy workbook, or a missing cell/name; 4 a run diverged;
+70 internal error; 75 out of memory"""
+
+EXIT_OUT_OF_MEMORY = 75
+_OUT_OF_MEMORY = b"gdsheet: error: out of memory (exit 75); the input is too large for this machine\n"
+"""Written with os.write, allocated up front: after a MemoryError there may be no room to build it."""
+
+
+def version() -> str:
+    """The installed package's version, or the source tree's when it is not installed."""
+    try:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed
+
+        return installed("gdsheet")
+    except PackageNotFoundError:
+        from gdsheet import __version__
+
+        return __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,11 +54,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default=DEFAULT_PRESET, help=f"lesson preset (default {DEFAULT_PRESET})")
+    parser.add_argument(
+        "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
+    )
     parser.add_argument("--m-start", type=float, help="m at the top of the descent table")
     parser.add_argument("--b-start", type=float, help="b at the top of the descent table")
     parser.add_argument("--learn", type=float, help="learning rate (> 0)")
-    parser.add_argument("--epochs", type=int, help="epochs per run (>= 1)")
+    parser.add_argument("--epochs", type=int, help=f"epochs per run (1 to {MAX_EPOCHS:,}; default: the preset's)")
     parser.add_argument("--gradient", choices=GRADIENT_RULES, help="what drives the update")
     parser.add_argument("--loss", choices=LOSSES, help="rmse (sqrt of the mean) or the seed's root-sum-square")
     parser.add_argument("--data", type=Path, help="CSV file with header x,y: the descent samples")
@@ -89,6 +112,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             carry=args.carry,
             record=args.record,
             progress=progress,
+            force=args.force,
             engine=args.engine,
             verbose=args.verbose,
         )
@@ -107,12 +131,13 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
-    reset(args.workbook, engine=args.engine)
+    reset(args.workbook, force=args.force, engine=args.engine)
     print(f"reset {args.workbook}: log cleared, m and b back to their built values")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    check_workbook_archive(args.workbook)
     report = check_workbook(args.workbook, engine=args.engine, verbose=args.verbose)
     if args.json:
         print(json.dumps(report.as_json()))
@@ -139,32 +164,53 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default (when it has one worth showing) and keeps the epilog's lines."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, [], argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action) or text
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "".join(indent + line for line in text.splitlines(keepends=True))
+
+
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine",
         choices=ENGINES,
         default=DEFAULT_ENGINE,
-        help=f"evaluation engine (default {DEFAULT_ENGINE}; formulas is the slow reference interpreter)",
+        help="evaluation engine: compiled, or formulas (the slow reference interpreter)",
     )
     parser.add_argument("--verbose", action="store_true", help="say when a formula falls back to the formulas engine")
 
 
+def _command(sub: argparse._SubParsersAction, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose one-line summary shows in `gdsheet --help` and atop its own --help."""
+    return sub.add_parser(name, help=summary, description=summary, epilog=EXIT_CODES, formatter_class=_Help)
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = _Parser(prog="gdsheet", description=__doc__.splitlines()[0], epilog=EXIT_CODES)
+    parser = _Parser(prog="gdsheet", description=__doc__.splitlines()[0], epilog=EXIT_CODES, formatter_class=_Help)
+    parser.add_argument("--version", action="version", version=f"gdsheet {version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("build", help="write a lesson workbook (.xlsx)")
+    p = _command(sub, "build", "write a lesson workbook (.xlsx)")
     p.add_argument("out", type=Path, help="the workbook to write")
     _add_lesson_options(p)
     p.set_defaults(func=_cmd_build)
 
-    p = sub.add_parser("templates", help="list the lesson presets")
+    p = _command(sub, "templates", "list the lesson presets, one line each")
     p.set_defaults(func=_cmd_templates)
 
-    p = sub.add_parser("run", help="run epochs on a workbook and save it (the Run Epoch button)")
+    p = _command(sub, "run", "run epochs on a workbook and save it (the Run Epoch button)")
     p.add_argument("workbook", type=Path, help="an .xlsx or .xlsm")
-    p.add_argument("--epochs", type=int, help="epochs to run (default: the workbook's epochs cell)")
+    p.add_argument(
+        "--epochs", type=int, help=f"epochs to run, 1 to {MAX_EPOCHS:,} (default: the workbook's epochs cell)"
+    )
     p.add_argument("--json", action="store_true", help='print {"epochs": [...]} instead of a table')
     p.add_argument(
         "--carry",
@@ -180,31 +226,57 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="CELL",
         help="record this cell (Sheet!A1 or a defined name) after each epoch (repeatable)",
     )
+    _add_force(p)
     _add_engine_options(p)
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("reset", help="clear the epoch log and restore m and b (the Reset button)")
-    p.add_argument("workbook", type=Path)
+    p = _command(sub, "reset", "clear the epoch log and restore m and b (the Reset button)")
+    p.add_argument("workbook", type=Path, help="a lesson workbook")
+    _add_force(p)
     _add_engine_options(p)
     p.set_defaults(func=_cmd_reset)
 
-    p = sub.add_parser("check", help="check every formula cell against the numpy reference")
-    p.add_argument("workbook", type=Path)
+    p = _command(sub, "check", "check every formula cell against the numpy reference")
+    p.add_argument("workbook", type=Path, help="a lesson workbook")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_engine_options(p)
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("demo", help="build the default lesson and run its epochs")
-    p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="default gdsheet-demo.xlsx")
+    p = _command(sub, "demo", "build the default lesson, run its epochs and say where it is")
+    p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="the workbook to write")
     p.set_defaults(func=_cmd_demo)
     return parser
 
 
+def _add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="save even when a LibreOffice or Excel lock file says the workbook is open there",
+    )
+
+
+def _out_of_memory() -> int:
+    """One line on stderr without allocating (much), and the documented exit code."""
+    with contextlib.suppress(BaseException):
+        os.write(2, _OUT_OF_MEMORY)
+    return EXIT_OUT_OF_MEMORY
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    try:
+        return _main(argv)
+    except MemoryError:  # also one raised while reporting another error
+        return _out_of_memory()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)
+    except MemoryError:
+        return _out_of_memory()
     except GdsheetError as exc:
         print(f"gdsheet: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from gdsheet.errors import GdsheetError
+from gdsheet.limits import epochs_problem
+from gdsheet.preset_input import check_lesson_texts, parse_preset, read_preset_text
 
 GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
 """How new_m and new_b are computed.
@@ -105,8 +106,8 @@ def _validate(lesson: Lesson) -> None:
         raise GdsheetError(f"learn must be > 0, got {lesson.learn!r}")
     if lesson.fd_step <= 0:
         raise GdsheetError(f"fd_step must be > 0, got {lesson.fd_step!r}")
-    if isinstance(lesson.epochs, bool) or not isinstance(lesson.epochs, int) or lesson.epochs < 1:
-        raise GdsheetError(f"epochs must be a whole number >= 1, got {lesson.epochs!r}")
+    if problem := epochs_problem(lesson.epochs, integer=True):
+        raise GdsheetError(problem)
     for name in ("data_x", "grid_m", "grid_b", "descent_x"):
         values = getattr(lesson, name)
         if not values:
@@ -122,6 +123,8 @@ def _validate(lesson: Lesson) -> None:
         raise GdsheetError(f"gradient must be one of {', '.join(GRADIENT_RULES)}, got {lesson.gradient!r}")
     if lesson.loss not in LOSSES:
         raise GdsheetError(f"loss must be one of {', '.join(LOSSES)}, got {lesson.loss!r}")
+    # preset input: texts and number formats (see gdsheet.preset_input)
+    check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
 
 
 def _template_dir() -> Path:
@@ -146,8 +149,8 @@ def _numbers(table: Mapping[str, Any], key: str, where: str) -> tuple[float, ...
 
 def lesson_from_toml(text: str, where: str) -> Lesson:
     """Parse a preset's TOML text; ``where`` names the source in error messages."""
+    doc = parse_preset(text, where)  # preset input: every value type-checked, texts and sizes bounded
     try:
-        doc = tomllib.loads(text)
         line, guess, grid = doc["line"], doc["guess"], doc["grid"]
         descent, rules = doc["descent"], doc["rules"]
         text_table = doc.get("text", {})
@@ -175,8 +178,6 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             grid_format=rules.get("grid_format", "0.0"),
             text={key: str(text_table.get(key, "")).strip() for key in TEXT_KEYS},
         )
-    except tomllib.TOMLDecodeError as exc:
-        raise GdsheetError(f"{where}: not valid TOML: {exc}") from None
     except KeyError as exc:
         raise GdsheetError(f"{where}: missing setting {exc.args[0]!r}") from None
     except GdsheetError as exc:
@@ -189,4 +190,4 @@ def load_preset(name: str) -> Lesson:
     path = Path(name) if name.endswith(".toml") else _template_dir() / f"{name}.toml"
     if not path.is_file():
         raise GdsheetError(f"unknown preset {name!r}; choose one of: {', '.join(preset_names())}")
-    return lesson_from_toml(path.read_text(encoding="utf-8"), str(path.name))
+    return lesson_from_toml(read_preset_text(path), str(path.name))

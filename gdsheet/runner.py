@@ -18,9 +18,12 @@ from pathlib import Path
 
 from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
 
+from gdsheet.archive import check_workbook_archive
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.errors import Diverged, GdsheetError, WorkbookError
 from gdsheet.evaluator import Area, Evaluator, a1
+from gdsheet.limits import epochs_problem
+from gdsheet.locking import workbook_lock
 from gdsheet.xlsxpatch import REMOVE, patch_workbook
 
 LOG_NAME = "epoch_log"
@@ -172,24 +175,33 @@ def run(
     carry: Sequence[str] = (),
     record: Sequence[str] = (),
     progress: Progress | None = None,
+    force: bool = False,
     engine: str = DEFAULT_ENGINE,
     verbose: bool = False,
 ) -> list[Record]:
     """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
 
-    Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up.
+    Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up. The
+    workbook is locked for the whole run (see :mod:`gdsheet.locking`; ``force`` runs it even
+    when an office suite's lock file says it is open).
     """
-    if epochs is not None and epochs < 1:
-        raise GdsheetError(f"epochs must be >= 1, got {epochs}")
-    path = Path(path)
-    ev = Evaluator(path, engine, verbose)
+    if epochs is not None and (problem := epochs_problem(epochs)):
+        raise GdsheetError(problem)
+    with workbook_lock(path, force=force) as locked:
+        check_workbook_archive(locked)
+        return _run(locked, epochs, carry, record, progress, Evaluator(locked, engine, verbose))
+
+
+def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[str], progress: Progress | None,
+         ev: Evaluator) -> list[Record]:  # fmt: skip
+    """:func:`run`'s work, once the workbook is locked."""
     plan = make_plan(ev, carry, record)
     if epochs is None:
         if "epochs" not in ev.names:
             raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")
         stored = ev.numbers("epochs")[0]
-        if stored != int(stored) or stored < 1:
-            raise WorkbookError(f"{path}: the epochs cell must hold a whole number >= 1, got {stored!r}")
+        if problem := epochs_problem(stored):
+            raise WorkbookError(f"{path}: the epochs cell: {problem}")
         epochs = int(stored)
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
@@ -203,10 +215,15 @@ def run(
     return records
 
 
-def reset(path: str | Path, engine: str = DEFAULT_ENGINE) -> None:
+def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE) -> None:
     """The Reset button: m and b back to the values the workbook was built with, log cleared."""
-    path = Path(path)
-    ev = Evaluator(path, engine)
+    with workbook_lock(path, force=force) as locked:
+        check_workbook_archive(locked)
+        _reset(locked, Evaluator(locked, engine))
+
+
+def _reset(path: Path, ev: Evaluator) -> None:
+    """:func:`reset`'s work, once the workbook is locked."""
     ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
     inputs = {f"{param}_start": ev.numbers(f"{param}_reset")[0] for param in ("m", "b")}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])

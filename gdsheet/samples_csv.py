@@ -2,16 +2,20 @@
 
 A spreadsheet would turn a cell starting with = + - @ into a formula, so such text is refused
 outright (a plain negative number is fine: it parses as a number first). Every error names
-the file and the line, because the user has to go and fix it there.
+the file and the line, because the user has to go and fix it there. The file is bounded (16 MB,
+read before parsing) and must be UTF-8: UTF-16 or Latin-1 gets one line saying so.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 from pathlib import Path
 
 from gdsheet.errors import GdsheetError
+from gdsheet.limits import MAX_CSV_BYTES
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
@@ -29,15 +33,46 @@ def _number(text: str, where: str, column: str) -> float:
     return number
 
 
+_UTF16_32 = {
+    codecs.BOM_UTF32_LE: "UTF-32",
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
+
+
+def _text(path: Path) -> str:
+    """The file's text: at most :data:`MAX_CSV_BYTES`, and UTF-8 (a BOM is allowed), else one line
+    saying which encoding it seems to be in and what to do."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CSV_BYTES + 1)
+    except FileNotFoundError:
+        raise GdsheetError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise GdsheetError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CSV_BYTES:
+        raise GdsheetError(f"{path}: larger than {MAX_CSV_BYTES // (1024 * 1024)} MB, the most a samples CSV may be")
+    save_as = "; save it as UTF-8 (CSV UTF-8 in Excel)"
+    for bom, name in _UTF16_32.items():  # UTF-32 LE first: its BOM starts like UTF-16 LE's
+        if data.startswith(bom):
+            raise GdsheetError(f"{path}: the file is {name}-encoded{save_as}")
+    if b"\x00" in data[:4096]:
+        raise GdsheetError(f"{path}: the file holds NUL bytes (UTF-16 without a BOM, or not text){save_as}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GdsheetError(
+            f"{path}: not UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start}; Latin-1 or Windows-1252?){save_as}"
+        ) from None
+
+
 def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise GdsheetError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows = list(csv.reader(io.StringIO(_text(path), newline="")))
+    except csv.Error as exc:
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
         raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' and samples")

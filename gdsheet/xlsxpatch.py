@@ -6,6 +6,10 @@ which makes Excel report the file as corrupt. So this module splices the XML *te
 parts it must change (the touched worksheets, the workbook part, and the calcChain bookkeeping
 when a formula gives way to a constant) and copies every other zip member unchanged, in order.
 ElementTree only reads (to find the parts); expat checks that what we wrote is well-formed.
+
+A workbook is hostile input: members are read through :mod:`gdsheet.archive` (bounded sizes),
+XML is parsed by defusedxml (no entity expansion, no external entities), a part that declares
+entities is refused, and a DOCTYPE is never written back into a part we rewrite.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
 from xml.parsers import expat
 from xml.sax.saxutils import escape, unescape
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 from openpyxl.formula.translate import Translator, TranslatorError
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
+from gdsheet.archive import open_archive, read_member
 from gdsheet.atomic import atomic_output
 from gdsheet.errors import WorkbookError
 
@@ -110,10 +117,33 @@ def _resolve(part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
 
 
+_DOCTYPE = re.compile(r"<!DOCTYPE\b(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*(?:\[.*?\]\s*)?>", re.S)
+
+
+def _tree(zin: zipfile.ZipFile, name: str) -> Element:
+    """A part parsed without entity expansion or external entities (defusedxml)."""
+    try:
+        return fromstring(read_member(zin, name))
+    except DefusedXmlException as exc:
+        raise WorkbookError(f"{zin.filename}: refused: {name} declares XML entities ({exc})") from None
+
+
+def _text(zin: zipfile.ZipFile, name: str) -> str:
+    """A part's XML text to rewrite: refused if it declares entities, its DOCTYPE (if any) dropped,
+    so nothing we save can expand or fetch an entity."""
+    text = read_member(zin, name).decode("utf-8")
+    m = _DOCTYPE.search(text)
+    if m and not re.search(r"<[A-Za-z_]", text[: m.start()]):  # in the prolog, before the root element
+        if "<!ENTITY" in m.group(0):
+            raise WorkbookError(f"{zin.filename}: refused: {name} declares XML entities")
+        text = _splice(text, m, "")
+    return text
+
+
 def _rels(zin: zipfile.ZipFile, part: str) -> tuple[str, list[dict[str, str]]]:
     """The .rels member of ``part`` and its relationships (Id, Type, Target)."""
     name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-    return name, [dict(el.attrib) for el in ElementTree.fromstring(zin.read(name)) if el.tag.endswith("Relationship")]
+    return name, [dict(el.attrib) for el in _tree(zin, name) if el.tag.endswith("Relationship")]
 
 
 def _parts(zin: zipfile.ZipFile) -> tuple[str, dict[str, str]]:
@@ -124,21 +154,14 @@ def _parts(zin: zipfile.ZipFile) -> tuple[str, dict[str, str]]:
     book = _resolve("", book)
     targets = {r["Id"]: _resolve(book, r["Target"]) for r in _rels(zin, book)[1]}
     sheets = {}
-    for el in ElementTree.fromstring(zin.read(book)).iter():
+    for el in _tree(zin, book).iter():
         if el.tag.endswith("}sheet"):
             sheets[el.attrib["name"]] = targets[next((v for k, v in el.attrib.items() if k.endswith("}id")), "")]
     return book, sheets
 
 
 def _open(path: Path) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise WorkbookError(f"{path}: no such file") from None
-    except zipfile.BadZipFile:
-        raise WorkbookError(f"{path}: not an .xlsx/.xlsm file (not a zip archive)") from None
-    except OSError as exc:
-        raise WorkbookError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return open_archive(path)
 
 
 def sheet_xml_paths(path: str | Path) -> dict[str, str]:
@@ -379,11 +402,11 @@ def _drop_calc_chain(zin: zipfile.ZipFile, book: str, changed: dict[str, str]) -
     rel = next((r for r in rels if r.get("Type", "").endswith("/calcChain")), None)
     if rel is None:
         return None
-    part, text = _resolve(book, rel["Target"]), zin.read(rels_name).decode("utf-8")
+    part, text = _resolve(book, rel["Target"]), _text(zin, rels_name)
     for m in _REL.finditer(text):
         if _get(_attrs(m.group(2)), "Id") == rel["Id"]:
             changed[rels_name] = _splice(text, m, "")
-    types = zin.read("[Content_Types].xml").decode("utf-8")
+    types = _text(zin, "[Content_Types].xml")
     for m in reversed(list(_OVERRIDE.finditer(types))):
         if (_get(_attrs(m.group(2)), "PartName") or "").lstrip("/") == part:
             types = _splice(types, m, "")
@@ -435,11 +458,11 @@ def _patched_parts(
     for sheet, cell_edits in edits.items():
         if sheet not in paths:
             raise WorkbookError(f"{src}: no sheet {sheet!r} (sheets: {', '.join(paths)})")
-        xml = zin.read(paths[sheet]).decode("utf-8")
+        xml = _text(zin, paths[sheet])
         changed[paths[sheet]], removed = _patch_sheet(xml, cell_edits, f"{src}: sheet {sheet!r}")
         formula_removed |= removed
     if names or full_calc:
-        changed[book] = _patch_workbook_xml(zin.read(book).decode("utf-8"), names, full_calc, str(src))
+        changed[book] = _patch_workbook_xml(_text(zin, book), names, full_calc, str(src))
     dropped = _drop_calc_chain(zin, book, changed) if formula_removed else None
     for part, xml in changed.items():  # a safety net: never write a part Excel cannot parse
         try:
@@ -457,4 +480,4 @@ def _write_archive(zin: zipfile.ZipFile, out: Path, changed: dict[str, bytes], d
                 new = zipfile.ZipInfo(info.filename, info.date_time)
                 new.compress_type, new.external_attr = info.compress_type, info.external_attr
                 new.create_system, new.comment = info.create_system, info.comment
-                zout.writestr(new, changed.get(info.filename) or zin.read(info))
+                zout.writestr(new, changed.get(info.filename) or read_member(zin, info.filename))

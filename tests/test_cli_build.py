@@ -35,7 +35,7 @@ def test_build_writes_a_workbook(tmp_path: Path) -> None:
     [
         (["--learn", "0"], "learn must be > 0"),
         (["--learn", "nan"], "learn must be a finite number"),
-        (["--epochs", "0"], "epochs must be a whole number >= 1"),
+        (["--epochs", "0"], "epochs must be a whole number from 1 to 1,000,000, got 0"),
         (["--m-start", "inf"], "m_start must be a finite number"),
         (["--preset", "nope"], "unknown preset 'nope'"),
         (["--gradient", "steepest"], "invalid choice"),

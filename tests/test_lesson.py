@@ -40,7 +40,7 @@ def test_overrides_apply_and_none_keeps_the_preset() -> None:
         ("learn", 0.0, "learn must be > 0"),
         ("learn", -1.0, "learn must be > 0"),
         ("learn", math.inf, "learn must be a finite number"),
-        ("epochs", 0, "epochs must be a whole number >= 1"),
+        ("epochs", 0, "epochs must be a whole number from 1 to 1,000,000, got 0"),
         ("m_start", math.nan, "m_start must be a finite number"),
         ("b_start", -math.inf, "b_start must be a finite number"),
         ("gradient", "steepest", "gradient must be one of"),

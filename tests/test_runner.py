@@ -158,7 +158,7 @@ def test_unreadable_workbooks_fail_in_one_line(tmp_path: Path, case: str) -> Non
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--epochs", "0"], 2, "epochs must be >= 1"),
+        (["--epochs", "0"], 2, "epochs must be a whole number from 1 to 1,000,000, got 0"),
         (["--carry", "Nope!A1=Lesson!K109"], 3, "no sheet named 'Nope'"),
         (["--carry", "Lesson!ZZZZ1=Lesson!K109"], 3, "not a cell reference"),
         (["--carry", "Lesson!G84"], 2, "expected TARGET=SOURCE"),

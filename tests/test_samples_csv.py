@@ -50,3 +50,35 @@ def test_bad_files_name_the_file_and_line(tmp_path: Path, text: str, message: st
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(GdsheetError, match="no such file"):
         read_samples(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("x,y\n1,2\n".encode("utf-16"), "the file is UTF-16-encoded; save it as UTF-8"),
+        ("x,y\n1,2\n".encode("utf-32"), "the file is UTF-32-encoded; save it as UTF-8"),
+        ("x,y\n1,2\n".encode("utf-16-le"), "holds NUL bytes"),
+        ("x,y\n1,2\n# café\n".encode("cp1252"), "not UTF-8 (byte 0xe9"),
+    ],
+)
+def test_other_encodings_are_one_clear_line(tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "samples.csv"
+    path.write_bytes(data)
+    with pytest.raises(GdsheetError) as caught:
+        read_samples(path)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_utf8_bom_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "samples.csv"
+    path.write_bytes("x,y\n1,2\n".encode("utf-8-sig"))
+    assert read_samples(path) == ((1.0,), (2.0,))
+
+
+def test_a_csv_is_bounded_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.truncate(16 * 1024 * 1024 + 1)  # sparse: no disk used
+    with pytest.raises(GdsheetError, match=r"larger than 16 MB"):
+        read_samples(path)

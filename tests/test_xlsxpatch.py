@@ -458,8 +458,8 @@ def _good(tmp_path: Path) -> Path:
     ("make", "kwargs", "message"),
     [
         (lambda tmp: tmp / "book.xlsx", {}, "no such file"),
-        (_not_zip, {}, "not an .xlsx/.xlsm file (not a zip archive)"),
-        (_truncated, {}, "not an .xlsx/.xlsm file"),
+        (_not_zip, {}, "not a workbook (not a zip archive"),
+        (_truncated, {}, "not a workbook (not a zip archive"),
         (_bad_xml, {}, "corrupt workbook"),
         (_good, {"values": {("Nope", "A1"): 1}}, "no sheet 'Nope' (sheets: Data & Co)"),
         (_good, {"values": {("Data & Co", "A0"): 1}}, "bad cell reference 'A0'"),

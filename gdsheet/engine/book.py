@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
+from gdsheet.archive import open_archive
 from gdsheet.engine.shapes import ShapeTable
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
@@ -119,14 +120,12 @@ class Book:
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
+    """The archive, its names and declared sizes checked (zipfile never inflates past them)."""
     if not path.is_file():
         raise WorkbookError(f"{path}: no such file")
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"{path}: not an .xlsx or .xlsm workbook")
-    try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookError(f"{path}: not a workbook (not a zip archive; truncated or corrupt?)") from None
+    return open_archive(path)
 
 
 def _events(zf: zipfile.ZipFile, member: str) -> Iterator[tuple[str, Element]]:

@@ -36,11 +36,20 @@ def put(
     *,
     header: bool = False,
     editable: bool = False,
+    text: bool = False,
 ) -> str:
-    """Write ``value`` (a number, text or ``=formula``) at (column, row); return its A1 address."""
+    """Write ``value`` (a number, text or ``=formula``) at (column, row); return its A1 address.
+
+    ``text`` (and ``header``): ``value`` is text from the lesson (a preset, an option), written
+    as a string cell even when it starts with ``=``, so it can never become a live formula such as
+    ``=HYPERLINK(...)``; Excel and LibreOffice show it as typed (quotePrefix, like a leading ').
+    """
     address = cell(column, row)
     target = ws[address]
     target.value = value
+    if (text or header) and target.data_type == "f":
+        target.data_type = "s"
+        target.quotePrefix = True
     if fmt is not None:
         target.number_format = fmt
     if header:

@@ -79,7 +79,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, actual, rows["h"], lesson.gradient)
     put(ws, loss_label, rows["h"], "loss")
     put(ws, loss_value, rows["h"], lesson.loss)
-    put(ws, loss_label, m_row, lesson.loss_label)
+    put(ws, loss_label, m_row, lesson.loss_label, text=True)
     squares = "SUMPRODUCT((m_start*descent_x+b_start-descent_y)^2)"
     put(ws, loss_value, m_row, loss_formula(lesson.loss, squares, "descent_x"), lesson.loss_format)
     return {

@@ -13,7 +13,7 @@ def _paragraph(ws: Worksheet, text: str, first_row: int, last_row: int, last_col
     """Text in one merged, wrapped block from column A to ``last_col``."""
     if not text:
         return
-    put(ws, TEXT_COL, first_row, text)
+    put(ws, TEXT_COL, first_row, text, text=True)
     ws[cell(TEXT_COL, first_row)].alignment = WRAP_TOP
     ws.merge_cells(f"{cell(TEXT_COL, first_row)}:{cell(last_col, last_row)}")
 
@@ -21,7 +21,7 @@ def _paragraph(ws: Worksheet, text: str, first_row: int, last_row: int, last_col
 def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     """Title, intro, the side notes of the data, guess and error blocks, and the two essays."""
     text = lesson.text
-    put(ws, TEXT_COL, at.title_row, text.get("title") or "Gradient descent in a spreadsheet")
+    put(ws, TEXT_COL, at.title_row, text.get("title") or "Gradient descent in a spreadsheet", text=True)
     ws[cell(TEXT_COL, at.title_row)].font = TITLE_FONT
     _paragraph(ws, text.get("intro", ""), at.intro_row, at.data_header - 1, at.last_col)
     # Side notes sit in column A only, level with their block.
@@ -29,6 +29,6 @@ def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     _paragraph(ws, text.get("guess", ""), at.guess_header, at.m_guess_row + 1, TEXT_COL)
     _paragraph(ws, text.get("error", ""), at.error_header, at.guess_loss_row, TEXT_COL)
     _paragraph(ws, text.get("landscape", ""), at.landscape_text_row, at.grid_label_row - 1, at.last_col)
-    put(ws, TEXT_COL, at.descent_title_row, text.get("descent_title") or "The descent")
+    put(ws, TEXT_COL, at.descent_title_row, text.get("descent_title") or "The descent", text=True)
     ws[cell(TEXT_COL, at.descent_title_row)].font = HEADING_FONT
     _paragraph(ws, text.get("descent", ""), at.descent_title_row + 1, at.controls_header - 1, at.last_col)

@@ -8,12 +8,14 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from gdsheet.atomic import atomic_output
+from gdsheet.errors import GdsheetError
 from gdsheet.lesson import Lesson
+from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.workbook.cells import SHEET
 from gdsheet.workbook.descent import write_controls, write_descent_table, write_epoch_log
 from gdsheet.workbook.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.workbook.landscape import write_landscape
-from gdsheet.workbook.layout import FIRST_COL, LOG_COL, TEXT_COL, col, layout_for
+from gdsheet.workbook.layout import FIRST_COL, LOG_COL, TEXT_COL, Layout, col, layout_for
 from gdsheet.workbook.prose import write_prose
 
 BLOCKS = (
@@ -27,12 +29,28 @@ BLOCKS = (
 )
 
 
+def check_sheet_fits(lesson: Lesson, at: Layout) -> None:
+    """Refuse sizes that would put a block past Excel's last column (XFD) or row, naming the setting,
+    before anything is written (a sheet past XFD opens nowhere)."""
+    if at.last_col > EXCEL_COLUMNS:
+        raise GdsheetError(
+            f"grid_b has {len(lesson.grid_b):,} values: the grid would pass Excel's last column XFD "
+            f"(at most {EXCEL_COLUMNS - FIRST_COL:,})"
+        )
+    if at.descent_last > EXCEL_ROWS:
+        raise GdsheetError(
+            f"data_x, grid_m and the {len(lesson.descent_x):,} descent samples would pass Excel's last row "
+            f"({EXCEL_ROWS:,})"
+        )
+
+
 def lesson_workbook(lesson: Lesson) -> Workbook:
     """The lesson as an openpyxl workbook (not yet saved)."""
+    at = layout_for(lesson)
+    check_sheet_fits(lesson, at)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    at = layout_for(lesson)
     write_prose(ws, lesson, at)
     for block in BLOCKS:
         for name, ref in block(ws, lesson, at).items():
