@@ -6,7 +6,8 @@ An engine is loaded from a :class:`~gdsheet.engine.book.Book` and offers:
   reader of any cell's value;
 - ``stepper(inputs, outputs)``: a function from the inputs' values to the outputs' values,
   called once per epoch;
-- ``formula_cells()``: every formula cell.
+- ``formula_cells()``: every formula cell (the compiled engine lists them in evaluation order,
+  each after the cells it reads, so a checker can report a root cause before its victims).
 
 Cells are ``(sheet index, column, row)``. ``compiled`` (the default) generates Python from
 the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A workbook

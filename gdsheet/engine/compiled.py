@@ -299,10 +299,15 @@ class CompiledEngine:
         return lists[k][row]
 
     def formula_cells(self) -> Iterator[Cell]:
-        """Every formula cell, by run."""
-        for run in self._runs():
-            for row in range(run.first, run.last + 1):
-                yield run.sheet, run.col, row
+        """Every formula cell, in evaluation order: a cell comes after every cell it reads."""
+        for unit in self.plan.units:
+            if unit.cells is not None:
+                yield from ((run.sheet, run.col, row) for run, row in unit.cells)
+                continue
+            rows = range(unit.last, unit.first - 1, -1) if unit.descending else range(unit.first, unit.last + 1)
+            for row in rows:
+                for run in unit.runs:
+                    yield run.sheet, run.col, row
 
     def stepper(self, inputs: Sequence[Cell], outputs: Sequence[Cell]) -> Callable[[Sequence[float]], list[object]]:
         """A program from the inputs' values to the outputs' values, computing only what it must."""
