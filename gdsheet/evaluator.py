@@ -24,6 +24,7 @@ from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, a1, read_book
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.shapes import Unsupported
 from gdsheet.errors import WorkbookError
+from gdsheet.limits import archive_limit
 
 __all__ = ["WORKBOOK_SUFFIXES", "Area", "Evaluator", "a1", "defined_areas", "parse_area"]
 
@@ -134,12 +135,20 @@ class Evaluator:
     # --- addressing -----------------------------------------------------------------
 
     def area(self, target: str) -> Area:
-        """A defined name (case-insensitive) or ``Sheet!A1[:B2]`` as an Area."""
+        """A defined name (case-insensitive) or ``Sheet!A1[:B2]`` as an Area, bounded in size."""
         if "!" not in target and target.lower() in self.names:
-            return self.names[target.lower()]
-        if "!" not in target:
+            area = self.names[target.lower()]
+        elif "!" not in target:
             raise WorkbookError(f"{self.path}: no defined name {target!r} (and not a Sheet!A1 cell)")
-        return parse_area(target, self.sheets)
+        else:
+            area = parse_area(target, self.sheets)
+        rows, cols = area.shape
+        if rows * cols > archive_limit("cells"):
+            raise WorkbookError(
+                f"{self.path}: {target!r} covers {area.sheet}!{area.ref()}, {rows * cols:,} cells, more than "
+                f"the limit of {archive_limit('cells'):,} (raise it with GDSHEET_MAX_CELLS)"
+            )
+        return area
 
     def require(self, names: Sequence[str], hint: str = "") -> None:
         """Raise one WorkbookError naming every defined name in ``names`` the workbook lacks."""

@@ -33,6 +33,7 @@ ARCHIVE_LIMITS = {  # name -> (environment variable, default, unit in bytes or 1
     "total": ("GDSHEET_MAX_UNZIPPED_MB", 512, MB),
     "member": ("GDSHEET_MAX_MEMBER_MB", 256, MB),
     "members": ("GDSHEET_MAX_MEMBERS", 10_000, 1),
+    "cells": ("GDSHEET_MAX_CELLS", 5_000_000, 1),  # cells a workbook holds, or a name's area covers
 }
 
 

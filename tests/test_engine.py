@@ -193,3 +193,22 @@ def test_an_input_that_holds_a_formula_falls_back(tmp_path: Path) -> None:
     wb.defined_names["a"] = DefinedName("a", attr_text="Sheet!$A$1")
     wb.save(tmp_path / "f.xlsx")
     assert Evaluator(tmp_path / "f.xlsx").values({"a": 5.0}, ["Sheet!A2"])["Sheet!A2"][0, 0] == 15.0
+
+
+def test_a_whole_sheet_name_is_refused_before_evaluation(books: dict[str, Path], tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    import openpyxl
+
+    wb = openpyxl.load_workbook(books["corrected"])
+    wb.defined_names["epoch_log"] = DefinedName("epoch_log", attr_text="Lesson!$R$90:$XFD$1048576")
+    wb.save(tmp_path / "huge.xlsx")
+    assert main(["run", str(tmp_path / "huge.xlsx")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert "17,160,586,729 cells, more than the limit of 5,000,000" in err and "\n" not in err
+
+
+def test_a_workbook_with_too_many_cells_is_refused(books: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setenv("GDSHEET_MAX_CELLS", "300")  # the default lesson holds more
+    assert main(["check", str(books["corrected"])]) == 3
+    assert "holds more than 300 cells" in capsys.readouterr().err

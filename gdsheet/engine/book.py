@@ -21,6 +21,7 @@ from gdsheet.archive import open_archive
 from gdsheet.engine.shapes import ShapeTable
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
+from gdsheet.limits import archive_limit
 
 try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
     from defusedxml.ElementTree import iterparse as _iterparse
@@ -199,8 +200,10 @@ def _parse_constant(kind: str | None, text: str | None, strings: list[str], inli
 
 
 def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, strings: list[str],
-                shapes: ShapeTable, unsupported: list[str]) -> None:  # fmt: skip
+                shapes: ShapeTable, unsupported: list[str], budget: int) -> int:  # fmt: skip
+    """Read one worksheet part into ``sheet``; returns its number of cells (at most ``budget``)."""
     shared: dict[str, int] = {}  # shared-formula index -> shape
+    count = 0
     ref = kind = value = formula = inline = None
     f_attrs: dict[str, str] = {}
     in_is = False
@@ -225,6 +228,10 @@ def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, string
         elif tag == f"{_MAIN}is":
             in_is, inline = False, "".join(inline_parts)
         elif tag == f"{_MAIN}c":
+            count += 1
+            if count > budget:
+                limit = archive_limit("cells")
+                raise WorkbookError(f"holds more than {limit:,} cells (the limit; raise it with GDSHEET_MAX_CELLS)")
             match = _ADDRESS.match(ref or "")
             if match is None:
                 raise WorkbookError(f"sheet {sheet.name!r}: a cell without a plain address ({ref!r})")
@@ -243,6 +250,7 @@ def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, string
             elem.clear()
         elif tag == f"{_MAIN}row":
             elem.clear()
+    return count
 
 
 def _formula_shape(text: str, attrs: dict[str, str], row: int, col: int, shared: dict[str, int],
@@ -307,11 +315,12 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Book:
     shapes = ShapeTable()
     unsupported: list[str] = []
     sheets = []
+    budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
         sheet = Sheet(name)
         if part not in zf.namelist():
             raise WorkbookError(f"sheet {name!r} has no part {part}")
-        _read_sheet(zf, part, sheet, index, strings, shapes, unsupported)
+        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget)
         sheets.append(sheet)
     if not sheets:
         raise WorkbookError("no worksheets")
