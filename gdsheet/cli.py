@@ -17,7 +17,7 @@ from typing import NoReturn
 from gdsheet.build import DEFAULT_PRESET, build
 from gdsheet.check import check_workbook
 from gdsheet.errors import Diverged, GdsheetError
-from gdsheet.lesson import GRADIENT_RULES, LOSSES, load_preset, preset_names
+from gdsheet.lesson import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
 from gdsheet.runner import Record, reset, run, terminal_progress
 
 EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch; 2 bad input or option;
@@ -40,6 +40,10 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gradient", choices=GRADIENT_RULES, help="what drives the update")
     parser.add_argument("--loss", choices=LOSSES, help="rmse (sqrt of the mean) or the seed's root-sum-square")
     parser.add_argument("--data", type=Path, help="CSV file with header x,y: the descent samples")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="the per-sample update rule (torch.optim's)")
+    for name, default in HYPER_PARAMETERS.items():
+        parser.add_argument(f"--{name}", type=float, help=f"optimizer hyper-parameter (default {default:g})")
+    parser.add_argument("--live-epochs", type=int, help="epochs unrolled as formulas on a Live sheet (0: none)")
 
 
 def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -50,6 +54,9 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "epochs": args.epochs,
         "gradient": args.gradient,
         "loss": args.loss,
+        "optimizer": args.optimizer,
+        "live_epochs": args.live_epochs,
+        **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 
 

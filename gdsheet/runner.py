@@ -195,11 +195,16 @@ def run(path: str | Path, epochs: int | None = None, *, carry: Sequence[str] = (
 
 
 def reset(path: str | Path) -> None:
-    """The Reset button: m and b back to the values the workbook was built with, log cleared."""
+    """The Reset button: m, b (and any optimizer state) back to their built values, log cleared.
+
+    Every ``X_reset`` cell with an ``X_start`` twin is copied into it, so carried state such as
+    momentum's velocity restarts at 0 with m and b.
+    """
     path = Path(path)
     ev = Evaluator(path)
     ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
-    inputs = {f"{param}_start": ev.numbers(f"{param}_reset")[0] for param in ("m", "b")}
+    resets = [name[: -len("_reset")] for name in sorted(ev.names) if name.endswith("_reset")]
+    inputs = {f"{x}_start": ev.numbers(f"{x}_reset")[0] for x in resets if f"{x}_start" in ev.names}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 
