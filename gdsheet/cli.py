@@ -106,7 +106,7 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 def _cmd_reset(args: argparse.Namespace) -> int:
     reset(args.workbook)
-    print(f"reset {args.workbook}: log cleared, m and b back to their built values")
+    print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
     return 0
 
 
