@@ -25,8 +25,9 @@ them out (empty and hidden), since every cell unrolled N times costs recalculati
 
 EXPLANATION = (
     "Each block of rows below is one epoch of the Lesson sheet's descent table, and each block "
-    "starts where the one above it stopped. Everything here is a formula: change learn, a start "
-    "value or a sample on the Lesson sheet and every epoch follows at once, no button needed. "
+    "starts where the one above it stopped. Everything here is a formula: change learn, a "
+    "hyper-parameter, a start value or a sample on the Lesson sheet and every epoch follows at "
+    "once, no button needed. "
     "The log gives m, b and the loss after each epoch."
 )
 
