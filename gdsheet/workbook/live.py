@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson import OPTIMIZER_STATE, Lesson
-from gdsheet.workbook.cells import HEADING_FONT, INTEGER, PARAM, WRAP_TOP, loss_formula, put
+from gdsheet.workbook.cells import HEADING_FONT, INTEGER, PARAM, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.workbook.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 
@@ -95,8 +95,8 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             here = {name: cell(at.descent_col(name), row) for name in at.table_columns}
             formulas = row_formulas(lesson, here, before)
             lesson_row = at.descent_first + k
-            formulas["x"] = f"=Lesson!{cell(at.descent_col('x'), lesson_row)}"
-            formulas["y"] = f"=Lesson!{cell(at.descent_col('y'), lesson_row)}"
+            formulas["x"] = f"={SHEET}!{cell(at.descent_col('x'), lesson_row)}"
+            formulas["y"] = f"={SHEET}!{cell(at.descent_col('y'), lesson_row)}"
             put(ws, EPOCH_COL, row, epoch, INTEGER)
             for name in columns:
                 put(ws, at.descent_col(name), row, formulas[name], formats[name])
