@@ -15,6 +15,7 @@ import numpy as np
 
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.evaluator import Evaluator, a1
+from gdsheet.lesson import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE
 from gdsheet.reference import lesson_values
 from gdsheet.workbook_lesson import lesson_from_workbook
 
@@ -49,6 +50,7 @@ def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
     """Reference values for every named area of a gdsheet lesson, shaped like the area."""
     lesson = lesson_from_workbook(ev)
     ref = lesson_values(lesson)
+    state = OPTIMIZER_STATE[lesson.optimizer]
     data_x = np.asarray(lesson.data_x, dtype=float)
     expected = {
         "data_y": ref.data_y,
@@ -61,10 +63,16 @@ def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
         "grid": ref.grid,
         "actual_shown": np.array([lesson.m_actual, lesson.b_actual]),
         "rmse": ref.rmse,
-        "descent": ref.descent[:, :12],
-        "descent_estimates": ref.descent[:, 12:],
+        "descent": ref.descent.block(DESCENT_COLUMNS),
+        "descent_estimates": ref.descent.block(ESTIMATE_COLUMNS),
         "next_m": ref.next_m,
         "next_b": ref.next_b,
+        "descent_state": ref.descent.block(state),
+        **{f"next_{name}": ref.next_state[name] for name in state},
+        "live_descent": ref.live.block(DESCENT_COLUMNS),
+        "live_state": ref.live.block(state),
+        "live_estimates": ref.live.block(ESTIMATE_COLUMNS),
+        "live_log": ref.live_log,
     }
     return {name: np.asarray(value, dtype=float) for name, value in expected.items() if name in ev.names}
 

@@ -20,7 +20,7 @@ from gdsheet.build import DEFAULT_PRESET, build
 from gdsheet.check import check_workbook
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import Diverged, GdsheetError
-from gdsheet.lesson import GRADIENT_RULES, LOSSES, load_preset, preset_names
+from gdsheet.lesson import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
 from gdsheet.limits import MAX_EPOCHS
 from gdsheet.runner import Record, reset, run, terminal_progress
 
@@ -64,6 +64,10 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gradient", choices=GRADIENT_RULES, help="what drives the update")
     parser.add_argument("--loss", choices=LOSSES, help="rmse (sqrt of the mean) or the seed's root-sum-square")
     parser.add_argument("--data", type=Path, help="CSV file with header x,y: the descent samples")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="the per-sample update rule (torch.optim's)")
+    for name, default in HYPER_PARAMETERS.items():
+        parser.add_argument(f"--{name}", type=float, help=f"optimizer hyper-parameter (default {default:g})")
+    parser.add_argument("--live-epochs", type=int, help="epochs unrolled as formulas on a Live sheet (0: none)")
 
 
 def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -74,6 +78,9 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "epochs": args.epochs,
         "gradient": args.gradient,
         "loss": args.loss,
+        "optimizer": args.optimizer,
+        "live_epochs": args.live_epochs,
+        **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 
 
@@ -132,7 +139,7 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 def _cmd_reset(args: argparse.Namespace) -> int:
     reset(args.workbook, force=args.force, engine=args.engine)
-    print(f"reset {args.workbook}: log cleared, m and b back to their built values")
+    print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
     return 0
 
 

@@ -37,6 +37,24 @@ DESCENT_COLUMNS = ("x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", 
 ESTIMATE_COLUMNS = ("est de/dm", "est de/db")
 """Finite-difference estimates of the two slopes, computed beside the table."""
 
+OPTIMIZER_STATE: Mapping[str, tuple[str, ...]] = {
+    "sgd": (),
+    "momentum": ("vel_m", "vel_b"),
+    "rmsprop": ("sq_m", "sq_b"),
+    "adam": ("t", "avg_m", "avg_b", "sq_m", "sq_b"),
+}
+"""The optimizers and the state each carries from row to row (and, through ``next_X`` ->
+``X_start``, from epoch to epoch): the state columns' names, in table order, shared by reference
+and writer like :data:`DESCENT_COLUMNS`. ``vel`` is momentum's velocity, ``avg`` a running mean of
+the gradient, ``sq`` a running mean of its square, ``t`` Adam's step count."""
+
+OPTIMIZERS = tuple(OPTIMIZER_STATE)
+
+HYPER_PARAMETERS = {"momentum": 0.9, "alpha": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+"""Each optimizer hyper-parameter and its default, torch.optim's (SGD momentum, RMSprop, Adam)."""
+
+MAX_LIVE_EPOCHS = 1000
+
 TEXT_KEYS = ("title", "intro", "data", "guess", "error", "landscape", "descent_title", "descent")
 
 
@@ -70,6 +88,16 @@ class Lesson:
     loss_format: str
     grid_format: str
     text: Mapping[str, str] = field(default_factory=dict)
+    optimizer: str = "sgd"
+    momentum: float = HYPER_PARAMETERS["momentum"]
+    alpha: float = HYPER_PARAMETERS["alpha"]
+    beta1: float = HYPER_PARAMETERS["beta1"]
+    beta2: float = HYPER_PARAMETERS["beta2"]
+    eps: float = HYPER_PARAMETERS["eps"]
+    state_start: Mapping[str, float] = field(default_factory=dict)
+    """The optimizer state at the top of the table (missing entries are 0), e.g. after a run."""
+    live_epochs: int = 0
+    """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -125,6 +153,32 @@ def _validate(lesson: Lesson) -> None:
         raise GdsheetError(f"loss must be one of {', '.join(LOSSES)}, got {lesson.loss!r}")
     # preset input: texts and number formats (see gdsheet.preset_input)
     check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
+    _validate_optimizer(lesson)
+
+
+def _validate_optimizer(lesson: Lesson) -> None:
+    """The optimizer, its hyper-parameters (torch.optim's ranges), its start state, live epochs."""
+    if lesson.optimizer not in OPTIMIZERS:
+        raise GdsheetError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {lesson.optimizer!r}")
+    if lesson.optimizer != "sgd" and lesson.gradient != "analytic":
+        raise GdsheetError(
+            f"the {lesson.optimizer} optimizer uses the analytic gradient; gradient {lesson.gradient!r} needs sgd"
+        )
+    for name in HYPER_PARAMETERS:
+        _finite(name, getattr(lesson, name))
+    for name in ("momentum", "alpha", "beta1", "beta2"):
+        if not 0 <= getattr(lesson, name) < 1:
+            raise GdsheetError(f"{name} must be >= 0 and < 1, got {getattr(lesson, name)!r}")
+    if lesson.eps <= 0:
+        raise GdsheetError(f"eps must be > 0, got {lesson.eps!r}")
+    unknown = sorted(set(lesson.state_start) - set(OPTIMIZER_STATE[lesson.optimizer]))
+    if unknown:
+        raise GdsheetError(f"the {lesson.optimizer} optimizer has no state {', '.join(unknown)}")
+    for name, value in lesson.state_start.items():
+        _finite(f"{name}_start", value)
+    live = lesson.live_epochs
+    if isinstance(live, bool) or not isinstance(live, int) or not 0 <= live <= MAX_LIVE_EPOCHS:
+        raise GdsheetError(f"live_epochs must be a whole number from 0 to {MAX_LIVE_EPOCHS}, got {live!r}")
 
 
 def _template_dir() -> Path:
@@ -177,6 +231,9 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             loss_format=rules.get("loss_format", "0.00"),
             grid_format=rules.get("grid_format", "0.0"),
             text={key: str(text_table.get(key, "")).strip() for key in TEXT_KEYS},
+            optimizer=rules.get("optimizer", "sgd"),
+            live_epochs=descent.get("live_epochs", 0),
+            **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )
     except KeyError as exc:
         raise GdsheetError(f"{where}: missing setting {exc.args[0]!r}") from None

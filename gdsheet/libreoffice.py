@@ -10,9 +10,12 @@ against a concurrent call).
 from __future__ import annotations
 
 import csv
+import html
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -42,7 +45,7 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _convert(book: Path, out: Path, convert_to: str, timeout: float) -> None:
+def _convert(books: list[Path], out: Path, convert_to: str, timeout: float) -> None:
     binary = soffice()
     if binary is None:
         raise GdsheetError("LibreOffice (soffice) is not installed")
@@ -58,11 +61,12 @@ def _convert(book: Path, out: Path, convert_to: str, timeout: float) -> None:
         convert_to,
         "--outdir",
         str(out),
-        str(book),
+        *(str(book) for book in books),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     if result.returncode != 0:
-        raise GdsheetError(f"LibreOffice failed on {book.name}: {result.stderr.strip() or result.stdout.strip()}")
+        names = ", ".join(book.name for book in books)
+        raise GdsheetError(f"LibreOffice failed on {names}: {result.stderr.strip() or result.stdout.strip()}")
 
 
 def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[str, Grid]:
@@ -71,19 +75,42 @@ def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[
     ``shown=False`` gives full precision (15 significant digits); ``shown=True`` gives each
     cell as its number format displays it, the text a user reads.
     """
-    book = Path(book).resolve()
+    return recalculate_many([book], shown=shown, timeout=timeout)[Path(book).resolve()]
+
+
+def recalculate_many(books: list[str | Path], *, shown: bool, timeout: float = 600) -> dict[Path, dict[str, Grid]]:
+    """:func:`recalculate` for several workbooks in ONE LibreOffice start (which costs seconds).
+
+    Keyed by each book's resolved path. The books' file names (without suffix) must differ.
+    """
+    paths = [Path(book).resolve() for book in books]
+    stems = [path.stem for path in paths]
+    if len(set(stems)) != len(stems):
+        raise GdsheetError("recalculate_many: the workbooks' file names must differ")
     with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
         out = Path(tmp)
         token9 = "true" if shown else "false"
         csv_filter = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,{token9},false,false,-1"
-        _convert(book, out, csv_filter, timeout)
-        sheets = {}
-        for path in sorted(out.glob(f"{book.stem}-*.csv")):
-            with path.open(newline="", encoding="utf-8") as handle:
-                sheets[path.stem[len(book.stem) + 1 :]] = list(csv.reader(handle))
-    if not sheets:
-        raise GdsheetError(f"LibreOffice wrote no sheets for {book.name}")
-    return sheets
+        _convert(paths, out, csv_filter, timeout)
+        results = {}
+        for path in paths:
+            sheets = {}
+            for sheet_names in _sheet_names(path):
+                csv_path = out / f"{path.stem}-{sheet_names}.csv"
+                if csv_path.is_file():
+                    with csv_path.open(newline="", encoding="utf-8") as handle:
+                        sheets[sheet_names] = list(csv.reader(handle))
+            if not sheets:
+                raise GdsheetError(f"LibreOffice wrote no sheets for {path.name}")
+            results[path] = sheets
+    return results
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """The workbook's sheet names (LibreOffice names each CSV ``<stem>-<sheet>.csv``)."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    return [html.unescape(name) for name in re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', workbook)]
 
 
 def cell_text(sheet: Grid, address: str) -> str:

@@ -216,7 +216,11 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
 
 
 def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE) -> None:
-    """The Reset button: m and b back to the values the workbook was built with, log cleared."""
+    """The Reset button: m, b (and any optimizer state) back to their built values, log cleared.
+
+    Every ``X_reset`` cell with an ``X_start`` twin is copied into it, so carried state such as
+    momentum's velocity restarts at 0 with m and b.
+    """
     with workbook_lock(path, force=force) as locked:
         check_workbook_archive(locked)
         _reset(locked, Evaluator(locked, engine))
@@ -225,7 +229,8 @@ def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE
 def _reset(path: Path, ev: Evaluator) -> None:
     """:func:`reset`'s work, once the workbook is locked."""
     ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
-    inputs = {f"{param}_start": ev.numbers(f"{param}_reset")[0] for param in ("m", "b")}
+    resets = [name[: -len("_reset")] for name in sorted(ev.names) if name.endswith("_reset")]
+    inputs = {f"{x}_start": ev.numbers(f"{x}_reset")[0] for x in resets if f"{x}_start" in ev.names}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gdsheet.errors import WorkbookError
 from gdsheet.evaluator import Evaluator
-from gdsheet.lesson import Lesson
+from gdsheet.lesson import HYPER_PARAMETERS, OPTIMIZER_STATE, Lesson
 
 LESSON_NAMES = (
     "data_x",
@@ -47,6 +47,8 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
         for x, y in zip(descent_x, stored_y, strict=True)
     )
     epochs = _number(ev, "epochs")
+    optimizer = str(ev.constants("optimizer")[0]) if "optimizer" in ev.names else "sgd"
+    state_names = OPTIMIZER_STATE.get(optimizer, ())
     try:
         return Lesson(
             name=ev.path.stem,
@@ -70,6 +72,10 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             loss_label="",
             loss_format="",
             grid_format="",
+            optimizer=optimizer,
+            **{name: _number(ev, name) for name in HYPER_PARAMETERS if name in ev.names},
+            state_start={name: _number(ev, f"{name}_start") for name in state_names if f"{name}_start" in ev.names},
+            live_epochs=ev.area("live_log").shape[0] if "live_log" in ev.names else 0,
         )
     except WorkbookError:
         raise

@@ -35,5 +35,8 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "corrected": build(out / "corrected.xlsx"),
         "seed": build(out / "seed.xlsx", "seed"),
         "seed_published": build(out / "seed_published.xlsx", "seed", **PUBLISHED_STATE),
-        "finite_difference": build(out / "fd.xlsx", gradient="finite-difference", m_start=1.5, b_start=20.0),
+        # two live epochs: the Live sheet with every column (the estimates drive the update)
+        "finite_difference": build(
+            out / "fd.xlsx", gradient="finite-difference", m_start=1.5, b_start=20.0, live_epochs=2
+        ),
     }

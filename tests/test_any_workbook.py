@@ -58,8 +58,8 @@ def expected(epochs: int) -> list[dict[str, float]]:
     records = []
     for epoch in range(1, epochs + 1):
         table = sgd_epoch(XS, YS, m, b, 0.0001, "analytic", 0.01)
-        m, b = float(table[-1, 8]), float(table[-1, 11])
-        loss = float(np.sqrt(sgd_epoch(XS, YS, m, b, 0.0001, "analytic", 0.01)[:, 5].sum()))
+        m, b = table.last("new_m"), table.last("new_b")
+        loss = float(np.sqrt(sgd_epoch(XS, YS, m, b, 0.0001, "analytic", 0.01).column("error_sq").sum()))
         records.append({"epoch": epoch, "basic!C3": m, "basic!C4": b, "basic!M1": loss})
     return records
 

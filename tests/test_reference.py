@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gdsheet import reference as ref
-from gdsheet.lesson import load_preset
+from gdsheet.lesson import DESCENT_COLUMNS, load_preset
 from tests.published import DESCENT_ROWS, GRID, table
 
 SEED = load_preset("seed")
@@ -36,26 +36,27 @@ def test_guess_loss_is_root_of_the_sum_15711() -> None:
 def test_published_descent_rows_with_the_swapped_rule() -> None:
     rows = ref.sgd_epoch(SEED.descent_x, SEED.samples_y, 2.051, 25.075, 0.0001, "swapped", 0.01)
     decimals = (0, 0, 3, 3, 1, 0, 0, 0, 3, 0, 0, 3)
-    got = [[shown(v, d) for v, d in zip(row[:12], decimals, strict=True)] for row in rows[:11]]
+    shown_rows = rows.block(DESCENT_COLUMNS)[:11]
+    got = [[shown(v, d) for v, d in zip(row, decimals, strict=True)] for row in shown_rows]
     assert got == table(DESCENT_ROWS)
 
 
 def test_first_descent_row_by_hand() -> None:
     # x=7, y=44, m=2.051, b=25.075: y_pred = 14.357 + 25.075 = 39.432, residual -4.568
-    row = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "analytic", 0.01)[0]
-    assert row[4] == pytest.approx(39.432, rel=1e-14)
-    assert row[5] == pytest.approx(20.866624, rel=1e-13)
-    assert row[6] == pytest.approx((2.061 * 7 + 25.075 - 44) ** 2, rel=1e-14)  # (-4.498)² = 20.232004
-    assert row[7] == pytest.approx(2 * 7 * -4.568, rel=1e-13)  # true de/dm = -63.952
-    assert row[10] == pytest.approx(2 * -4.568, rel=1e-13)  # true de/db = -9.136
-    assert row[8] == pytest.approx(2.051 + 0.0001 * 63.952, rel=1e-14)
-    assert row[11] == pytest.approx(25.075 + 0.0001 * 9.136, rel=1e-14)
+    row = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "analytic", 0.01).row(0)
+    assert row["y_pred"] == pytest.approx(39.432, rel=1e-14)
+    assert row["error_sq"] == pytest.approx(20.866624, rel=1e-13)
+    assert row["err_m1"] == pytest.approx((2.061 * 7 + 25.075 - 44) ** 2, rel=1e-14)  # (-4.498)² = 20.232004
+    assert row["de/dm"] == pytest.approx(2 * 7 * -4.568, rel=1e-13)  # true de/dm = -63.952
+    assert row["de/db"] == pytest.approx(2 * -4.568, rel=1e-13)  # true de/db = -9.136
+    assert row["new_m"] == pytest.approx(2.051 + 0.0001 * 63.952, rel=1e-14)
+    assert row["new_b"] == pytest.approx(25.075 + 0.0001 * 9.136, rel=1e-14)
 
 
 def test_swapped_rule_exchanges_the_derivatives() -> None:
-    true = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "analytic", 0.01)[0]
-    swapped = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "swapped", 0.01)[0]
-    assert swapped[7] == true[10] and swapped[10] == true[7]
+    true = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "analytic", 0.01).row(0)
+    swapped = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "swapped", 0.01).row(0)
+    assert swapped["de/dm"] == true["de/db"] and swapped["de/db"] == true["de/dm"]
 
 
 def test_finite_difference_estimates_exceed_the_slope_by_h_x_squared() -> None:

@@ -36,7 +36,7 @@ def assert_records_match(records: list[dict[str, float]], preset: str, epochs: i
 
 @pytest.mark.parametrize(("preset", "epochs"), [("corrected", 5), ("seed", 3)])
 def test_cli_json_matches_the_reference(tmp_path: Path, preset: str, epochs: int) -> None:
-    path = build(tmp_path / f"{preset}.xlsx", preset)
+    path = build(tmp_path / f"{preset}.xlsx", preset, live_epochs=0)  # no Live sheet: quicker to load
     result = cli("run", str(path), "--epochs", str(epochs), "--json")
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)["epochs"]
@@ -45,7 +45,7 @@ def test_cli_json_matches_the_reference(tmp_path: Path, preset: str, epochs: int
 
 
 def test_default_epochs_come_from_the_workbook_and_numbering_continues(tmp_path: Path) -> None:
-    path = build(tmp_path / "lesson.xlsx", epochs=2)
+    path = build(tmp_path / "lesson.xlsx", epochs=2, live_epochs=0)
     first = run(path)
     second = run(path, epochs=3)
     assert [r["epoch"] for r in first + second] == [1, 2, 3, 4, 5]
@@ -61,7 +61,8 @@ def test_saved_workbook_starts_at_epoch_5_in_libreoffice(need_soffice: str, tmp_
     records = run(path, epochs=5)
     expected = run_epochs(load_preset("corrected"), 6)
     areas = defined_areas(openpyxl.load_workbook(path))
-    sheet = recalculate(path, shown=False)["Lesson"]
+    sheets = recalculate(path, shown=False)
+    sheet = sheets["Lesson"]
 
     def value(name: str) -> np.ndarray:
         return np.array([[float(v) for v in row] for row in area_text(sheet, areas[name])])
@@ -74,6 +75,10 @@ def test_saved_workbook_starts_at_epoch_5_in_libreoffice(need_soffice: str, tmp_
     assert log.shape == (5, 4)
     want = np.array([[r["epoch"], r["m"], r["b"], r["rmse"]] for r in records])
     np.testing.assert_allclose(log, want, rtol=1e-12)
+    # the Live sheet now unrolls epochs 6 to 25 from the carried m and b
+    live = np.array([[float(v) for v in row] for row in area_text(sheets["Live"], areas["live_log"])])
+    later = run_epochs(load_preset("corrected"), 25)[5:]
+    np.testing.assert_allclose(live[:, 1:], [[e.m, e.b, e.rmse] for e in later], rtol=1e-9)
 
 
 def test_reset_brings_back_the_built_state(tmp_path: Path) -> None:
@@ -95,7 +100,7 @@ def test_reset_brings_back_the_built_state(tmp_path: Path) -> None:
 
 def test_two_hundred_epochs_seed_diverges_corrected_converges(tmp_path: Path) -> None:
     seed = run(build(tmp_path / "seed.xlsx", "seed"), epochs=200)
-    corrected = run(build(tmp_path / "corrected.xlsx"), epochs=200)
+    corrected = run(build(tmp_path / "corrected.xlsx", live_epochs=0), epochs=200)
     seed_loss = np.array([r["rmse"] for r in seed])
     corrected_loss = np.array([r["rmse"] for r in corrected])
     assert seed_loss.argmin() + 1 == 27 and seed_loss.min() == pytest.approx(4.262, abs=1e-3)
@@ -166,7 +171,7 @@ def test_unreadable_workbooks_fail_in_one_line(tmp_path: Path, case: str) -> Non
     ],
 )
 def test_bad_run_options_leave_the_file_alone(tmp_path: Path, args: list[str], code: int, message: str) -> None:
-    path = build(tmp_path / "lesson.xlsx")
+    path = build(tmp_path / "lesson.xlsx", live_epochs=0)
     before = path.read_bytes()
     if args[0] == "--record":
         args = ["--carry", "Lesson!G84=Lesson!K109", *args]

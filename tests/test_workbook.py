@@ -116,3 +116,12 @@ def test_check_command_reports_in_json_and_fails_on_a_mismatch(tmp_path: Path, b
     assert report["ok"] is False and [m["cell"] for m in report["mismatches"]] == ["Lesson!D46"]
     text = subprocess.run([sys.executable, "-m", "gdsheet", "check", str(broken)], capture_output=True, text=True)
     assert text.returncode == 1 and "1 mismatch(es)" in text.stdout and "Lesson!D46" in text.stdout
+
+
+def test_corrected_unrolls_20_live_epochs_and_seed_none(books: dict[str, Path]) -> None:
+    corrected = openpyxl.load_workbook(books["corrected"])
+    areas = defined_areas(corrected)
+    assert corrected.sheetnames == ["Lesson", "Live"]
+    assert areas["live_log"].shape == (20, 4) and areas["live_descent"].shape == (20 * 20, 12)
+    seed = openpyxl.load_workbook(books["seed"])
+    assert seed.sheetnames == ["Lesson"] and "live_log" not in defined_areas(seed)

@@ -1,8 +1,10 @@
-"""The descent section: controls, the per-sample SGD table, and the (empty) epoch log.
+"""The descent section: controls, the per-sample descent table, and the (empty) epoch log.
 
 Row 1 of the table starts from m_start and b_start; row k+1 starts from row k's new_m and
 new_b, so one recalculation plays one epoch. `gdsheet run` plays more epochs by copying
 ``next_m``/``next_b`` back into ``m_start``/``b_start``: that is all the Run Epoch button did.
+An optimizer's state (velocity, running means, Adam's step count) rides along the same way:
+each state column has a ``next_X`` cell (the last row) and an ``X_start`` cell (the controls).
 """
 
 from __future__ import annotations
@@ -10,49 +12,16 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson import Lesson
-from gdsheet.workbook.cells import HINT_FONT, INTEGER, PARAM, PREDICTION, loss_formula, name_ref, put
-from gdsheet.workbook.layout import (
-    DESCENT_HEADERS,
-    ESTIMATE_HEADERS,
-    FIRST_COL,
-    LOG_COL,
-    LOSS_COLS,
-    PARAM_COLS,
-    Layout,
-    cell,
+from gdsheet.workbook.cells import HINT_FONT, INTEGER, PARAM, loss_formula, name_ref, put
+from gdsheet.workbook.descent_rows import (
+    column_formats,
+    column_hints,
+    first_row_sources,
+    row_formulas,
+    sources_above,
 )
-
-# What each column computes, shown in small italics above its header. The two derivative
-# hints depend on the rule: the published sheet swaps them.
-HINTS = {
-    "y_pred": "(mx+b)",
-    "error_sq": "(mx+b-y)^2",
-    "err_m1": "((m+h)x+b-y)^2",
-    "err_b1": "(mx+b+h-y)^2",
-    "new_m": "m - learn·de/dm",
-    "new_b": "b - learn·de/db",
-    "est de/dm": "(err_m1-error_sq)/h",
-    "est de/db": "(err_b1-error_sq)/h",
-}
-TRUE_SLOPES = {"de/dm": "2x(mx+b-y)", "de/db": "2(mx+b-y)"}
-SWAPPED_SLOPES = {"de/dm": "2(mx+b-y)", "de/db": "2x(mx+b-y)"}
-
-FORMATS = {
-    "x": INTEGER,
-    "y": INTEGER,
-    "m": PARAM,
-    "b": PARAM,
-    "y_pred": PREDICTION,
-    "error_sq": INTEGER,
-    "err_m1": INTEGER,
-    "de/dm": INTEGER,
-    "new_m": PARAM,
-    "err_b1": INTEGER,
-    "de/db": INTEGER,
-    "new_b": PARAM,
-    "est de/dm": INTEGER,
-    "est de/db": INTEGER,
-}
+from gdsheet.workbook.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
+from gdsheet.workbook.optimizers import TEMPLATES
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -82,7 +51,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, loss_label, m_row, lesson.loss_label, text=True)
     squares = "SUMPRODUCT((m_start*descent_x+b_start-descent_y)^2)"
     put(ws, loss_value, m_row, loss_formula(lesson.loss, squares, "descent_x"), lesson.loss_format)
-    return {
+    return _optimizer_controls(ws, lesson, at) | {
         "epochs": name_ref(FIRST_COL + 1, rows["epochs"]),
         "learn": name_ref(FIRST_COL + 1, rows["learn"]),
         "fd_step": name_ref(FIRST_COL + 1, rows["h"]),
@@ -97,55 +66,57 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     }
 
 
-def _row_formulas(lesson: Lesson, at: Layout, row: int) -> dict[str, str]:
-    """The formulas of one table row, by header; cells are named by their header's column."""
-    c = {h: cell(at.descent_col(h), row) for h in DESCENT_HEADERS + ESTIMATE_HEADERS}
-    above = {h: cell(at.descent_col(h), row - 1) for h in ("new_m", "new_b")}
-    x, y, m, b = c["x"], c["y"], c["m"], c["b"]
-    residual = f"({c['y_pred']}-{y})"
-    true_dm, true_db = f"=2*{x}*{residual}", f"=2*{residual}"
-    swapped = lesson.gradient == "swapped"
-    if lesson.gradient == "finite-difference":
-        step_m, step_b = c["est de/dm"], c["est de/db"]
-    else:
-        step_m, step_b = c["de/dm"], c["de/db"]
-    first = row == at.descent_first
-    formulas = {
-        "y": f"=m_actual*{x}+b_actual",
-        "m": "=m_start" if first else f"={above['new_m']}",
-        "b": "=b_start" if first else f"={above['new_b']}",
-        "y_pred": f"={m}*{x}+{b}",
-        "error_sq": f"={residual}^2",
-        "err_m1": f"=(({m}+fd_step)*{x}+{b}-{y})^2",
-        "de/dm": true_db if swapped else true_dm,
-        "new_m": f"={m}-learn*{step_m}",
-        "err_b1": f"=({m}*{x}+{b}+fd_step-{y})^2",
-        "de/db": true_dm if swapped else true_db,
-        "new_b": f"={b}-learn*{step_b}",
-        "est de/dm": f"=({c['err_m1']}-{c['error_sq']})/fd_step",
-        "est de/db": f"=({c['err_b1']}-{c['error_sq']})/fd_step",
-    }
-    return formulas
+def _optimizer_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
+    """The optimizer's name, its hyper-parameters (editable, named) and its state's start and reset values.
+
+    The start cells are what the table's first row reads and what a run carries each state
+    into (``next_X`` -> ``X_start``); `gdsheet reset` copies the reset column back (zeros).
+    """
+    template = TEMPLATES[lesson.optimizer]
+    label, value = HYPER_COLS
+    put(ws, label, at.controls_header, "optimizer", header=True)
+    put(ws, value, at.controls_header, lesson.optimizer, header=True)
+    names = {"optimizer": name_ref(value, at.controls_header)}
+    for i, hyper in enumerate(template.hypers):
+        put(ws, label, at.epochs_row + i, hyper)
+        put(ws, value, at.epochs_row + i, getattr(lesson, hyper), editable=True)
+        names[hyper] = name_ref(value, at.epochs_row + i)
+    if template.state:
+        state_label, start, reset = STATE_COLS
+        for header, column in (("state", state_label), ("start", start), ("reset to", reset)):
+            put(ws, column, at.controls_header, header, header=True)
+        formats = column_formats(lesson)
+        for i, state in enumerate(template.state):
+            row = at.epochs_row + i
+            put(ws, state_label, row, state)
+            put(ws, start, row, float(lesson.state_start.get(state, 0.0)), formats[state], editable=True)
+            put(ws, reset, row, 0.0, formats[state])
+            names[f"{state}_start"] = name_ref(start, row)
+            names[f"{state}_reset"] = name_ref(reset, row)
+    return names
 
 
 def write_descent_table(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Hints, headers and one row per sample; x (and y from a CSV) are inputs, the rest formulas."""
-    headers = DESCENT_HEADERS + (ESTIMATE_HEADERS if at.with_estimates else ())
-    hints = HINTS | (SWAPPED_SLOPES if lesson.gradient == "swapped" else TRUE_SLOPES)
-    for header in headers:
+    columns = at.table_columns
+    hints, formats = column_hints(lesson), column_formats(lesson)
+    for header in columns:
         column = at.descent_col(header)
         put(ws, column, at.descent_header, header, header=True)
         if header in hints:
             put(ws, column, at.hints_row, hints[header])
             ws[cell(column, at.hints_row)].font = HINT_FONT
+    before = first_row_sources(lesson)
     for k, x in enumerate(lesson.descent_x):
         row = at.descent_first + k
-        formulas = _row_formulas(lesson, at, row)
+        here = {name: cell(at.descent_col(name), row) for name in columns}
+        formulas = row_formulas(lesson, here, before)
         if lesson.descent_y is not None:
             formulas["y"] = lesson.descent_y[k]
-        put(ws, at.descent_col("x"), row, x, FORMATS["x"], editable=True)
-        for header in headers[1:]:
-            put(ws, at.descent_col(header), row, formulas[header], FORMATS[header])
+        put(ws, at.descent_col("x"), row, x, formats["x"], editable=True)
+        for header in columns[1:]:
+            put(ws, at.descent_col(header), row, formulas[header], formats[header])
+        before = sources_above(lesson, here)
     first, last = at.descent_first, at.descent_last
     x_col, y_col = at.descent_col("x"), at.descent_col("y")
     names = {
@@ -155,6 +126,10 @@ def write_descent_table(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         "next_m": name_ref(at.descent_col("new_m"), last),
         "next_b": name_ref(at.descent_col("new_b"), last),
     }
+    state = TEMPLATES[lesson.optimizer].state
+    if state:
+        names["descent_state"] = name_ref(at.descent_col(state[0]), first, at.descent_col(state[-1]), last)
+        names |= {f"next_{name}": name_ref(at.descent_col(name), last) for name in state}
     if at.with_estimates:
         names["descent_estimates"] = name_ref(at.descent_col("est de/dm"), first, at.descent_col("est de/db"), last)
     return names
@@ -168,8 +143,9 @@ def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     """
     headers = ("epoch", "m", "b", lesson.loss_label)
     formats = (INTEGER, PARAM, PARAM, lesson.loss_format)
-    put(ws, LOG_COL, at.hints_row, "Epoch log")
+    log = at.log_col
+    put(ws, log, at.hints_row, "Epoch log")
     for i, (header, fmt) in enumerate(zip(headers, formats, strict=True)):
-        put(ws, LOG_COL + i, at.descent_header, header, header=True)
-        put(ws, LOG_COL + i, at.descent_first, None, fmt)
-    return {"epoch_log": name_ref(LOG_COL, at.descent_first, LOG_COL + 3, at.descent_first)}
+        put(ws, log + i, at.descent_header, header, header=True)
+        put(ws, log + i, at.descent_first, None, fmt)
+    return {"epoch_log": name_ref(log, at.descent_first, log + 3, at.descent_first)}

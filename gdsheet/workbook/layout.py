@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from gdsheet.lesson import DESCENT_COLUMNS, ESTIMATE_COLUMNS, Lesson
+from gdsheet.lesson import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
 
 TEXT_COL = 1  # A: prose
 FIRST_COL = 3  # C: the blocks
-LOG_COL = 18  # R: the epoch log, right of the descent table (which ends at P)
+LOG_GAP = 2  # the epoch log starts this many columns right of the table's last column
 
 DESCENT_HEADERS = DESCENT_COLUMNS
 """The descent table's columns in the ``descent`` name's order."""
@@ -45,6 +45,8 @@ class Layout:
     n_data: int
     n_samples: int
     n_grid_b: int
+    table_columns: tuple[str, ...]
+    """The descent table's columns, left to right: the ``descent`` ones, optimizer state, estimates."""
     with_estimates: bool
     data_header: int
     m_actual_row: int
@@ -92,16 +94,21 @@ class Layout:
 
     @property
     def descent_columns(self) -> int:
-        return len(DESCENT_HEADERS) + (len(ESTIMATE_HEADERS) if self.with_estimates else 0)
+        return len(self.table_columns)
 
     @property
     def last_col(self) -> int:
         """The right-most column of the main blocks (the grid or the descent table)."""
         return FIRST_COL + max(self.n_grid_b, self.descent_columns - 1)
 
+    @property
+    def log_col(self) -> int:
+        """First column of the epoch log: right of the descent table, whatever its width."""
+        return FIRST_COL + self.descent_columns - 1 + LOG_GAP
+
     def descent_col(self, header: str) -> int:
-        """Column of a descent-table header (one of DESCENT_HEADERS or ESTIMATE_HEADERS)."""
-        return FIRST_COL + (DESCENT_HEADERS + ESTIMATE_HEADERS).index(header)
+        """Column of a descent-table column, by name (a KeyError-like ValueError if absent)."""
+        return FIRST_COL + self.table_columns.index(header)
 
 
 # Controls, rows epochs_row (epochs, m), +1 (learn, b), +2 (h): labels in C, values in D;
@@ -109,6 +116,11 @@ class Layout:
 # value `gdsheet reset` restores (H); the loss at the current m and b is in I (label), J.
 PARAM_COLS = (FIRST_COL + 2, FIRST_COL + 3, FIRST_COL + 4, FIRST_COL + 5)
 LOSS_COLS = (FIRST_COL + 6, FIRST_COL + 7)
+# The optimizer: its name in the header row and its hyper-parameters below, label and value
+# (L, M); its state, one row each: name, start value (carried by a run) and reset value (O-Q).
+HYPER_COLS = (FIRST_COL + 9, FIRST_COL + 10)
+STATE_COLS = (FIRST_COL + 12, FIRST_COL + 13, FIRST_COL + 14)
+CONTROL_ROWS = 3  # epochs/m, learn/b, h/rule
 
 
 def layout_for(lesson: Lesson) -> Layout:
@@ -126,12 +138,15 @@ def layout_for(lesson: Lesson) -> Layout:
     grid_label_row = landscape_text_row + 9
     descent_title_row = grid_label_row + 2 + len(lesson.grid_m) + 1
     controls_header = descent_title_row + 28
-    hints_row = controls_header + 5
+    state = OPTIMIZER_STATE[lesson.optimizer]
+    hints_row = controls_header + max(CONTROL_ROWS, len(state)) + 2
+    with_estimates = lesson.gradient != "swapped"
     return Layout(
         n_data=n,
         n_samples=len(lesson.descent_x),
         n_grid_b=len(lesson.grid_b),
-        with_estimates=lesson.gradient != "swapped",
+        table_columns=DESCENT_HEADERS + state + (ESTIMATE_HEADERS if with_estimates else ()),
+        with_estimates=with_estimates,
         data_header=data_header,
         m_actual_row=data_header + n + 1,
         guess_header=guess_header,

@@ -15,7 +15,8 @@ from gdsheet.workbook.cells import SHEET
 from gdsheet.workbook.descent import write_controls, write_descent_table, write_epoch_log
 from gdsheet.workbook.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.workbook.landscape import write_landscape
-from gdsheet.workbook.layout import FIRST_COL, LOG_COL, TEXT_COL, Layout, col, layout_for
+from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
+from gdsheet.workbook.live import LIVE_SHEET, write_live_sheet
 from gdsheet.workbook.prose import write_prose
 
 BLOCKS = (
@@ -57,7 +58,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
             wb.defined_names[name] = DefinedName(name, attr_text=ref)
     ws.column_dimensions[col(TEXT_COL)].width = 44
     ws.column_dimensions[col(TEXT_COL + 1)].width = 2
-    for index in range(FIRST_COL, LOG_COL + 4):
+    for index in range(FIRST_COL, at.log_col + 4):
         ws.column_dimensions[col(index)].width = 10
     ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
     # Printed (and rendered to PDF) one page wide, so the blocks are not cut at column edges.
@@ -65,6 +66,13 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if lesson.live_epochs:
+        live = wb.create_sheet(LIVE_SHEET)
+        for name, ref in write_live_sheet(live, lesson, at).items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        live.column_dimensions[col(TEXT_COL)].width = 12
+        for index in range(TEXT_COL + 1, at.log_col + 1):
+            live.column_dimensions[col(index)].width = 10
     return wb
 
 
