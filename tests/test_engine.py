@@ -61,9 +61,16 @@ def engine_books(tmp_path_factory: pytest.TempPathFactory, books: dict[str, Path
     out = tmp_path_factory.mktemp("engine")
     csv = out / "samples.csv"
     csv.write_text("x,y\n" + "".join(f"{x},{2 * x + 30 + (x % 3) * 0.25}\n" for x in range(1, 41)), encoding="utf-8")
+    small = out / "six.csv"
+    small.write_text("x,y\n" + "".join(f"{x},{2 * x + 30}\n" for x in (3, 11, 19, 27, 35, 43)), encoding="utf-8")
+    optimizers = {
+        name: build(out / f"{name}.xlsx", data=small, optimizer=name, learn=learn, live_epochs=3)
+        for name, learn in (("momentum", 0.0001), ("rmsprop", 0.1), ("adam", 0.1))
+    }
     return {
         **books,
-        "csv_data": build(out / "csv.xlsx", data=csv, learn=0.0002, gradient="finite-difference"),
+        **optimizers,
+        "csv_data": build(out / "csv.xlsx", data=csv, learn=0.0002, gradient="finite-difference", live_epochs=2),
         "macro_fixture": FIXTURE,
         "chain": chain_book(out / "chain.xlsx"),
         "semantics": semantics_book(out / "semantics.xlsx"),
@@ -72,7 +79,8 @@ def engine_books(tmp_path_factory: pytest.TempPathFactory, books: dict[str, Path
 
 @pytest.mark.parametrize(
     "kind",
-    ["corrected", "seed", "seed_published", "finite_difference", "csv_data", "macro_fixture", "chain", "semantics"],
+    ["corrected", "seed", "seed_published", "finite_difference", "csv_data", "momentum", "rmsprop", "adam"]
+    + ["macro_fixture", "chain", "semantics"],
 )
 def test_every_formula_cell_equals_the_formulas_package(engine_books: dict[str, Path], kind: str) -> None:
     path = engine_books[kind]
