@@ -18,6 +18,7 @@ from gdsheet.workbook.landscape import write_landscape
 from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
 from gdsheet.workbook.live import LIVE_SHEET, write_live_sheet
 from gdsheet.workbook.prose import write_prose
+from gdsheet.workbook.streaming import buffered_workbook, save_streaming
 
 BLOCKS = (
     write_data_block,
@@ -46,12 +47,11 @@ def check_sheet_fits(lesson: Lesson, at: Layout) -> None:
 
 
 def lesson_workbook(lesson: Lesson) -> Workbook:
-    """The lesson as an openpyxl workbook (not yet saved)."""
+    """The lesson as a workbook of buffered sheets, for :func:`save_streaming` (not yet saved)."""
     at = layout_for(lesson)
     check_sheet_fits(lesson, at)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
+    wb, add_sheet = buffered_workbook()
+    ws = add_sheet(SHEET)
     write_prose(ws, lesson, at)
     for block in BLOCKS:
         for name, ref in block(ws, lesson, at).items():
@@ -67,7 +67,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if lesson.live_epochs:
-        live = wb.create_sheet(LIVE_SHEET)
+        live = add_sheet(LIVE_SHEET)
         for name, ref in write_live_sheet(live, lesson, at).items():
             wb.defined_names[name] = DefinedName(name, attr_text=ref)
         live.column_dimensions[col(TEXT_COL)].width = 12
@@ -80,5 +80,5 @@ def build_workbook(lesson: Lesson, path: str | Path) -> Path:
     """Write the lesson's workbook to ``path`` atomically; returns the path written."""
     wb = lesson_workbook(lesson)
     with atomic_output(path) as tmp:
-        wb.save(tmp)
+        save_streaming(wb, tmp)
     return Path(path)
