@@ -10,6 +10,7 @@ itself departs from Excel by design (booleans are numbers in Calc), LO_DEPARTS s
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,39 @@ def test_a_workbook_with_too_many_cells_is_refused(books: dict[str, Path], monke
     monkeypatch.setenv("GDSHEET_MAX_CELLS", "300")  # the default lesson holds more
     assert main(["check", str(books["corrected"])]) == 3
     assert "holds more than 300 cells" in capsys.readouterr().err
+
+
+def test_entity_declarations_in_a_sheet_are_refused(books: dict[str, Path], tmp_path: Path) -> None:
+    import zipfile
+
+    from gdsheet.errors import WorkbookError
+
+    bomb = tmp_path / "entities.xlsx"
+    with zipfile.ZipFile(books["seed"]) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                data = data.replace(b"?>", b"?>" + head, 1) if data.startswith(b"<?xml") else head + data
+            target.writestr(info, data)
+    with pytest.raises(WorkbookError, match="declares entities"):
+        read_book(bomb)
+
+
+def test_cells_without_addresses_are_placed_in_order(tmp_path: Path) -> None:
+    """OOXML lets a writer leave out r= on rows and cells: they follow the previous one."""
+    import zipfile
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"], ws["A2"], ws["B2"] = 2.0, 3.0, "=A1*B1", 5.0, "=C1+A2"
+    wb.save(tmp_path / "plain.xlsx")
+    bare = tmp_path / "bare.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, zipfile.ZipFile(bare, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb' r="[A-Z0-9]+"', b"", data)
+            target.writestr(info, data)
+    values = Evaluator(bare).all_values()
+    assert values == {("Sheet", 3, 1): 6.0, ("Sheet", 2, 2): 11.0}

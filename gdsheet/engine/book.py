@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
+from xml.parsers import expat
 
 from gdsheet.archive import open_archive
 from gdsheet.engine.shapes import ShapeTable
@@ -32,6 +33,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
+_NS_LEN = len(_MAIN_NS)
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _ADDRESS = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
@@ -199,62 +202,131 @@ def _parse_constant(kind: str | None, text: str | None, strings: list[str], inli
     return float(text)
 
 
+class _SheetReader:
+    """expat callbacks for one worksheet part: no element objects, one pass, bounded state.
+
+    A raw expat parser (not ElementTree) because a 100,000-row lesson has four million
+    elements; entity declarations and external entities are refused, as defusedxml does.
+    """
+
+    def __init__(self, sheet: Sheet, index: int, strings: list[str], shapes: ShapeTable,
+                 unsupported: list[str], budget: int) -> None:  # fmt: skip
+        self.sheet, self.index, self.strings, self.shapes = sheet, index, strings, shapes
+        self.unsupported, self.budget = unsupported, budget
+        self.shared: dict[str, int] = {}  # shared-formula index -> shape
+        self.count = 0
+        self.row = 0
+        self.col = 0
+        self.kind: str | None = None
+        self.ref: str | None = None
+        self.value: str | None = None
+        self.formula: str | None = None
+        self.f_attrs: dict[str, str] = {}
+        self.inline: list[str] | None = None
+        self.text: list[str] | None = None  # characters of the <v>, <f> or <t> being read
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = name[_NS_LEN:] if name.startswith(_MAIN_NS) else ""
+        if tag == "c":
+            ref = attrs.get("r")
+            if ref is None:
+                self.col += 1
+            else:
+                match = _ADDRESS.match(ref)
+                if match is None:
+                    raise WorkbookError(f"sheet {self.sheet.name!r}: a cell without a plain address ({ref!r})")
+                self.col, self.row = column_index(match.group(1)), int(match.group(2))
+            self.ref, self.kind = ref, attrs.get("t")
+            self.value = self.formula = None
+            self.f_attrs = {}
+            self.inline = None
+        elif tag in ("v", "f") or (tag == "t" and self.inline is not None):
+            self.text = []
+            if tag == "f":
+                self.f_attrs = attrs
+        elif tag == "is":
+            self.inline = []
+        elif tag == "row":
+            self.row = int(attrs["r"]) if "r" in attrs and attrs["r"].isdigit() else self.row + 1
+            self.col = 0
+
+    def chars(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def end(self, name: str) -> None:
+        tag = name[_NS_LEN:] if name.startswith(_MAIN_NS) else ""
+        if tag == "v" and self.text is not None:
+            self.value, self.text = "".join(self.text), None
+        elif tag == "f" and self.text is not None:
+            self.formula, self.text = "".join(self.text), None
+        elif tag == "t" and self.text is not None and self.inline is not None:
+            self.inline.append("".join(self.text))
+            self.text = None
+        elif tag == "c":
+            self._cell()
+
+    def _cell(self) -> None:
+        self.count += 1
+        if self.count > self.budget:
+            limit = archive_limit("cells")
+            raise WorkbookError(f"holds more than {limit:,} cells (the limit; raise it with GDSHEET_MAX_CELLS)")
+        row, col, sheet = self.row, self.col, self.sheet
+        if col > MAX_COL or row > MAX_ROW or row < 1:
+            raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
+        if self.formula is not None or self.f_attrs:
+            runs = sheet.runs.get(col)
+            guess = runs[-1].shape if runs and runs[-1].last == row - 1 else None
+            shape = _formula_shape(
+                self.formula or "", self.f_attrs, row, col, self.shared, self.shapes, sheet.name, self.ref,
+                self.unsupported, guess,
+            )  # fmt: skip
+            if shape is not None:
+                _add_formula(sheet, self.index, col, row, shape)
+                return
+        inline = "".join(self.inline) if self.inline is not None else None
+        constant = _parse_constant(self.kind, self.value, self.strings, inline)
+        if constant is not None:
+            sheet.constants.setdefault(col, {})[row] = constant
+
+
+def _refuse_entities(*_: object) -> None:
+    raise WorkbookError("refused: the XML declares entities")
+
+
 def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, strings: list[str],
                 shapes: ShapeTable, unsupported: list[str], budget: int) -> int:  # fmt: skip
     """Read one worksheet part into ``sheet``; returns its number of cells (at most ``budget``)."""
-    shared: dict[str, int] = {}  # shared-formula index -> shape
-    count = 0
-    ref = kind = value = formula = inline = None
-    f_attrs: dict[str, str] = {}
-    in_is = False
-    inline_parts: list[str] = []
-    for event, elem in _events(zf, part):
-        tag = elem.tag
-        if event == "start":
-            if tag == f"{_MAIN}c":
-                ref, kind = elem.get("r"), elem.get("t")
-                value = formula = inline = None
-                f_attrs = {}
-                inline_parts = []
-            elif tag == f"{_MAIN}is":
-                in_is = True
-            continue
-        if tag == f"{_MAIN}v":
-            value = elem.text
-        elif tag == f"{_MAIN}f":
-            formula, f_attrs = elem.text or "", dict(elem.attrib)
-        elif tag == f"{_MAIN}t" and in_is:
-            inline_parts.append(elem.text or "")
-        elif tag == f"{_MAIN}is":
-            in_is, inline = False, "".join(inline_parts)
-        elif tag == f"{_MAIN}c":
-            count += 1
-            if count > budget:
-                limit = archive_limit("cells")
-                raise WorkbookError(f"holds more than {limit:,} cells (the limit; raise it with GDSHEET_MAX_CELLS)")
-            match = _ADDRESS.match(ref or "")
-            if match is None:
-                raise WorkbookError(f"sheet {sheet.name!r}: a cell without a plain address ({ref!r})")
-            col, row = column_index(match.group(1)), int(match.group(2))
-            if col > MAX_COL or row > MAX_ROW:
-                raise WorkbookError(f"sheet {sheet.name!r}: cell {ref} is beyond XFD1048576")
-            if formula is not None or f_attrs:
-                shape = _formula_shape(formula or "", f_attrs, row, col, shared, shapes, sheet.name, ref, unsupported)
-                if shape is not None:
-                    _add_formula(sheet, index, col, row, shape)
-                    elem.clear()
-                    continue
-            constant = _parse_constant(kind, value, strings, inline)
-            if constant is not None:
-                sheet.constants.setdefault(col, {})[row] = constant
-            elem.clear()
-        elif tag == f"{_MAIN}row":
-            elem.clear()
-    return count
+    reader = _SheetReader(sheet, index, strings, shapes, unsupported, budget)
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = _refuse_entities
+    parser.UnparsedEntityDeclHandler = _refuse_entities
+    parser.ExternalEntityRefHandler = _refuse_entities
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.chars
+    parser.buffer_text = True
+    with zf.open(part) as stream:
+        try:
+            parser.ParseFile(stream)
+        except expat.ExpatError as exc:
+            raise WorkbookError(f"sheet {sheet.name!r}: not well-formed XML ({exc})") from None
+    return reader.count
 
 
-def _formula_shape(text: str, attrs: dict[str, str], row: int, col: int, shared: dict[str, int],
-                   shapes: ShapeTable, sheet: str, ref: str | None, unsupported: list[str]) -> int | None:  # fmt: skip
+def _formula_shape(
+    text: str,
+    attrs: dict[str, str],
+    row: int,
+    col: int,
+    shared: dict[str, int],
+    shapes: ShapeTable,
+    sheet: str,
+    ref: str | None,
+    unsupported: list[str],
+    guess: int | None = None,
+) -> int | None:
     kind = attrs.get("t", "normal")
     if kind == "shared":
         index = attrs.get("si", "")
@@ -272,7 +344,7 @@ def _formula_shape(text: str, attrs: dict[str, str], row: int, col: int, shared:
     if kind != "normal":
         unsupported.append(f"{sheet}!{ref}: a {kind} formula")
         return None
-    return shapes.shape_of(text, row, col)
+    return shapes.shape_of(text, row, col, guess)
 
 
 def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> None:

@@ -104,6 +104,38 @@ class Unsupported(Exception):
     """A formula the compiled engine does not evaluate (it falls back to `formulas`)."""
 
 
+_LETTERS: dict[int, str] = {}
+
+
+def _letters(col: int) -> str:
+    letters = _LETTERS.get(col)
+    if letters is None:
+        index, letters = col, ""
+        while index:
+            index, rem = divmod(index - 1, 26)
+            letters = chr(65 + rem) + letters
+        _LETTERS[col] = letters
+    return letters
+
+
+def _template(text: str, row: int, col: int) -> list[object]:
+    """The formula as literal pieces and references (relative ones as offsets from (row, col))."""
+    parts: list[object] = []
+    last = 0
+    for match in _SCAN.finditer(text):
+        if match.group(2) is None:
+            continue
+        c, r = _col_index(match.group(2)), int(match.group(4))
+        if not (1 <= c <= _MAX_COL and 1 <= r <= _MAX_ROW):
+            continue
+        parts.append(text[last : match.start()])
+        col_abs, row_abs = match.group(1) == "$", match.group(3) == "$"
+        parts.append((col_abs, c if col_abs else c - col, row_abs, r if row_abs else r - row))
+        last = match.end()
+    parts.append(text[last:])
+    return parts
+
+
 @dataclass
 class Shape:
     """One relative formula: its text at its first cell (the anchor), and its parsed tree."""
@@ -115,6 +147,24 @@ class Shape:
     tree: Node | None = None
     problem: str | None = None
     parsed: bool = False
+    template: list[object] | None = None
+
+    def text_at(self, row: int, col: int) -> str | None:
+        """The formula's text at another cell (None if it would leave the sheet)."""
+        if self.template is None:
+            self.template = _template(self.text, self.row, self.col)
+        pieces = []
+        for part in self.template:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            col_abs, c, row_abs, r = part  # type: ignore[misc]
+            c = c if col_abs else c + col
+            r = r if row_abs else r + row
+            if not (1 <= c <= _MAX_COL and 1 <= r <= _MAX_ROW):
+                return None
+            pieces.append(f"{'$' if col_abs else ''}{_letters(c)}{'$' if row_abs else ''}{r}")
+        return "".join(pieces)
 
 
 @dataclass
@@ -124,7 +174,11 @@ class ShapeTable:
     shapes: list[Shape] = field(default_factory=list)
     _index: dict[str, int] = field(default_factory=dict)
 
-    def shape_of(self, text: str, row: int, col: int) -> int:
+    def shape_of(self, text: str, row: int, col: int, guess: int | None = None) -> int:
+        """The shape of the formula ``text`` at (row, col). ``guess`` (the shape of the cell
+        above, usually the same) is tried first: rendering it is cheaper than finding the key."""
+        if guess is not None and self.shapes[guess].text_at(row, col) == text.strip():
+            return guess
         key = shape_key(text, row, col)
         index = self._index.get(key)
         if index is None:
