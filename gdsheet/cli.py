@@ -19,14 +19,16 @@ from gdsheet.archive import check_workbook_archive
 from gdsheet.build import DEFAULT_PRESET, build
 from gdsheet.check import check_workbook
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
-from gdsheet.errors import Diverged, GdsheetError
+from gdsheet.errors import GdsheetError, Interrupted, RunStopped
 from gdsheet.lesson import GRADIENT_RULES, LOSSES, load_preset, preset_names
 from gdsheet.limits import MAX_EPOCHS
 from gdsheet.runner import Record, reset, run, terminal_progress
 
-EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch; 2 bad input or option;
-3 unreadable, hostile, read-only, open or busy workbook, or a missing cell/name; 4 a run diverged;
-70 internal error; 75 out of memory"""
+EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch or an unchecked formula; 2 bad input or option;
+3 unreadable, hostile, read-only, open or busy workbook, a missing cell/name, or a carried or
+recorded cell that holds no number; 4 a run diverged (inf, NaN, #NUM!, #DIV/0!);
+70 internal error; 75 out of memory; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM) a run interrupted,
+its finished epochs saved"""
 
 EXIT_OUT_OF_MEMORY = 75
 _OUT_OF_MEMORY = b"gdsheet: error: out of memory (exit 75); the input is too large for this machine\n"
@@ -116,7 +118,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             engine=args.engine,
             verbose=args.verbose,
         )
-    except Diverged as exc:
+    except RunStopped as exc:
         _print_run(exc.records, args.json)  # the epochs that did finish, and were saved
         raise
     _print_run(records, args.json)
@@ -125,7 +127,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_run(records: list[Record], as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"epochs": records}))
+        print(json.dumps({"epochs": records}, allow_nan=False))  # a run records only finite numbers
     else:
         print_records(records)
 
@@ -291,7 +293,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except MemoryError:
         return _out_of_memory()
     except GdsheetError as exc:
-        print(f"gdsheet: error: {exc}", file=sys.stderr)
+        label = "" if isinstance(exc, Interrupted) else "error: "
+        print(f"gdsheet: {label}{exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         print(f"gdsheet: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
