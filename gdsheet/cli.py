@@ -19,14 +19,16 @@ from gdsheet.archive import check_workbook_archive
 from gdsheet.build import DEFAULT_PRESET, build
 from gdsheet.check import check_workbook
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
-from gdsheet.errors import Diverged, GdsheetError
+from gdsheet.errors import GdsheetError, Interrupted, RunStopped
 from gdsheet.lesson import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
 from gdsheet.limits import MAX_EPOCHS
 from gdsheet.runner import Record, reset, run, terminal_progress
 
-EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch; 2 bad input or option;
-3 unreadable, hostile, read-only, open or busy workbook, or a missing cell/name; 4 a run diverged;
-70 internal error; 75 out of memory"""
+EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch or an unchecked formula; 2 bad input or option;
+3 unreadable, hostile, read-only, open or busy workbook, a missing cell/name, or a carried or
+recorded cell that holds no number; 4 a run diverged (inf, NaN, #NUM!, #DIV/0!);
+70 internal error; 75 out of memory; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM) a run interrupted,
+its finished epochs saved"""
 
 EXIT_OUT_OF_MEMORY = 75
 _OUT_OF_MEMORY = b"gdsheet: error: out of memory (exit 75); the input is too large for this machine\n"
@@ -123,7 +125,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             engine=args.engine,
             verbose=args.verbose,
         )
-    except Diverged as exc:
+    except RunStopped as exc:
         _print_run(exc.records, args.json)  # the epochs that did finish, and were saved
         raise
     _print_run(records, args.json)
@@ -132,7 +134,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_run(records: list[Record], as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"epochs": records}))
+        print(json.dumps({"epochs": records}, allow_nan=False))  # a run records only finite numbers
     else:
         print_records(records)
 
@@ -145,18 +147,26 @@ def _cmd_reset(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     check_workbook_archive(args.workbook)
-    report = check_workbook(args.workbook, engine=args.engine, verbose=args.verbose)
+    report = check_workbook(
+        args.workbook, engine=args.engine, verbose=args.verbose, allow_unchecked=args.allow_unchecked
+    )
     if args.json:
-        print(json.dumps(report.as_json()))
-    else:
-        verdict = "ok" if report.ok else f"{len(report.mismatches)} mismatch(es)"
-        print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
-        for mismatch in report.mismatches[:20]:
-            where = mismatch.get("cell", mismatch.get("name"))
-            print(f"  {where}: got {mismatch.get('got')}, want {mismatch.get('want')}")
-        if report.unchecked:
-            listed = ", ".join(report.unchecked[:10])
-            print(f"  {len(report.unchecked)} formula cell(s) not covered by a lesson name: {listed}")
+        print(json.dumps(report.as_json(), allow_nan=False))
+        return 0 if report.ok else 1
+    problems = []
+    if report.mismatches:
+        problems.append(f"{len(report.mismatches)} mismatch(es)")
+    if report.unchecked and not report.allow_unchecked:
+        problems.append(f"{len(report.unchecked)} formula cell(s) no lesson name covers (--allow-unchecked)")
+    verdict = ", ".join(problems) if problems else "ok"
+    print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
+    for mismatch in report.mismatches[:20]:
+        print(f"  {mismatch['message']}")
+    if len(report.mismatches) > 20:
+        print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")
+    if report.unchecked:
+        listed = ", ".join(report.unchecked[:10]) + (", ..." if len(report.unchecked) > 10 else "")
+        print(f"  {len(report.unchecked)} formula cell(s) not covered by a lesson name: {listed}")
     return 0 if report.ok else 1
 
 
@@ -246,6 +256,11 @@ def make_parser() -> argparse.ArgumentParser:
     p = _command(sub, "check", "check every formula cell against the numpy reference")
     p.add_argument("workbook", type=Path, help="a lesson workbook")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--allow-unchecked",
+        action="store_true",
+        help="pass even when formula cells lie outside every lesson name (they are still listed)",
+    )
     _add_engine_options(p)
     p.set_defaults(func=_cmd_check)
 
@@ -285,7 +300,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except MemoryError:
         return _out_of_memory()
     except GdsheetError as exc:
-        print(f"gdsheet: error: {exc}", file=sys.stderr)
+        label = "" if isinstance(exc, Interrupted) else "error: "
+        print(f"gdsheet: {label}{exc}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         print(f"gdsheet: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)

@@ -9,9 +9,9 @@ macros and everything else in the file survive.
 
 from __future__ import annotations
 
-import math
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +19,11 @@ from pathlib import Path
 from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
 
 from gdsheet.archive import check_workbook_archive
+from gdsheet.cellvalue import describe, is_number, is_overflow
 from gdsheet.engine import DEFAULT_ENGINE
-from gdsheet.errors import Diverged, GdsheetError, WorkbookError
+from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
 from gdsheet.evaluator import Area, Evaluator, a1
+from gdsheet.interrupts import Signals, signal_name
 from gdsheet.limits import epochs_problem
 from gdsheet.locking import workbook_lock
 from gdsheet.xlsxpatch import REMOVE, patch_workbook
@@ -31,6 +33,11 @@ LESSON_RECORDS = (("m", "m_start"), ("b", "b_start"), ("rmse", "rmse"))
 
 Record = dict[str, float | int]
 Progress = Callable[[int, int], None]
+Checkpoint = Callable[[list[Record], dict[str, float]], None]
+
+CHECKPOINT_SECONDS = 60.0
+"""A run saves its finished epochs at least this often (seconds of work), so a crash, a kill
+or a power cut loses at most this much; SIGINT and SIGTERM save everything finished."""
 
 
 @dataclass(frozen=True)
@@ -74,17 +81,12 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
     return Plan(pairs, records, ev.area(LOG_NAME))
 
 
-def _number(value: object) -> float | None:
-    """A finite float, or None for an error, text, empty or non-finite value."""
-    if isinstance(value, float) and math.isfinite(value):
-        return value
-    return None
-
-
 def _describe(ev: Evaluator, target: str) -> str:
+    """The cell as Excel writes it (``'O''Brien'!B1``), and the defined name when one was given."""
     area = ev.area(target)
-    cell = f"{area.sheet}!{area.ref()}"
-    return cell if cell.lower() == target.lower() else f"{cell}, {target}"
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", area.sheet) is not None
+    cell = f"{area.sheet if plain else quote_sheetname(area.sheet)}!{area.ref()}"
+    return cell if "!" in target else f"{cell}, {target}"
 
 
 def existing_log(ev: Evaluator, log: Area) -> list[list[object]]:
@@ -97,12 +99,29 @@ def existing_log(ev: Evaluator, log: Area) -> list[list[object]]:
     return rows
 
 
-def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1,
-         progress: Progress | None = None) -> tuple[list[Record], dict[str, float], str | None]:  # fmt: skip
+def cell_problem(ev: Evaluator, target: str, value: object, epoch: int) -> RunStopped | None:
+    """Why a carried or recorded value stops the run, or None for a finite number.
+
+    Numeric overflow (inf, NaN, ``#NUM!``, ``#DIV/0!``) is divergence (exit 4); anything else
+    that is not a number (empty, text, a bool, ``#REF!``, ``#VALUE!``...) is a wrong workbook
+    or a wrong cell (exit 3), whatever epoch it shows up in."""
+    if is_number(value):
+        return None
+    cell = _describe(ev, target)
+    if is_overflow(value):
+        return Diverged(f"diverged at epoch {epoch} (cell {cell})")
+    return BadCell(f"{cell} holds {describe(value)} where a number belongs (a carried or recorded cell, epoch {epoch})")
+
+
+def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
+         checkpoint: Checkpoint | None = None, interrupted: Callable[[], int | None] = lambda: None,
+         ) -> tuple[list[Record], dict[str, float], RunStopped | None]:  # fmt: skip
     """Play the epochs; returns (records, the carried inputs after the last good epoch, why it stopped).
 
-    Stops at the first epoch whose carried or recorded values are not finite numbers, and
-    returns the state before it, so the caller saves only finite epochs.
+    Stops at the first epoch whose carried or recorded values are not finite numbers, or when
+    ``interrupted()`` names a signal, and returns the state before it, so the caller saves only
+    finished, finite epochs. ``checkpoint(records, state)`` is called after an epoch whenever
+    :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint.
     """
     sources = [source for _, source in plan.carry]
     targets = [target for target, _ in plan.carry]
@@ -111,24 +130,37 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1,
     state: dict[str, float] = {}
     current = [ev.values(state, sources)[source][0, 0] for source in sources]
     records: list[Record] = []
+    last_save = time.monotonic()
     for epoch in range(first_epoch, first_epoch + epochs):
+        if (signum := interrupted()) is not None:
+            return records, state, _interruption(signum, len(records), ev.path)
         next_state = {}
         for (target, source), value in zip(plan.carry, current, strict=True):
-            if _number(value) is None:
-                return records, state, f"diverged at epoch {epoch} (cell {_describe(ev, source)})"
+            if problem := cell_problem(ev, source, value, epoch):
+                return records, state, problem
             next_state[target] = value
         outputs = step([next_state[target] for target in targets])
         current = outputs[: len(sources)]
         record: Record = {"epoch": epoch}
         for (key, target), value in zip(plan.record, outputs[len(sources) :], strict=True):
-            if _number(value) is None:
-                return records, state, f"diverged at epoch {epoch} (cell {_describe(ev, target)})"
-            record[key] = value
+            if problem := cell_problem(ev, target, value, epoch):
+                return records, state, problem
+            record[key] = value  # type: ignore[assignment]
         records.append(record)
         state = next_state
         if progress is not None:
             progress(epoch - first_epoch + 1, epochs)
+        if checkpoint is not None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+            checkpoint(records, state)
+            last_save = time.monotonic()
     return records, state, None
+
+
+def _interruption(signum: int, done: int, path: Path) -> Interrupted:
+    name = signal_name(signum)
+    if done == 0:
+        return Interrupted(f"interrupted by {name} before an epoch finished; {path} is unchanged", signum)
+    return Interrupted(f"interrupted by {name} after {done} epoch(s); they are saved in {path}", signum)
 
 
 def _cell_key(ev: Evaluator, target: str) -> tuple[str, str]:
@@ -181,19 +213,22 @@ def run(
 ) -> list[Record]:
     """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
 
-    Raises :class:`Diverged` (after saving the last finite epoch) when a value blows up. The
-    workbook is locked for the whole run (see :mod:`gdsheet.locking`; ``force`` runs it even
-    when an office suite's lock file says it is open).
+    Raises :class:`Diverged` when a value overflows, :class:`BadCell` when a carried or recorded
+    cell holds no number, and :class:`Interrupted` on SIGINT or SIGTERM, each after saving the
+    epochs that finished (``exc.records``); finished epochs are also saved every
+    :data:`CHECKPOINT_SECONDS` of work. The workbook is locked for the whole run (see
+    :mod:`gdsheet.locking`; ``force`` runs it even when an office suite's lock file says it is open).
     """
     if epochs is not None and (problem := epochs_problem(epochs)):
         raise GdsheetError(problem)
-    with workbook_lock(path, force=force) as locked:
+    with Signals() as signals, workbook_lock(path, force=force) as locked:
         check_workbook_archive(locked)
-        return _run(locked, epochs, carry, record, progress, Evaluator(locked, engine, verbose))
+        ev = Evaluator(locked, engine, verbose)
+        return _run(locked, epochs, carry, record, progress, ev, lambda: signals.received)
 
 
 def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[str], progress: Progress | None,
-         ev: Evaluator) -> list[Record]:  # fmt: skip
+         ev: Evaluator, interrupted: Callable[[], int | None]) -> list[Record]:  # fmt: skip
     """:func:`run`'s work, once the workbook is locked."""
     plan = make_plan(ev, carry, record)
     if epochs is None:
@@ -204,14 +239,18 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
             raise WorkbookError(f"{path}: the epochs cell: {problem}")
         epochs = int(stored)
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
+
+    def save(records: list[Record], state: dict[str, float]) -> None:
+        rows = None if log_rows is None else log_rows + [[r["epoch"], r["m"], r["b"], r["rmse"]] for r in records]
+        save_state(ev, path, state, rows, plan.log)
+
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
-    records, state, diverged = play(ev, plan, epochs, first, progress)
+    records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted)
     if records:
-        if log_rows is not None:
-            log_rows = log_rows + [[r["epoch"], r["m"], r["b"], r["rmse"]] for r in records]
-        save_state(ev, path, state, log_rows, plan.log)
-    if diverged is not None:
-        raise Diverged(diverged, records)
+        save(records, state)
+    if stopped is not None:
+        stopped.records = records
+        raise stopped
     return records
 
 

@@ -105,6 +105,8 @@ class FormulasEngine:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     results = compiled(*values)
+                if len(unique_out) == 1:  # a one-output sub-model returns its value, not a tuple
+                    results = (results,)
             except Exception as exc:
                 raise WorkbookError(f"{self.path}: recalculation failed ({type(exc).__name__}: {exc})") from None
             by_key = {key: _plain(_first(result)) for key, result in zip(unique_out, results, strict=True)}
