@@ -103,7 +103,7 @@ def print_records(records: list[Record]) -> None:
     """The log as an aligned table: one row per epoch."""
     if not records:
         return
-    keys = list(records[0])
+    keys = [key for key in records[0] if key != "loss"]  # `loss` repeats the lesson's own loss key (JSON only)
     cells = [keys] + [[str(r[k]) if k == "epoch" else f"{r[k]:.10g}" for k in keys] for r in records]
     widths = [max(len(row[i]) for row in cells) for i in range(len(keys))]
     for row in cells:

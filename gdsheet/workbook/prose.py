@@ -31,4 +31,4 @@ def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     _paragraph(ws, text.get("landscape", ""), at.landscape_text_row, at.grid_label_row - 1, at.last_col)
     put(ws, TEXT_COL, at.descent_title_row, text.get("descent_title") or "The descent", text=True)
     ws[cell(TEXT_COL, at.descent_title_row)].font = HEADING_FONT
-    _paragraph(ws, text.get("descent", ""), at.descent_title_row + 1, at.controls_header - 1, at.last_col)
+    _paragraph(ws, text.get("descent", ""), at.descent_title_row + 1, at.controls_header - 1, at.descent_text_last_col)

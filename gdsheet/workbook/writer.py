@@ -12,6 +12,7 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson import Lesson
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.workbook.cells import SHEET
+from gdsheet.workbook.charts import add_charts
 from gdsheet.workbook.descent import write_controls, write_descent_table, write_epoch_log
 from gdsheet.workbook.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.workbook.landscape import write_landscape
@@ -73,6 +74,10 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         live.column_dimensions[col(TEXT_COL)].width = 12
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
+
+    # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
+    for name, ref in add_charts(wb, lesson, at).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
     return wb
 
 
