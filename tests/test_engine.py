@@ -79,8 +79,10 @@ def engine_books(tmp_path_factory: pytest.TempPathFactory, books: dict[str, Path
 
 @pytest.mark.parametrize(
     "kind",
-    ["corrected", "seed", "seed_published", "finite_difference", "csv_data", "momentum", "rmsprop", "adam"]
-    + ["macro_fixture", "chain", "semantics"],
+    [
+        *("corrected", "seed", "seed_published", "finite_difference", "csv_data", "momentum", "rmsprop", "adam"),
+        *("macro_fixture", "chain", "semantics"),
+    ],
 )
 def test_every_formula_cell_equals_the_formulas_package(engine_books: dict[str, Path], kind: str) -> None:
     path = engine_books[kind]
