@@ -104,6 +104,8 @@ class Lesson:
     """The optimizer state at the top of the table (missing entries are 0), e.g. after a run."""
     live_epochs: int = 0
     """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
+    samples_note: str = ""
+    """Where the descent samples came from, for the lesson's text ("" : the preset's, on the line)."""
 
     def __post_init__(self) -> None:
         _validate(self)
