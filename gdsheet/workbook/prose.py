@@ -5,6 +5,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson import Lesson
+from gdsheet.lesson_text import lesson_texts
 from gdsheet.workbook.cells import HEADING_FONT, TITLE_FONT, WRAP_TOP, put
 from gdsheet.workbook.layout import TEXT_COL, Layout, cell
 
@@ -19,8 +20,12 @@ def _paragraph(ws: Worksheet, text: str, first_row: int, last_row: int, last_col
 
 
 def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
-    """Title, intro, the side notes of the data, guess and error blocks, and the two essays."""
-    text = lesson.text
+    """Title, intro, the side notes of the data, guess and error blocks, and the two essays.
+
+    The preset's texts are rendered first (:mod:`gdsheet.lesson_text`), so every number and rule
+    they state is this lesson's.
+    """
+    text = lesson_texts(lesson)
     put(ws, TEXT_COL, at.title_row, text.get("title") or "Gradient descent in a spreadsheet", text=True)
     ws[cell(TEXT_COL, at.title_row)].font = TITLE_FONT
     _paragraph(ws, text.get("intro", ""), at.intro_row, at.data_header - 1, at.last_col)
