@@ -69,19 +69,19 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     """
     fit_y = fit_line_cols()[1]
     top = at.data_header
-    side = at.log_col
+    side = FIRST_COL + len(lesson.grid_b) + 2  # two columns right of the grid
     text_last = at.descent_text_last_col
     boxes = {
         "fit": Box(fit_y + 2, top, 8, at.guess_loss_row - top + 1),
-        "surface": Box(side, at.landscape_text_row, 7, at.grid_first + len(lesson.grid_m) - at.landscape_text_row),
+        "surface": Box(side, at.landscape_text_row, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row),
     }
     first = at.descent_title_row + 1
     rows = at.controls_header - 1 - first
     if lesson.live_epochs:
-        boxes["live"] = Box(text_last + 2, first, 7, rows)
-        boxes["log"] = Box(text_last + 10, first, 7, rows)
+        boxes["live"] = Box(text_last + 2, first, 6, rows)
+        boxes["log"] = Box(text_last + 9, first, 6, rows)
     else:
-        boxes["log"] = Box(text_last + 2, first, 8, rows)
+        boxes["log"] = Box(text_last + 2, first, 7, rows)
     return boxes
 
 

@@ -18,6 +18,7 @@ from gdsheet.workbook.fit_blocks import write_data_block, write_error_block, wri
 from gdsheet.workbook.landscape import write_landscape
 from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
 from gdsheet.workbook.live import LIVE_SHEET, write_live_sheet
+from gdsheet.workbook.print_setup import fit_to_width, set_up_lesson_pages
 from gdsheet.workbook.prose import write_prose
 
 BLOCKS = (
@@ -62,11 +63,8 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     for index in range(FIRST_COL, at.log_col + 4):
         ws.column_dimensions[col(index)].width = 10
     ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
-    # Printed (and rendered to PDF) one page wide, so the blocks are not cut at column edges.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Printed (and rendered to PDF) one page wide, a page per section (gdsheet/workbook/print_setup.py).
+    set_up_lesson_pages(ws, lesson, at)
     if lesson.live_epochs:
         live = wb.create_sheet(LIVE_SHEET)
         for name, ref in write_live_sheet(live, lesson, at).items():
@@ -74,6 +72,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         live.column_dimensions[col(TEXT_COL)].width = 12
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
+        fit_to_width(live)
 
     # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
