@@ -128,6 +128,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
         title="y = m_start·x + b_start",
     )
     line.marker.symbol = "none"
+    line.smooth = samples.smooth = False
     line.graphicalProperties.line.width = 28575  # 2.25 pt
     chart.series += [samples, line]
     _show_axes(chart, "x", "y")
@@ -166,7 +167,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Li
 def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
     chart = ScatterChart()
-    chart.title = f"Epoch log: {_loss_key(lesson)} after each `gdsheet run` epoch"
+    chart.title = f"Epoch log: {_loss_key(lesson)} after each gdsheet run epoch"
     chart.style = 13
     first = at.descent_first
     series = Series(
@@ -176,6 +177,7 @@ def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     )
     series.marker.symbol = "circle"
     series.marker.size = 4
+    series.smooth = False  # straight segments: a smoothed curve would invent values between epochs
     chart.series.append(series)
     _show_axes(chart, "epoch", _loss_key(lesson))
     chart.legend = None
