@@ -18,7 +18,7 @@ def main(out_dir: Path) -> None:
     report = check_workbook(path)
     print(f"{path}: {report.cells} formula cells, worst relative error {report.max_rel_error:.2g}")
     for record in run(path, epochs=3):
-        print(f"epoch {record['epoch']}: m = {record['m']:.4f}, b = {record['b']:.4f}, rmse = {record['rmse']:.2f}")
+        print(f"epoch {record['epoch']}: m = {record['m']:.4f}, b = {record['b']:.4f}, loss = {record['loss']:.2f}")
 
 
 if __name__ == "__main__":

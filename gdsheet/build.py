@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import fields
 from pathlib import Path
 
@@ -11,24 +12,54 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson import Lesson, load_preset
 from gdsheet.reference import DescentTable, lesson_values
 from gdsheet.samples_csv import read_samples
+from gdsheet.samples_generated import generated_x, with_noise
 from gdsheet.workbook.writer import build_workbook
 
 DEFAULT_PRESET = "corrected"
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
-def make_lesson(preset: str = DEFAULT_PRESET, *, data: str | Path | None = None, **overrides: object) -> Lesson:
+def make_lesson(
+    preset: str = DEFAULT_PRESET,
+    *,
+    data: str | Path | None = None,
+    samples: int | None = None,
+    noise: float | None = None,
+    seed: int | None = None,
+    **overrides: object,
+) -> Lesson:
     """The preset's lesson with overrides applied (``None`` means keep the preset's value).
 
-    ``data`` is a CSV file (header ``x,y``) whose rows replace the descent table's samples.
+    ``data`` is a CSV file (header ``x,y``) whose rows replace the descent table's samples;
+    ``samples`` generates that many on the line instead (see :mod:`gdsheet.samples_generated`);
+    ``noise`` adds Gaussian noise of that standard deviation (``seed``, default 0) to whichever
+    samples the lesson has. ``data`` and ``samples`` exclude each other.
     """
+    if data is not None and samples is not None:
+        raise GdsheetError("--data reads the samples and --samples generates them: give one of the two")
+    if seed is not None and not noise:
+        raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
     lesson = load_preset(preset)
     if data is not None:
         overrides["descent_x"], overrides["descent_y"] = read_samples(data)
-    built = lesson.with_overrides(**overrides)
-    if (where := overflow(built)) is not None:
-        raise GdsheetError(_overflow_message(lesson, preset, data, overrides, where))
-    return built
+        overrides["samples_note"] = f"read from {Path(data).name}"
+    elif samples is not None:
+        overrides["descent_x"] = generated_x(lesson.data_x, samples)
+        overrides["descent_y"] = None
+        overrides["samples_note"] = "evenly spaced along the line"
+    lesson = lesson.with_overrides(**overrides)
+    if samples is not None:  # with_overrides ignores None: the generated x lie on the line
+        lesson = dataclasses.replace(lesson, descent_y=None)
+    if noise:
+        note = lesson.samples_note or "on the line"
+        seed = 0 if seed is None else seed
+        lesson = lesson.with_overrides(
+            descent_y=with_noise(lesson.samples_y, noise, seed),
+            samples_note=f"{note}, plus Gaussian noise (standard deviation {noise:g}, seed {seed})",
+        )
+    if (where := overflow(lesson)) is not None:
+        raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
+    return lesson
 
 
 def overflow(lesson: Lesson) -> str | None:
@@ -62,7 +93,7 @@ def _overflow_message(
     base: Lesson, preset: str, data: str | Path | None, overrides: dict[str, object], where: str
 ) -> str:
     """One line naming the option (or options, or the preset) that makes the lesson overflow."""
-    given = {key: value for key, value in overrides.items() if value is not None and key != "descent_y"}
+    given = {k: v for k, v in overrides.items() if v is not None and k not in ("descent_y", "samples_note")}
     culprits = []
     for key, value in given.items():
         alone = {"descent_y": overrides.get("descent_y")} if key == "descent_x" else {}
@@ -80,7 +111,8 @@ def build(
     """Build the lesson workbook at ``path`` (an .xlsx); returns the path written.
 
     ``overrides`` are lesson settings such as ``m_start``, ``b_start``, ``learn``, ``epochs``
-    and ``gradient``; see :class:`gdsheet.lesson.Lesson`.
+    and ``gradient`` (see :class:`gdsheet.lesson.Lesson`), and :func:`make_lesson`'s
+    ``samples``, ``noise`` and ``seed``.
     """
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:

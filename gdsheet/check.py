@@ -92,6 +92,7 @@ def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
         "live_state": ref.live.block(state),
         "live_estimates": ref.live.block(ESTIMATE_COLUMNS),
         "live_log": ref.live_log,
+        "fit_line": ref.fit_line,
     }
     return {name: np.asarray(value, dtype=float) for name, value in expected.items() if name in ev.names}
 

@@ -66,6 +66,11 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gradient", choices=GRADIENT_RULES, help="what drives the update")
     parser.add_argument("--loss", choices=LOSSES, help="rmse (sqrt of the mean) or the seed's root-sum-square")
     parser.add_argument("--data", type=Path, help="CSV file with header x,y: the descent samples")
+    parser.add_argument(
+        "--samples", type=int, help="generate N descent samples on the line (x evenly spaced over the data's range)"
+    )
+    parser.add_argument("--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y")
+    parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help="the per-sample update rule (torch.optim's)")
     for name, default in HYPER_PARAMETERS.items():
         parser.add_argument(f"--{name}", type=float, help=f"optimizer hyper-parameter (default {default:g})")
@@ -87,7 +92,8 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    path = build(args.out, args.preset, data=args.data, **_lesson_overrides(args))
+    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
+    path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     print(f"wrote {path}")
     return 0
 
@@ -105,7 +111,7 @@ def print_records(records: list[Record]) -> None:
     """The log as an aligned table: one row per epoch."""
     if not records:
         return
-    keys = list(records[0])
+    keys = [key for key in records[0] if key != "loss"]  # `loss` repeats the lesson's own loss key (JSON only)
     cells = [keys] + [[str(r[k]) if k == "epoch" else f"{r[k]:.10g}" for k in keys] for r in records]
     widths = [max(len(row[i]) for row in cells) for i in range(len(keys))]
     for row in cells:

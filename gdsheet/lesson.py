@@ -37,6 +37,12 @@ DESCENT_COLUMNS = ("x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", 
 ESTIMATE_COLUMNS = ("est de/dm", "est de/db")
 """Finite-difference estimates of the two slopes, computed beside the table."""
 
+
+def loss_key(loss: str) -> str:
+    """The loss as a log header and a JSON key: ``rmse`` or ``root_sum_square``."""
+    return loss.replace("-", "_")
+
+
 OPTIMIZER_STATE: Mapping[str, tuple[str, ...]] = {
     "sgd": (),
     "momentum": ("vel_m", "vel_b"),
@@ -98,6 +104,8 @@ class Lesson:
     """The optimizer state at the top of the table (missing entries are 0), e.g. after a run."""
     live_epochs: int = 0
     """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
+    samples_note: str = ""
+    """Where the descent samples came from, for the lesson's text ("" : the preset's, on the line)."""
 
     def __post_init__(self) -> None:
         _validate(self)

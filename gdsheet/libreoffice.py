@@ -120,3 +120,18 @@ def cell_text(sheet: Grid, address: str) -> str:
     if row > len(sheet) or column > len(sheet[row - 1]):
         return ""
     return sheet[row - 1][column - 1]
+
+
+def render_pdf(books: list[str | Path], out: str | Path, timeout: float = 300) -> list[Path]:
+    """Render workbooks to PDF in one LibreOffice start (recalculated first); returns the PDFs' paths.
+
+    What a printed lesson looks like: the tests render every preset and count its pages."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [Path(book).resolve() for book in books]
+    _convert(paths, out, "pdf", timeout)
+    pdfs = [out / f"{path.stem}.pdf" for path in paths]
+    missing = [pdf.name for pdf in pdfs if not pdf.is_file()]
+    if missing:
+        raise GdsheetError(f"LibreOffice wrote no PDF for {', '.join(missing)}")
+    return pdfs

@@ -154,7 +154,7 @@ def number_format_problem(fmt: str) -> str | None:
 
 def check_lesson_texts(fields: Mapping[str, object], text: Mapping[str, str]) -> None:
     """The lesson's own texts and formats (however the lesson was made: preset, option or code)."""
-    for key in ("summary", "loss_label", "loss_format", "grid_format"):  # name may be a file's stem
+    for key in ("summary", "loss_label", "loss_format", "grid_format", "samples_note"):  # name: a file stem
         value = fields[key]
         if not isinstance(value, str):
             raise GdsheetError(f"{key} must be text, got {_kind(value)}")

@@ -222,6 +222,8 @@ class LessonValues:
     live: DescentTable
     live_log: Array
     """One row per live epoch: epoch, m, b, loss (empty when the lesson has no live epochs)."""
+    fit_line: Array
+    """The fitted line's two points (x, m_start·x + b_start) at the smallest and largest sample x."""
 
 
 def lesson_values(lesson: Lesson) -> LessonValues:
@@ -233,6 +235,7 @@ def lesson_values(lesson: Lesson) -> LessonValues:
     x, y = lesson.descent_x, lesson.samples_y
     table, state = lesson_epoch(lesson, lesson.m_start, lesson.b_start, lesson.state_start)
     live, records = unrolled(lesson, lesson.live_epochs)
+    ends = np.array([min(x), max(x)], dtype=float)
     return LessonValues(
         data_y=data_y,
         guess_pred=guess_pred,
@@ -246,4 +249,5 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         next_state=state,
         live=live,
         live_log=np.array([[r.epoch, r.m, r.b, r.rmse] for r in records], dtype=float).reshape(len(records), 4),
+        fit_line=np.column_stack([ends, predictions(lesson.m_start, lesson.b_start, ends)]),
     )

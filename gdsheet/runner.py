@@ -20,16 +20,19 @@ from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
 
 from gdsheet.archive import check_workbook_archive
 from gdsheet.cellvalue import describe, is_number, is_overflow
+from gdsheet.chart_ranges import LogColumns, grow_log_ranges
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
 from gdsheet.evaluator import Area, Evaluator, a1
 from gdsheet.interrupts import Signals, signal_name
+from gdsheet.lesson import LOSSES, loss_key
 from gdsheet.limits import epochs_problem
 from gdsheet.locking import workbook_lock
 from gdsheet.xlsxpatch import REMOVE, patch_workbook
 
 LOG_NAME = "epoch_log"
-LESSON_RECORDS = (("m", "m_start"), ("b", "b_start"), ("rmse", "rmse"))
+LOG_COLUMNS = 4
+"""epoch, m, b and the loss; a run's ``--record`` cells are further columns, headed by their text."""
 
 Record = dict[str, float | int]
 Progress = Callable[[int, int], None]
@@ -77,8 +80,15 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
     hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
     ev.require(("m_start", "b_start", "next_m", "next_b", "rmse", LOG_NAME), hint)
     pairs = lesson_carry(ev)
-    records = LESSON_RECORDS + tuple((text, text) for text in record)
+    records = lesson_records(ev) + tuple((text, text) for text in record)
     return Plan(pairs, records, ev.area(LOG_NAME))
+
+
+def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
+    """m, b and the loss, keyed by the lesson's loss (``rmse`` or ``root_sum_square``) and as ``loss``."""
+    loss = str(ev.constants("loss")[0]) if "loss" in ev.names else "rmse"
+    key = loss_key(loss) if loss in LOSSES else "rmse"
+    return (("m", "m_start"), ("b", "b_start"), (key, "rmse"), ("loss", "rmse"))
 
 
 def _describe(ev: Evaluator, target: str) -> str:
@@ -168,21 +178,29 @@ def _cell_key(ev: Evaluator, target: str) -> tuple[str, str]:
     return area.sheet, area.ref()
 
 
-def _log_ref(log: Area, rows: int) -> str:
-    """refers-to text of the log grown (or shrunk) to ``rows`` rows (at least one)."""
+def _log_ref(log: Area, rows: int, width: int) -> str:
+    """refers-to text of the log grown (or shrunk) to ``rows`` rows (at least one) and ``width`` columns."""
     last_row = log.min_row + max(rows, 1) - 1
-    span = absolute_coordinate(f"{a1(log.min_col, log.min_row)}:{a1(log.max_col, last_row)}")
+    span = absolute_coordinate(f"{a1(log.min_col, log.min_row)}:{a1(log.min_col + width - 1, last_row)}")
     plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", log.sheet) is not None
     return f"{log.sheet if plain else quote_sheetname(log.sheet)}!{span}"
 
 
 def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: list[list[object]] | None,
-               plan_log: Area | None) -> None:  # fmt: skip
-    """Write the carried inputs, the log and every formula's recalculated result into ``path``."""
+               plan_log: Area | None, log_headers: dict[int, str] | None = None) -> None:  # fmt: skip
+    """Write the carried inputs, the log and every formula's recalculated result into ``path``.
+
+    ``log_headers``: text for the header row above the log, by column offset (``--record`` columns).
+    The log's charts grow (or shrink) with its rows.
+    """
     values: dict[tuple[str, str], object] = {_cell_key(ev, target): value for target, value in inputs.items()}
     names = {}
+    chart_edit = None
     if plan_log is not None and log_rows is not None:
-        width = plan_log.max_col - plan_log.min_col + 1
+        width = max([plan_log.max_col - plan_log.min_col + 1] + [len(row) for row in log_rows])
+        log_rows = [row + [None] * (width - len(row)) for row in log_rows]
+        for offset, text in (log_headers or {}).items():
+            values[(plan_log.sheet, a1(plan_log.min_col + offset, plan_log.min_row - 1))] = text
         height = max(len(log_rows), plan_log.max_row - plan_log.min_row + 1)
         for i in range(height):
             # rows a reset (or a shorter log) gives up are removed, the first is only cleared,
@@ -190,14 +208,17 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: li
             row_values = log_rows[i] if i < len(log_rows) else [None if i == 0 else REMOVE] * width
             for j in range(width):
                 values[(plan_log.sheet, a1(plan_log.min_col + j, plan_log.min_row + i))] = row_values[j]
-        names[LOG_NAME] = _log_ref(plan_log, len(log_rows))
+        names[LOG_NAME] = _log_ref(plan_log, len(log_rows), width)
+        last_row = plan_log.min_row + max(len(log_rows), 1) - 1
+        log = LogColumns(plan_log.sheet, plan_log.min_col, plan_log.min_col + width - 1, plan_log.min_row, last_row)
+        chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
     computed = ev.all_values(inputs)
     cached = {
         (sheet, a1(column, row)): value
         for (sheet, column, row), value in computed.items()
         if value is not None and (sheet, a1(column, row)) not in values
     }
-    patch_workbook(path, path, values=values, cached=cached, names=names)
+    patch_workbook(path, path, values=values, cached=cached, names=names, chart_edit=chart_edit)
 
 
 def run(
@@ -239,10 +260,24 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
             raise WorkbookError(f"{path}: the epochs cell: {problem}")
         epochs = int(stored)
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
+    headers: dict[int, str] = {}
+    offsets: dict[str, int] = {}
+    loss = "rmse"
+    if log_rows is not None and plan.log is not None:
+        built_in = lesson_records(ev)
+        loss = built_in[2][0]
+        offsets, headers = record_columns(ev, plan.log, [key for key, _ in plan.record[len(built_in) :]])
+
+    def log_row(record: Record) -> list[object]:
+        row: list[object] = [record["epoch"], record["m"], record["b"], record[loss]]
+        for key, offset in offsets.items():
+            row += [None] * (offset + 1 - len(row))
+            row[offset] = record[key]
+        return row
 
     def save(records: list[Record], state: dict[str, float]) -> None:
-        rows = None if log_rows is None else log_rows + [[r["epoch"], r["m"], r["b"], r["rmse"]] for r in records]
-        save_state(ev, path, state, rows, plan.log)
+        rows = None if log_rows is None else log_rows + [log_row(r) for r in records]
+        save_state(ev, path, state, rows, plan.log, headers)
 
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
     records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted)
@@ -252,6 +287,27 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
         stopped.records = records
         raise stopped
     return records
+
+
+def record_columns(ev: Evaluator, log: Area, keys: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+    """Each recorded CELL's column in the log (by offset), found by its header text above the log or
+    added after the last one; returns those offsets and the headers to write."""
+    header_row = log.min_row - 1
+    existing = {
+        str(ev.stored(log.sheet, column, header_row)): column - log.min_col
+        for column in range(log.min_col + LOG_COLUMNS, log.max_col + 1)
+        if ev.stored(log.sheet, column, header_row) is not None
+    }
+    offsets, headers = {}, {}
+    next_offset = max([LOG_COLUMNS - 1, *existing.values()]) + 1
+    for key in keys:
+        if key in existing:
+            offsets[key] = existing[key]
+        else:
+            offsets[key] = headers_offset = next_offset
+            headers[headers_offset] = key
+            existing[key], next_offset = headers_offset, next_offset + 1
+    return offsets, headers
 
 
 def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE) -> None:

@@ -21,7 +21,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
@@ -373,6 +373,9 @@ def _patch_sheet(xml: str, edits: dict[tuple[int, int], tuple[bool, CellValue]],
     return sheet.render(), sheet.formula_removed
 
 
+_CHART_PART = re.compile(r"xl/charts/[^/]+\.xml")
+
+
 def _patch_workbook_xml(xml: str, names: Mapping[str, str], full_calc: bool, where: str) -> str:
     for name, refers_to in names.items():
         for m in _DEFNAME.finditer(xml):  # names are case-insensitive; sheet-level ones have localSheetId
@@ -422,13 +425,15 @@ def patch_workbook(
     cached: Mapping[tuple[str, str], CellValue] = {},
     names: Mapping[str, str] = {},
     full_calc_on_load: bool = True,
+    chart_edit: Callable[[str], str] | None = None,
 ) -> None:
     """Write ``src`` to ``dst`` with the given constants, cached formula results and defined names.
 
     ``values``: (sheet, "B12") -> constant (None clears it, keeping the style; a formula there is
     replaced). ``cached``: (sheet, "C7") -> new cached result of a formula cell, whose <f> is kept.
     ``names``: workbook-level defined name -> new refersTo text. ``full_calc_on_load`` makes Excel
-    recalculate on open. Every other member keeps its content, name, order and compression; the
+    recalculate on open. ``chart_edit`` rewrites each chart part's XML text (the runner grows the
+    epoch log's chart ranges with it). Every other member keeps its content, name, order and compression; the
     write is atomic, so on any error dst is as it was. Raises :class:`WorkbookError` (one line)."""
     src, dst = Path(src), Path(dst)
     edits: dict[str, dict[tuple[int, int], tuple[bool, CellValue]]] = {}
@@ -442,14 +447,19 @@ def patch_workbook(
             edits[sheet][key] = (is_cached, value)
     with atomic_output(dst, error=WorkbookError, mode_from=src) as tmp, _open(src) as zin:
         try:
-            changed, dropped = _patched_parts(zin, src, edits, names, full_calc_on_load)
+            changed, dropped = _patched_parts(zin, src, edits, names, full_calc_on_load, chart_edit)
             _write_archive(zin, tmp, changed, dropped)
         except _CORRUPT as exc:
             raise WorkbookError(f"{src}: corrupt workbook ({type(exc).__name__}: {exc})") from None
 
 
 def _patched_parts(
-    zin: zipfile.ZipFile, src: Path, edits: dict, names: Mapping[str, str], full_calc: bool
+    zin: zipfile.ZipFile,
+    src: Path,
+    edits: dict,
+    names: Mapping[str, str],
+    full_calc: bool,
+    chart_edit: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, bytes], str | None]:
     """New bytes of each member that changes, and the member to leave out (calcChain) if any."""
     book, paths = _parts(zin)
@@ -464,6 +474,12 @@ def _patched_parts(
     if names or full_calc:
         changed[book] = _patch_workbook_xml(_text(zin, book), names, full_calc, str(src))
     dropped = _drop_calc_chain(zin, book, changed) if formula_removed else None
+    if chart_edit is not None:
+        for part in zin.namelist():
+            if _CHART_PART.fullmatch(part):
+                xml = _text(zin, part)
+                if (edited := chart_edit(xml)) != xml:
+                    changed[part] = edited
     for part, xml in changed.items():  # a safety net: never write a part Excel cannot parse
         try:
             expat.ParserCreate(namespace_separator="}").Parse(xml.encode("utf-8"), True)

@@ -51,7 +51,7 @@ def check_output(path: Path, capsys: pytest.CaptureFixture[str], *options: str) 
 def test_the_built_lesson_passes_with_every_formula_cell_checked(built: Path, capsys) -> None:
     code, lines = check_output(built, capsys)
     assert code == 0
-    assert lines == ["checked 382 formula cells; worst relative error 0: ok"]
+    assert lines == ["checked 386 formula cells; worst relative error 0: ok"]
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_a_constant_where_a_formula_belongs_is_a_mismatch(
     path = tampered(built, tmp_path, {cell: 12.5})
     code, lines = check_output(path, capsys)
     assert code == 1
-    assert lines[0].startswith("checked 381 formula cells; worst relative error ")
+    assert lines[0].startswith("checked 385 formula cells; worst relative error ")
     assert lines[0].endswith(f": {1 + victims} mismatch(es)")
     assert lines[1] == f"  Lesson!{cell} holds the constant 12.5 where a formula belongs"  # the root cause first
 
@@ -78,7 +78,7 @@ def test_even_the_right_number_typed_in_is_caught(built: Path, tmp_path: Path) -
     assert isinstance(right, float) and right > 0
     path = tampered(built, tmp_path, {address(target): right})
     report = check_workbook(path)
-    assert not report.ok and report.cells == 381
+    assert not report.ok and report.cells == 385
     assert [m["message"] for m in report.mismatches] == [
         f"Lesson!{address(target)} holds the constant {right!r} where a formula belongs"
     ]
@@ -99,7 +99,7 @@ def test_the_samples_are_data_so_a_typed_y_is_an_input(tmp_path: Path) -> None:
     built = build(tmp_path / "lesson.xlsx", live_epochs=0)
     y = areas(built)["descent_y"]
     report = check_workbook(tampered(built, tmp_path, {address(y, 3): 99.0}))
-    assert report.ok and report.cells == 381  # the reference takes y = 99 from the workbook too
+    assert report.ok and report.cells == 385  # the reference takes y = 99 from the workbook too
 
 
 def test_a_formula_no_name_covers_fails_unless_allowed(built: Path, tmp_path: Path, capsys) -> None:
@@ -107,15 +107,15 @@ def test_a_formula_no_name_covers_fails_unless_allowed(built: Path, tmp_path: Pa
     code, lines = check_output(path, capsys)
     assert code == 1
     assert lines == [
-        "checked 382 formula cells; worst relative error 0: "
+        "checked 386 formula cells; worst relative error 0: "
         "1 formula cell(s) no lesson name covers (--allow-unchecked)",
         "  1 formula cell(s) not covered by a lesson name: Lesson!AZ1",
     ]
     code, lines = check_output(path, capsys, "--allow-unchecked")
-    assert code == 0 and lines[0] == "checked 382 formula cells; worst relative error 0: ok"
+    assert code == 0 and lines[0] == "checked 386 formula cells; worst relative error 0: ok"
     code, lines = check_output(path, capsys, "--json")
     assert code == 1
-    assert json.loads(lines[0]) == {"ok": False, "cells": 382, "max_rel_error": 0.0, "unchecked": ["Lesson!AZ1"],
+    assert json.loads(lines[0]) == {"ok": False, "cells": 386, "max_rel_error": 0.0, "unchecked": ["Lesson!AZ1"],
                                     "mismatches": []}  # fmt: skip
 
 
@@ -149,7 +149,7 @@ def test_a_diverged_lesson_agrees_without_warnings(tmp_path: Path, capfd: pytest
     assert sum(v == "#NUM!" for v in values.values()) >= 5  # the workbook really overflows
     assert main(["check", str(path)]) == 0
     out, err = capfd.readouterr()
-    assert err == "" and out == "checked 382 formula cells; worst relative error 0: ok\n"
+    assert err == "" and out == "checked 386 formula cells; worst relative error 0: ok\n"
 
 
 def test_json_is_valid_when_values_are_not_finite(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -195,7 +195,7 @@ def with_live(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_live_sheet_is_checked_cell_by_cell(with_live: Path, tmp_path: Path) -> None:
     report = check_workbook(with_live)
     assert report.ok and report.unchecked == []
-    assert report.cells == 382 + 3 * 20 * 9 + 3 * 3  # 9 formula columns per unrolled row, 3 per live-log row
+    assert report.cells == 386 + 3 * 20 * 9 + 3 * 3  # 9 formula columns per unrolled row, 3 per live-log row
     live = areas(with_live)
     descent, log = live["live_descent"], live["live_log"]
     book = openpyxl.load_workbook(with_live)

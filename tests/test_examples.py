@@ -26,3 +26,30 @@ def test_seed_lesson(tmp_path: Path) -> None:
 def test_any_workbook(tmp_path: Path) -> None:
     out = run_example("any_workbook.py", tmp_path)
     assert out.count("epoch ") == 5 and (tmp_path / "graddesc.xlsm").is_file()
+
+
+def test_every_example_has_a_test() -> None:
+    tested = {"seed_lesson.py", "any_workbook.py", "optimizers.py", "live_epochs.py", "noisy_data.py", "real_data.py"}
+    assert {path.name for path in EXAMPLES.glob("*.py")} == tested
+
+
+def test_optimizers(tmp_path: Path) -> None:
+    out = run_example("optimizers.py", tmp_path)
+    for name in ("sgd", "momentum", "rmsprop", "adam"):
+        assert f"{name}: " in out and (tmp_path / f"{name}.xlsx").is_file()
+    assert out.count("(ok: True)") == 4
+
+
+def test_live_epochs(tmp_path: Path) -> None:
+    out = run_example("live_epochs.py", tmp_path)
+    assert "live epoch 16:" in out and (tmp_path / "live.xlsx").is_file()
+
+
+def test_noisy_data(tmp_path: Path) -> None:
+    out = run_example("noisy_data.py", tmp_path)
+    assert "worst relative error 0" in out and "epoch 4:" in out
+
+
+def test_real_data(tmp_path: Path) -> None:
+    out = run_example("real_data.py", tmp_path)
+    assert "least squares: m = 0.500, b = 3.000" in out and "after 200 epochs: m = 0.50" in out

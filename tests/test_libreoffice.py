@@ -59,3 +59,22 @@ def test_libreoffice_values_equal_the_reference(need_soffice: str, books: dict[s
         got = np.array([[float(v) if v else np.nan for v in row] for row in text])
         want = np.reshape(want, area.shape)
         np.testing.assert_allclose(got[mask], want[mask], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_every_preset_renders_to_pdf_with_its_charts(need_soffice: str, books: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from gdsheet.libreoffice import render_pdf
+
+    names = ["corrected", "seed", "seed_published", "finite_difference"]
+    for pdf in render_pdf([books[name] for name in names], tmp_path / "pdf"):
+        assert pdf.read_bytes().startswith(b"%PDF")
+        if shutil.which("pdftoppm"):
+            result = subprocess.run(
+                ["pdftoppm", "-png", "-r", "20", "-f", "1", "-l", "3", str(pdf), str(pdf.with_suffix(""))],
+                capture_output=True,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr
+            assert len(list(pdf.parent.glob(f"{pdf.stem}-*.png"))) == 3  # a page per section, at least 3

@@ -90,7 +90,7 @@ def test_a_grid_past_column_xfd_is_refused(tmp_path: Path, columns: int, capsys:
 
 
 def test_prose_keeps_tabs_and_newlines(tmp_path: Path) -> None:
-    path = preset(tmp_path, {"Our training data lie": "Our\ttraining data lie"})
+    path = preset(tmp_path, {"of the data block lie": "of the data\tblock lie"})
     assert "\t" in load_preset(str(path)).text["data"]
 
 

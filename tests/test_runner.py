@@ -30,8 +30,8 @@ def assert_records_match(records: list[dict[str, float]], preset: str, epochs: i
     expected = run_epochs(load_preset(preset), epochs + first - 1)[first - 1 :]
     assert [r["epoch"] for r in records] == [e.epoch for e in expected]
     for got, want in zip(records, expected, strict=True):
-        for key in ("m", "b", "rmse"):
-            assert got[key] == pytest.approx(getattr(want, key), rel=1e-9, abs=0), (got["epoch"], key)
+        for key, field in (("m", "m"), ("b", "b"), ("loss", "rmse")):
+            assert got[key] == pytest.approx(getattr(want, field), rel=1e-9, abs=0), (got["epoch"], key)
 
 
 @pytest.mark.parametrize(("preset", "epochs"), [("corrected", 5), ("seed", 3)])
@@ -40,7 +40,9 @@ def test_cli_json_matches_the_reference(tmp_path: Path, preset: str, epochs: int
     result = cli("run", str(path), "--epochs", str(epochs), "--json")
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)["epochs"]
-    assert list(records[0]) == ["epoch", "m", "b", "rmse"]
+    loss = {"corrected": "rmse", "seed": "root_sum_square"}[preset]
+    assert list(records[0]) == ["epoch", "m", "b", loss, "loss"]  # the lesson's loss, and a stable alias
+    assert all(r[loss] == r["loss"] for r in records)
     assert_records_match(records, preset, epochs)
 
 
@@ -101,7 +103,7 @@ def test_reset_brings_back_the_built_state(tmp_path: Path) -> None:
 def test_two_hundred_epochs_seed_diverges_corrected_converges(tmp_path: Path) -> None:
     seed = run(build(tmp_path / "seed.xlsx", "seed"), epochs=200)
     corrected = run(build(tmp_path / "corrected.xlsx", live_epochs=0), epochs=200)
-    seed_loss = np.array([r["rmse"] for r in seed])
+    seed_loss = np.array([r["root_sum_square"] for r in seed])
     corrected_loss = np.array([r["rmse"] for r in corrected])
     assert seed_loss.argmin() + 1 == 27 and seed_loss.min() == pytest.approx(4.262, abs=1e-3)
     assert np.all(np.diff(seed_loss[27:]) > 0)  # after epoch 27 it only climbs

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gdsheet.lesson import Lesson
+from gdsheet.lesson import Lesson, loss_key
 from gdsheet.workbook.cells import HINT_FONT, INTEGER, PARAM, loss_formula, name_ref, put
 from gdsheet.workbook.descent_rows import (
     column_formats,
@@ -141,7 +141,7 @@ def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     ``epoch_log`` always names at least one row; rows with an empty epoch cell are unused.
     The first body row carries the number formats that the rows added later inherit.
     """
-    headers = ("epoch", "m", "b", lesson.loss_label)
+    headers = ("epoch", "m", "b", loss_key(lesson.loss))
     formats = (INTEGER, PARAM, PARAM, lesson.loss_format)
     log = at.log_col
     put(ws, log, at.hints_row, "Epoch log")

@@ -106,6 +106,11 @@ class Layout:
         """First column of the epoch log: right of the descent table, whatever its width."""
         return FIRST_COL + self.descent_columns - 1 + LOG_GAP
 
+    @property
+    def descent_text_last_col(self) -> int:
+        """The descent section's text spans A to here; its charts sit to the right."""
+        return FIRST_COL + 4
+
     def descent_col(self, header: str) -> int:
         """Column of a descent-table column, by name (a KeyError-like ValueError if absent)."""
         return FIRST_COL + self.table_columns.index(header)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gdsheet.lesson import OPTIMIZER_STATE, Lesson
+from gdsheet.lesson import OPTIMIZER_STATE, Lesson, loss_key
 from gdsheet.workbook.cells import HEADING_FONT, INTEGER, PARAM, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.workbook.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, cell, col
@@ -103,7 +103,7 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             before = sources_above(lesson, here)
         last_rows.append(live.table_first + epoch * at.n_samples - 1)
     log_cols = range(FIRST_COL, FIRST_COL + 4)
-    for column, header in zip(log_cols, ("epoch", "m", "b", lesson.loss_label), strict=True):
+    for column, header in zip(log_cols, ("epoch", "m", "b", loss_key(lesson.loss)), strict=True):
         put(ws, column, live.log_header, header, header=True)
     epoch_col, m_col, b_col, loss_col = log_cols
     for epoch, last in enumerate(last_rows, start=1):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson import Lesson
+from gdsheet.lesson_text import lesson_texts
 from gdsheet.workbook.cells import HEADING_FONT, TITLE_FONT, WRAP_TOP, put
-from gdsheet.workbook.layout import TEXT_COL, Layout, cell
+from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, cell
 
 
 def _paragraph(ws: Worksheet, text: str, first_row: int, last_row: int, last_col: int) -> None:
@@ -19,8 +20,12 @@ def _paragraph(ws: Worksheet, text: str, first_row: int, last_row: int, last_col
 
 
 def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
-    """Title, intro, the side notes of the data, guess and error blocks, and the two essays."""
-    text = lesson.text
+    """Title, intro, the side notes of the data, guess and error blocks, and the two essays.
+
+    The preset's texts are rendered first (:mod:`gdsheet.lesson_text`), so every number and rule
+    they state is this lesson's.
+    """
+    text = lesson_texts(lesson)
     put(ws, TEXT_COL, at.title_row, text.get("title") or "Gradient descent in a spreadsheet", text=True)
     ws[cell(TEXT_COL, at.title_row)].font = TITLE_FONT
     _paragraph(ws, text.get("intro", ""), at.intro_row, at.data_header - 1, at.last_col)
@@ -28,7 +33,8 @@ def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     _paragraph(ws, text.get("data", ""), at.data_header, at.m_actual_row + 1, TEXT_COL)
     _paragraph(ws, text.get("guess", ""), at.guess_header, at.m_guess_row + 1, TEXT_COL)
     _paragraph(ws, text.get("error", ""), at.error_header, at.guess_loss_row, TEXT_COL)
-    _paragraph(ws, text.get("landscape", ""), at.landscape_text_row, at.grid_label_row - 1, at.last_col)
+    grid_last_col = FIRST_COL + at.n_grid_b  # the landscape's text stays over the grid: its chart is beside it
+    _paragraph(ws, text.get("landscape", ""), at.landscape_text_row, at.grid_label_row - 1, grid_last_col)
     put(ws, TEXT_COL, at.descent_title_row, text.get("descent_title") or "The descent", text=True)
     ws[cell(TEXT_COL, at.descent_title_row)].font = HEADING_FONT
-    _paragraph(ws, text.get("descent", ""), at.descent_title_row + 1, at.controls_header - 1, at.last_col)
+    _paragraph(ws, text.get("descent", ""), at.descent_title_row + 1, at.controls_header - 1, at.descent_text_last_col)

@@ -12,11 +12,13 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson import Lesson
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.workbook.cells import SHEET
+from gdsheet.workbook.charts import add_charts
 from gdsheet.workbook.descent import write_controls, write_descent_table, write_epoch_log
 from gdsheet.workbook.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.workbook.landscape import write_landscape
 from gdsheet.workbook.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
 from gdsheet.workbook.live import LIVE_SHEET, write_live_sheet
+from gdsheet.workbook.print_setup import fit_to_width, set_up_lesson_pages
 from gdsheet.workbook.prose import write_prose
 from gdsheet.workbook.streaming import buffered_workbook, save_streaming
 
@@ -61,11 +63,8 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     for index in range(FIRST_COL, at.log_col + 4):
         ws.column_dimensions[col(index)].width = 10
     ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
-    # Printed (and rendered to PDF) one page wide, so the blocks are not cut at column edges.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Printed (and rendered to PDF) one page wide, a page per section (gdsheet/workbook/print_setup.py).
+    set_up_lesson_pages(ws, lesson, at)
     if lesson.live_epochs:
         live = add_sheet(LIVE_SHEET)
         for name, ref in write_live_sheet(live, lesson, at).items():
@@ -73,6 +72,11 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         live.column_dimensions[col(TEXT_COL)].width = 12
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
+        fit_to_width(live)
+
+    # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
+    for name, ref in add_charts(wb, lesson, at).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
     return wb
 
 

@@ -1,0 +1,37 @@
+"""Generated descent samples: N points on the lesson's line, plus reproducible Gaussian noise.
+
+x values are evenly spaced from the smallest to the largest x of the lesson's data block (7 to 50
+in the shipped presets), rounded to 2 decimals, in increasing order: the data block's range is
+the one the grid and the intro describe, and even spacing keeps every run of the same options
+identical without storing anything. Noise is ``numpy.random.default_rng(seed).normal(0, sigma, n)``
+added to each y, in row order, so the same seed gives the same workbook on any machine.
+Noise may also be added to a CSV's samples (or the preset's): then x is kept as given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from gdsheet.errors import GdsheetError
+
+MAX_SAMPLES = 1_000_000
+
+
+def generated_x(data_x: Sequence[float], n: int) -> tuple[float, ...]:
+    """``n`` x values evenly spaced over the data block's range, rounded to 2 decimals."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SAMPLES:
+        raise GdsheetError(f"samples must be a whole number from 1 to {MAX_SAMPLES:,}, got {n!r}")
+    return tuple(float(x) for x in np.round(np.linspace(min(data_x), max(data_x), n), 2))
+
+
+def with_noise(y: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]:
+    """``y`` plus Gaussian noise of standard deviation ``sigma`` from ``default_rng(seed)``."""
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
+        raise GdsheetError(f"noise must be a finite number >= 0, got {sigma!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise GdsheetError(f"seed must be a whole number >= 0, got {seed!r}")
+    noise = np.random.default_rng(seed).normal(0.0, float(sigma), len(y))
+    return tuple(float(v) for v in np.asarray(y, dtype=float) + noise)
