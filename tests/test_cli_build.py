@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from gdsheet.cli import main
+from tests.cli_inprocess import run_cli
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real `python -m gdsheet`, in a subprocess (once: the entry point itself is under test)."""
     return subprocess.run([sys.executable, "-m", "gdsheet", *args], capture_output=True, text=True, check=False)
 
 
@@ -24,7 +26,7 @@ def test_templates_lists_each_preset_on_one_line(capsys: pytest.CaptureFixture[s
 
 def test_build_writes_a_workbook(tmp_path: Path) -> None:
     out = tmp_path / "lesson.xlsx"
-    result = run_cli("build", str(out), "--preset", "seed", "--m-start", "2.051", "--b-start", "25.075")
+    result = run_module("build", str(out), "--preset", "seed", "--m-start", "2.051", "--b-start", "25.075")
     assert result.returncode == 0, result.stderr
     assert out.is_file() and result.stdout.strip() == f"wrote {out}"
     assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +18,12 @@ from gdsheet.lesson import load_preset
 from gdsheet.libreoffice import recalculate
 from gdsheet.reference import run_epochs
 from gdsheet.runner import run
+from tests.cli_inprocess import run_cli
 from tests.test_libreoffice import area_text
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gdsheet", *args], capture_output=True, text=True, check=False)
+    return run_cli(*args)
 
 
 def assert_records_match(records: list[dict[str, float]], preset: str, epochs: int, first: int = 1) -> None:

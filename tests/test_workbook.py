@@ -4,8 +4,6 @@ the reference when the `formulas` package evaluates it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +12,7 @@ import pytest
 from gdsheet.build import build
 from gdsheet.check import check_workbook
 from gdsheet.evaluator import Evaluator, defined_areas
+from tests.cli_inprocess import run_cli
 
 CONTRACT = {  # name -> (rows, columns) for the seed-sized lesson
     "data_x": (5, 1), "data_y": (5, 1), "m_actual": (1, 1), "b_actual": (1, 1),
@@ -100,8 +99,7 @@ def test_check_catches_a_wrong_formula(tmp_path: Path, books: dict[str, Path]) -
 
 
 def test_check_command_reports_in_json_and_fails_on_a_mismatch(tmp_path: Path, books: dict[str, Path]) -> None:
-    command = [sys.executable, "-m", "gdsheet", "check", "--json"]
-    good = subprocess.run([*command, str(books["seed"])], capture_output=True, text=True, check=False)
+    good = run_cli("check", "--json", str(books["seed"]))
     assert good.returncode == 0, good.stderr
     report = json.loads(good.stdout)
     assert report["ok"] is True and report["mismatches"] == []
@@ -110,11 +108,11 @@ def test_check_command_reports_in_json_and_fails_on_a_mismatch(tmp_path: Path, b
     book["Lesson"]["D46"] = "=SQRT(SUMPRODUCT(($C46*data_x+D$45-data_y)^2)/COUNT(data_x))"  # a mean in a sum grid
     broken = tmp_path / "broken.xlsx"
     book.save(broken)
-    bad = subprocess.run([*command, str(broken)], capture_output=True, text=True, check=False)
+    bad = run_cli("check", "--json", str(broken))
     assert bad.returncode == 1
     report = json.loads(bad.stdout)
     assert report["ok"] is False and [m["cell"] for m in report["mismatches"]] == ["Lesson!D46"]
-    text = subprocess.run([sys.executable, "-m", "gdsheet", "check", str(broken)], capture_output=True, text=True)
+    text = run_cli("check", str(broken))
     assert text.returncode == 1 and "1 mismatch(es)" in text.stdout and "Lesson!D46" in text.stdout
 
 
