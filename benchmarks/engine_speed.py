@@ -115,7 +115,7 @@ def _phase_loops(csv: str, epochs: int) -> dict[str, float]:
     def reference(values: list[float]) -> list[float]:
         table = sgd_epoch(xs, ys, values[0], values[1], learn, "analytic", 0.01)
         loss = loss_value(values[0], values[1], xs, ys, "rmse")
-        return [float(table[-1, 8]), float(table[-1, 11]), loss]
+        return [table.last("new_m"), table.last("new_b"), loss]
 
     return {"plain": _epochs(plain, epochs), "numpy": _epochs(reference, max(1, epochs // 10))}
 

@@ -145,7 +145,7 @@ def _row(row_code: str, offset: int) -> str:
     return row_code if offset == 0 else f"{row_code}{offset:+d}"
 
 
-def _literal(value: object, ctx: Context) -> str | None:
+def _literal(value: object) -> str | None:
     if isinstance(value, float) and math.isfinite(value):
         return repr(value)
     return None
@@ -163,7 +163,7 @@ class _Gen:
         if fixed_row is not None and self.ctx.inline is not None:
             value = self.ctx.inline(sheet, col, fixed_row)
             if value is not None:
-                literal = _literal(value, self.ctx) if self.fast else None
+                literal = _literal(value) if self.fast else None
                 return literal if literal is not None else self.ctx.constant(value)
         return f"{self.ctx.column(sheet, col)}[{row_expr}]"
 

@@ -2,11 +2,11 @@
 
 Works on runs (a column's consecutive rows of one formula shape), not cells, so its cost does
 not grow with the number of rows. Each run's references become edges to the runs they
-touch. Strongly connected groups of runs (the descent table: row k+1's m reads row k's
-new_m, which reads row k+1's... no, row k's m) are rows evaluated in lock-step: one loop over
-the rows, each iteration computing every run of the group at that row. Groups that cannot be
-stepped that way fall back to single cells in a topological order, computed with an explicit
-stack; a true cycle is a :class:`CircularReference`.
+touch. A strongly connected group of runs (the descent table: row k+1's m reads row k's new_m,
+which reads row k's m) is evaluated in lock-step: one loop over the rows, each iteration
+computing every run of the group at that row. A group that cannot be stepped that way falls
+back to single cells in a topological order, found with an explicit stack; a true cycle is a
+:class:`CircularReference`.
 """
 
 from __future__ import annotations
@@ -81,11 +81,6 @@ class Ref:
     row_relative: bool
     rect: Rect
     is_range: bool
-
-
-def _coord(coord: tuple[bool, int], base: int) -> tuple[bool, int]:
-    absolute, value = coord
-    return (False, value) if not absolute else (True, value)
 
 
 def resolve_refs(book: Book, run: Run, tree: Node) -> list[Ref]:

@@ -330,14 +330,14 @@ def _if(condition: object, when_true: object = False, when_false: object = False
         test = upper == "TRUE"
     truth = bool(test) if test is not None else False
     chosen = when_true if truth else when_false
-    return 0.0 if chosen is _EMPTY_ARG else chosen
+    return 0.0 if chosen is EMPTY_ARG else chosen
 
 
 def _power(a: object, b: object) -> object:
     return OPERATORS["^"](a, b)
 
 
-_EMPTY_ARG = object()
+EMPTY_ARG = object()
 """An argument left out (``IF(A1,,2)``): IF treats it as 0."""
 
 FUNCTIONS: dict[str, Callable[..., object]] = {
@@ -356,5 +356,3 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "POWER": _power,
 }
 """Every function the compiled engine evaluates itself; any other falls back to `formulas`."""
-
-EMPTY_ARG = _EMPTY_ARG
