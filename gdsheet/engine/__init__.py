@@ -10,9 +10,11 @@ An engine is loaded from a :class:`~gdsheet.engine.book.Book` and offers:
   each after the cells it reads, so a checker can report a root cause before its victims).
 
 Cells are ``(sheet index, column, row)``. ``compiled`` (the default) generates Python from
-the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A workbook
-the compiled engine cannot take (a function it does not implement, say) falls back to
-``formulas`` as a whole, and says so when asked to be verbose.
+the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A formula
+calling a function the compiled engine does not implement is evaluated by `formulas`, cell by
+cell, inside the compiled program; a workbook it cannot take at all (a formula the parser
+rejects, an array formula over several cells) falls back to ``formulas`` as a whole. Both say
+so when asked to be verbose.
 """
 
 from __future__ import annotations
@@ -47,10 +49,14 @@ def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False) -
         from gdsheet.engine.compiled import CompiledEngine
 
         try:
-            return CompiledEngine(book)
+            engine = CompiledEngine(book)
         except Unsupported as exc:
             if verbose:
                 print(f"gdsheet: {book.path.name}: using the formulas engine ({exc})", file=sys.stderr)
+        else:
+            if verbose and engine.note:
+                print(f"gdsheet: {book.path.name}: {engine.note}", file=sys.stderr)
+            return engine
     from gdsheet.engine.formulas_engine import FormulasEngine
 
     return FormulasEngine(book)

@@ -363,6 +363,13 @@ def exact_statement(ctx: Context, run: Run, tree: Node, row_code: str) -> str:
     return f"_cell({_Gen(ctx, run, row_code, fast=False).exact_expr(tree)})"
 
 
+def foreign_statement(ctx: Context, run: Run, inputs: list[Node], function: object, row_code: str) -> str:
+    """``value`` code of one cell whose formula `formulas` evaluates: its inputs' values, exact."""
+    gen = _Gen(ctx, run, row_code, fast=False)
+    args = ", ".join(gen.exact_expr(node) for node in inputs)
+    return f"_cell({ctx.constant(function)}({args}))"
+
+
 def check_supported(tree: Node) -> None:
     """Raise Unsupported for a function the engine does not evaluate itself."""
     stack = [tree]

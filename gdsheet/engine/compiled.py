@@ -17,7 +17,16 @@ import numpy as np
 
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
-from gdsheet.engine.codegen import RUNTIME, Context, Slow, check_supported, exact_statement, fast_statement
+from gdsheet.engine.codegen import (
+    RUNTIME,
+    Context,
+    Slow,
+    check_supported,
+    exact_statement,
+    fast_statement,
+    foreign_statement,
+)
+from gdsheet.engine.foreign import describe, foreign_formulas
 from gdsheet.engine.plan import Plan, Unit, make_plan
 from gdsheet.engine.shapes import Node, Unsupported
 
@@ -33,11 +42,18 @@ class CompiledEngine:
         if book.unsupported:
             raise Unsupported(book.unsupported[0])
         self.trees: dict[int, Node] = {}
+        unsupported: dict[int, str] = {}
         for run in book.runs():
             if run.shape not in self.trees:
-                tree = book.shapes.tree(run.shape)
-                check_supported(tree)
+                tree = book.shapes.tree(run.shape)  # a formula the parser rejects: all to `formulas`
+                try:
+                    check_supported(tree)
+                except Unsupported as why:
+                    unsupported[run.shape] = str(why)
                 self.trees[run.shape] = tree
+        self.foreign = foreign_formulas(book, self.trees, unsupported)
+        counts = [run.last - run.first + 1 for run in book.runs() if run.shape in self.foreign]
+        self.note = describe(self.foreign, counts) if self.foreign else None
         self.plan: Plan = make_plan(book, self.trees)
         self.run_of: dict[tuple[int, int], list[Run]] = {}
         for unit in self.plan.units:
@@ -137,6 +153,9 @@ class CompiledEngine:
 
         def statement(run: Run, row_code: str) -> str:
             tree = self.trees[run.shape]
+            if run.shape in self.foreign:
+                foreign = self.foreign[run.shape]
+                return foreign_statement(ctx, run, foreign.inputs, foreign, row_code)
             if fast and id(run) in self._fast_runs:
                 return fast_statement(ctx, run, tree, row_code)
             return exact_statement(ctx, run, tree, row_code)

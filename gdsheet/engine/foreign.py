@@ -1,0 +1,130 @@
+"""Formulas the compiled engine does not implement, evaluated cell by cell by `formulas`.
+
+A shape that calls a function outside :data:`gdsheet.engine.xlvalues.FUNCTIONS` (ROUND, say)
+still parses, so its references are known and its cells take their place in the plan like any
+other. Only its value comes from the `formulas` package: its formula is compiled once by
+`formulas`, and each cell calls that function with its own references' values, shifted from
+the shape's first cell. So one unusual cell costs one slow call, not the whole workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from gdsheet.engine import xlvalues as xl
+from gdsheet.engine.book import Book, a1
+from gdsheet.engine.plan import name_area
+from gdsheet.engine.shapes import Node, Shape, Unsupported
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+import formulas
+import schedula
+from formulas.tokens.operand import Error as _FormulasError
+
+
+def _ref_nodes(tree: Node) -> list[Node]:
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if node[0] in ("ref", "rng", "name"):
+            found.append(node)
+        elif node[0] == "op":
+            stack.extend((node[2], node[3]))
+        elif node[0] in ("neg", "pos", "pct"):
+            stack.append(node[1])
+        elif node[0] == "fn":
+            stack.extend(node[2])
+    return found
+
+
+def _at(coord: tuple[bool, int], anchor: int) -> int:
+    absolute, value = coord
+    return value if absolute else anchor + value
+
+
+def _node_key(book: Book, node: Node, shape: Shape) -> str:
+    """The node as `formulas` names an input: ``A1``, ``B2:C3``, ``SHEET!A1``, ``LEARN``."""
+    if node[0] == "name":
+        return node[1].upper()
+    corners = [(node[2], node[3])] if node[0] == "ref" else [(node[2], node[3]), (node[4], node[5])]
+    ref = ":".join(a1(_at(col, shape.col), _at(row, shape.row)) for row, col in corners)
+    return f"{node[1].upper()}!{ref}" if node[1] else ref
+
+
+def _plain_key(key: str) -> str:
+    sheet, bang, ref = key.rpartition("!")
+    if not bang:
+        return key.upper()
+    return f"{sheet.strip(chr(39)).replace(chr(39) * 2, chr(39)).upper()}!{ref.upper()}"
+
+
+def _to_formulas(value: object) -> object:
+    if value is None:
+        return schedula.EMPTY
+    if isinstance(value, xl.XlError):
+        return _FormulasError.errors.get(value.code, _FormulasError.errors["#VALUE!"])
+    if isinstance(value, xl.Grid):
+        return np.array([[_to_formulas(v) for v in row] for row in value.rows], dtype=object)
+    return value
+
+
+def _from_formulas(value: object) -> object:
+    value = np.asarray(getattr(value, "value", value), dtype=object).ravel()[0]
+    if value is schedula.EMPTY:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return xl.finite_or_num(float(value))
+    if type(value) is not str and isinstance(value, str):  # formulas' XlError is a str subclass
+        return xl.XlError(str(value))
+    return value
+
+
+class ForeignFormula:
+    """One shape evaluated by `formulas`: called with its inputs' values, in `formulas`' order."""
+
+    def __init__(self, book: Book, shape: Shape, tree: Node, why: str) -> None:
+        self.why = why
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._function = formulas.Parser().ast("=" + shape.text.lstrip("="))[1].compile()
+        except Exception as exc:  # the formulas package cannot compile it either
+            raise Unsupported(f"{why}, which the formulas package cannot compile ({type(exc).__name__})") from None
+        nodes = {_node_key(book, node, shape): node for node in _ref_nodes(tree)}
+        for node in nodes.values():
+            if node[0] == "name":
+                name_area(book, node[1])  # a name the plan can resolve
+        self.inputs: list[Node] = []
+        for key in self._function.inputs:
+            node = nodes.get(_plain_key(key))
+            if node is None:
+                raise Unsupported(f"{why}, whose input {key} the engine cannot match")
+            self.inputs.append(node)
+
+    def __call__(self, *values: object) -> object:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                result = self._function(*(_to_formulas(v) for v in values))
+            except Exception:  # formulas raises for some bad inputs: Excel shows #VALUE!
+                return xl.VALUE
+        return _from_formulas(result)
+
+
+def foreign_formulas(book: Book, trees: dict[int, Node], unsupported: dict[int, str]) -> dict[int, ForeignFormula]:
+    """A :class:`ForeignFormula` per shape index in ``unsupported`` (index -> why)."""
+    return {
+        index: ForeignFormula(book, book.shapes.shapes[index], trees[index], why) for index, why in unsupported.items()
+    }
+
+
+def describe(foreign: dict[int, ForeignFormula], counts: Sequence[int]) -> str:
+    """One line: how many cells fall back, and why."""
+    reasons = sorted({formula.why for formula in foreign.values()})
+    return f"{sum(counts):,} formula cell(s) evaluated by the formulas package ({'; '.join(reasons)})"
