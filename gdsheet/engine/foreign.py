@@ -25,14 +25,16 @@ import formulas
 import schedula
 from formulas.tokens.operand import Error as _FormulasError
 
+_KNOWN = frozenset(formulas.get_functions())
 
-def _ref_nodes(tree: Node) -> list[Node]:
+
+def _nodes(tree: Node) -> list[Node]:
+    """Every node of a shape's tree."""
     found, stack = [], [tree]
     while stack:
         node = stack.pop()
-        if node[0] in ("ref", "rng", "name"):
-            found.append(node)
-        elif node[0] == "op":
+        found.append(node)
+        if node[0] == "op":
             stack.extend((node[2], node[3]))
         elif node[0] in ("neg", "pos", "pct"):
             stack.append(node[1])
@@ -90,13 +92,15 @@ class ForeignFormula:
 
     def __init__(self, book: Book, shape: Shape, tree: Node, why: str) -> None:
         self.why = why
+        self.unknown = [node[1] for node in _nodes(tree) if node[0] == "fn" and node[1] not in _KNOWN]  # #NAME?
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._function = formulas.Parser().ast("=" + shape.text.lstrip("="))[1].compile()
         except Exception as exc:  # the formulas package cannot compile it either
             raise Unsupported(f"{why}, which the formulas package cannot compile ({type(exc).__name__})") from None
-        nodes = {_node_key(book, node, shape): node for node in _ref_nodes(tree)}
+        refs = [node for node in _nodes(tree) if node[0] in ("ref", "rng", "name")]
+        nodes = {_node_key(book, node, shape): node for node in refs}
         for node in nodes.values():
             if node[0] == "name":
                 name_area(book, node[1])  # a name the plan can resolve
@@ -108,6 +112,8 @@ class ForeignFormula:
             self.inputs.append(node)
 
     def __call__(self, *values: object) -> object:
+        if self.unknown:
+            return xl.NAME
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
