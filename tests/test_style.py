@@ -19,3 +19,14 @@ def test_ruff(command: list[str]) -> None:
     paths = ["gdsheet", "tests", "examples", "benchmarks"]
     result = subprocess.run([*runner, *command, *paths], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_package_is_installed() -> None:
+    """A package folder missing from pyproject.toml passes every test from the source tree and
+    breaks `pip install . && gdsheet demo` (the tests import the checkout, not the install)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "gdsheet").rglob("__init__.py")}
+    assert found <= listed, f"not installed: {sorted(found - listed)}"
