@@ -428,10 +428,15 @@ _BEFORE_R = r"(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s+r\s*=\s*"
 _ROW_NUM = re.compile(_BEFORE_R + r"[\"']([0-9]{1,7})[\"']")  # matched at the start of a tag's attributes
 _CELL_COL = re.compile(_BEFORE_R + r"[\"']([A-Za-z]{1,3})[0-9]{1,7}[\"']")
 _CELL_BODY = r"[^<]*(?:<(?!/(?:\w+:)?c\s*>)[^<]*)*"  # up to </c>, without the per-character cost of .*?
-_ROW_OR_CELL = re.compile(rf"<(?:(\w+):)?(?:row({_ATTRS})\s*/?>|c({_ATTRS})\s*(?:/>|>({_CELL_BODY})</(?:\w+:)?c\s*>))")
-_FIRST_F = re.compile(rf"\s*<(?:\w+:)?f({_ATTRS})\s*(?:/>|>[^<]*</(?:\w+:)?f\s*>)")
-_T_OR_VM = re.compile(r"\s(?:t|vm)\s*=")
-_ANY_F = re.compile(r"<(?:\w+:)?f[\s/>]")
+_NO_T_OR_VM = r"(?:\s+(?!(?:t|vm)\s*=)[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
+_TOKEN = re.compile(
+    # 1-5, the shape of nearly every formula cell: r= first, no t= or vm=, <f>, at most an empty or plain <v>
+    rf"<(?:(\w+):)?c\s+r\s*=\s*[\"'](([A-Za-z]{{1,3}})[0-9]{{1,7}})[\"']{_NO_T_OR_VM}\s*>"
+    rf"(\s*<(?:\w+:)?f({_ATTRS})\s*(?:/>|>[^<]*</(?:\w+:)?f\s*>))"
+    rf"(?:\s*<(?:\w+:)?v\s*/>|\s*<(?:\w+:)?v\s*>[^<]*</(?:\w+:)?v\s*>)?\s*</(?:\w+:)?c\s*>"
+    # 6-9, any row start or cell
+    rf"|<(?:(\w+):)?(?:row({_ATTRS})\s*/?>|c({_ATTRS})\s*(?:/>|>({_CELL_BODY})</(?:\w+:)?c\s*>))"
+)
 _CHUNK = 8192  # pieces joined into one string at a time, so a million cells never sit in one list
 
 
@@ -440,14 +445,6 @@ def _column(letters: str) -> int | None:
     """Column number of ``letters``, None beyond XFD (the slow path then names the bad reference)."""
     col = column_index_from_string(letters.upper())
     return col if col <= 16384 else None
-
-
-def _cached_number(value: float | int | None, p: str, where: Callable[[], str]) -> str:
-    """``<v>`` of a numeric result ("" for an empty one). Floats, nearly every cached result, skip
-    the ABC checks of :func:`_number`; ``where()`` is only built for an error."""
-    if type(value) is float and value - value == 0.0:  # finite
-        return f"<{p}v>{value!r}</{p}v>"
-    return _content(value, p, True, where())[1]
 
 
 class _CachedPass:
@@ -470,8 +467,10 @@ class _CachedPass:
     def run(self, start: int, end: int) -> str:
         """The sheet's new XML (the same object when no cell changed)."""
         xml = self.xml
-        for m in _ROW_OR_CELL.finditer(xml, start, end):
-            if m.start(3) < 0:
+        for m in _TOKEN.finditer(xml, start, end):
+            if m.start(2) >= 0:
+                self._formula(m)
+            elif m.start(7) >= 0:
                 self._row(m)
             else:
                 self._cell(m)
@@ -483,9 +482,9 @@ class _CachedPass:
 
     def _row(self, m: re.Match[str]) -> None:
         """A row start: its number (r=, or the one after the last), and no cell seen in it yet."""
-        r = _ROW_NUM.match(self.xml, m.start(2), m.end(2))
+        r = _ROW_NUM.match(self.xml, *m.span(7))
         if r is None:
-            ref = _get(_attrs(m.group(2)), "r")
+            ref = _get(_attrs(m.group(7)), "r")
             self.row = int(ref) if ref else self.row + 1
         else:
             self.row = int(r.group(1))
@@ -515,43 +514,53 @@ class _CachedPass:
         else:
             self._resolve(span)
 
+    def _formula(self, m: re.Match[str]) -> None:
+        """A formula cell in the common shape (groups 1-5 of :data:`_TOKEN`)."""
+        col = _column(m.group(3))
+        if col is None:
+            _parse_ref(m.group(2), self.where)  # raises: beyond XFD
+        self.col, self.pending = col, None
+        if m.start(5) != m.end(5):
+            self._note_array(m.group(5))
+        self._ask(m, m.end(4))
+
     def _cell(self, m: re.Match[str]) -> None:
-        xml, body, body_end = self.xml, m.start(4), m.end(4)
-        f = _FIRST_F.match(xml, body, body_end) if body >= 0 else None
-        any_f = f is not None or (body >= 0 and _ANY_F.search(xml, body, body_end) is not None)
-        if not any_f and not self.arrays:  # a constant: its column matters only to a later cell without r=
-            self._note(m.span(3))
+        """Any other cell (groups 8-9): a constant, an array formula's member, or a formula in an
+        unusual shape."""
+        body, body_end = m.start(9), m.end(9)
+        f = _F.search(self.xml, body, body_end) if body >= 0 else None
+        if f is None and not self.arrays:  # a constant: its column matters only to a later cell without r=
+            self._note(m.span(8))
             return
-        self._resolve(m.span(3))
-        if not any_f and not self._in_array():
+        self._resolve(m.span(8))
+        if f is not None:
+            self._note_array(f.group(2))
+        elif not any(r1 <= self.row <= r2 and c1 <= self.col <= c2 for r1, c1, r2, c2 in self.arrays):
             return
-        if f is not None and "array" in xml[f.start(1) : f.end(1)]:
-            if _get(fa := _attrs(f.group(1)), "t") == "array" and (ref := _get(fa, "ref")):
-                self.arrays.append(_range(ref, self.where))
+        self._ask(m, None)
+
+    def _note_array(self, f_attrs: str) -> None:
+        """Remember an array formula's range: its other cells hold results but no <f>."""
+        if "array" in f_attrs and _get(attrs := _attrs(f_attrs), "t") == "array" and (ref := _get(attrs, "ref")):
+            self.arrays.append(_range(ref, self.where))
+
+    def _ask(self, m: re.Match[str], f_end: int | None) -> None:
+        """Give the cell its new cached result, if ``value_at`` has one. A finite float in a cell of
+        the common shape keeps the cell's text up to ``f_end`` (after </f>) as it is."""
         if (self.row, self.col) in self.skip:
             return
         value = self.value_at(self.row, self.col)
-        if value is not MISSING:
-            self._replace(m, f, value)
-
-    def _in_array(self) -> bool:
-        return any(r1 <= self.row <= r2 and c1 <= self.col <= c2 for r1, c1, r2, c2 in self.arrays)
-
-    def _here(self) -> str:
-        return f"{self.where}, cell {get_column_letter(self.col)}{self.row}"
-
-    def _replace(self, m: re.Match[str], f: re.Match[str] | None, value: object) -> None:
-        """Rebuild the cell: in the common case (a number, no t= or vm=, <f> first, no extLst) its
-        text up to </f> is kept as it is and only the value and the closing tag are new."""
-        xml, p = self.xml, _prefix(m)
-        if type(value) is not float and not isinstance(value, numbers.Real | str | None):
+        if value is MISSING:
+            return
+        if f_end is not None and type(value) is float and value - value == 0.0:
+            p = f"{m.group(1)}:" if m.group(1) else ""
+            self._emit(self.xml[self.last : f_end] + f"<{p}v>{value!r}</{p}v></{p}c>", m.end())
+            return
+        here = f"{self.where}, cell {get_column_letter(self.col)}{self.row}"
+        if not isinstance(value, numbers.Real | str | None):
             why = "REMOVE is for values, not cached results" if value is REMOVE else f"unsupported value {value!r}"
-            raise WorkbookError(f"{self._here()}: {why}")
-        simple = f is not None and not isinstance(value, str | bool) and xml.find("extLst", f.end(), m.end()) < 0
-        if simple and not _T_OR_VM.search(xml, m.start(3), m.end(3)):
-            self._emit(xml[self.last : f.end()] + _cached_number(value, p, self._here) + f"</{p}c>", m.end())
-        else:
-            self._emit(xml[self.last : m.start()] + _cached_cell(m.group(0), value, p, self._here()), m.end())
+            raise WorkbookError(f"{here}: {why}")
+        self._emit(self.xml[self.last : m.start()] + _cached_cell(m.group(0), value, here), m.end())
 
     def _emit(self, text: str, end: int) -> None:
         self.pieces.append(text)
@@ -561,16 +570,16 @@ class _CachedPass:
             self.pieces.clear()
 
 
-def _cached_cell(text: str, value: CellValue, p: str, where: str) -> str:
+def _cached_cell(text: str, value: CellValue, where: str) -> str:
     """A formula cell's text with a new cached result: its <f> and extLst kept byte for byte,
     t= set for the value's type, vm= (metadata of the old value) dropped."""
     m = _C.match(text)
     attrs = {k: v for k, v in _attrs(m.group(2)).items() if k not in ("t", "vm")}
     f, ext = _F.search(m.group(3) or ""), _EXTLST.search(m.group(3) or "")
-    t, content = _content(value, p, True, where)
+    t, content = _content(value, _prefix(m), True, where)
     if t:
         attrs["t"] = t
-    return _tag(p, "c", attrs, (f.group(0) if f else "") + content + (ext.group(0) if ext else ""))
+    return _tag(_prefix(m), "c", attrs, (f.group(0) if f else "") + content + (ext.group(0) if ext else ""))
 
 
 _ARRAY_WORD = re.compile(r"array[\"']")
