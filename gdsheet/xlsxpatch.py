@@ -720,17 +720,24 @@ def _reader(given: dict[tuple[int, int], CellValue], value_at: ValueAt | None) -
     return lambda row, col: v if (v := given.pop((row, col), MISSING)) is not MISSING else value_at(row, col)
 
 
-def _patched_sheet(xml: str, edits: dict, value_at: ValueAt | None, where: str) -> tuple[str, bool]:
-    """The sheet's new XML and whether a formula was removed: cached results first, in one forward
-    pass over the formula cells; then the constants, and any cached result given for a cell the pass
-    found no formula in (the slow path says why that is wrong, or fills an array formula's member)."""
+def _patched_sheet(xml: str, edits: dict, value_at: ValueAt | None, where: str) -> tuple[str | None, bool]:
+    """The sheet's new XML (None if nothing changed) and whether a formula was removed: cached
+    results first, in one forward pass over the formula cells; then the constants, and any cached
+    result given for a cell the pass found no formula in (the slow path says why that is wrong, or
+    fills an array formula's member). The caller passes the text without keeping it, so each
+    version is freed once the next exists: a sheet can be a hundred megabytes."""
     given = {key: value for key, (is_cached, value) in edits.items() if is_cached}
     constants = {key: edit for key, edit in edits.items() if not edit[0]}
+    changed = False
     if (reader := _reader(given, value_at)) is not None:
         data = _SheetData(xml, where)
-        xml = _CachedPass(xml, reader, frozenset(constants), where).run(data.body_start, data.body_end)
+        new = _CachedPass(xml, reader, frozenset(constants), where).run(data.body_start, data.body_end)
+        changed, xml = new is not xml, new
+        del new
     rest = constants | {key: (True, value) for key, value in given.items()}
-    return _patch_sheet(xml, rest, where) if rest else (xml, False)
+    if rest:
+        return _patch_sheet(xml, rest, where)
+    return (xml if changed else None), False
 
 
 def _checked(src: Path, part: str, xml: str) -> bytes:
@@ -761,12 +768,12 @@ def _patched_parts(
     for sheet, cell_edits in edits.items():
         if sheet not in paths:
             raise WorkbookError(f"{src}: no sheet {sheet!r} (sheets: {', '.join(paths)})")
-        xml = _text(zin, paths[sheet])
-        new, removed = _patched_sheet(xml, cell_edits, cached_at.get(sheet), f"{src}: sheet {sheet!r}")
-        if new is not xml:  # a sheet without formulas is left as it is
+        where = f"{src}: sheet {sheet!r}"
+        new, removed = _patched_sheet(_text(zin, paths[sheet]), cell_edits, cached_at.get(sheet), where)
+        if new is not None:  # a sheet without formulas is left as it is
             done[paths[sheet]] = _checked(src, paths[sheet], new)
         formula_removed |= removed
-        del xml, new
+        del new
     if names or full_calc:
         changed[book] = _patch_workbook_xml(_text(zin, book), names, full_calc, str(src))
     dropped = _drop_calc_chain(zin, book, changed) if formula_removed else None
