@@ -228,6 +228,20 @@ class Evaluator:
         read = self._evaluate(inputs or {})
         return {(self.sheets[s], c, r): plain(read((s, c, r))) for s, c, r in self.engine.formula_cells()}
 
+    def formula_readers(self, inputs: Mapping[str, float] | None = None) -> dict[str, Callable[[int, int], object]]:
+        """Sheet -> ``value_at(row, column)``: a formula cell's value after one full recalculation
+        (None for a cell without a formula), read on demand from the engine.
+
+        :meth:`all_values` as random access: saving a large lesson asks for a million cells, and a
+        map of them all would cost far more time and memory than the save itself."""
+        read = self._evaluate(inputs or {})
+
+        def reader(index: int) -> Callable[[int, int], object]:
+            formula_at = self.book.sheets[index].formula_at
+            return lambda row, col: plain(read((index, col, row))) if formula_at(col, row) is not None else None
+
+        return {sheet: reader(index) for index, sheet in enumerate(self.sheets)}
+
 
 def plain_constant(value: object) -> object:
     """A stored constant as the runner sees it: numbers as float, errors as their code."""

@@ -28,7 +28,7 @@ from gdsheet.interrupts import Signals, signal_name
 from gdsheet.lesson import LOSSES, loss_key
 from gdsheet.limits import epochs_problem
 from gdsheet.locking import workbook_lock
-from gdsheet.xlsxpatch import REMOVE, patch_workbook
+from gdsheet.xlsxpatch import MISSING, REMOVE, patch_workbook
 
 LOG_NAME = "epoch_log"
 LOG_COLUMNS = 4
@@ -212,13 +212,14 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: li
         last_row = plan_log.min_row + max(len(log_rows), 1) - 1
         log = LogColumns(plan_log.sheet, plan_log.min_col, plan_log.min_col + width - 1, plan_log.min_row, last_row)
         chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
-    computed = ev.all_values(inputs)
-    cached = {
-        (sheet, a1(column, row)): value
-        for (sheet, column, row), value in computed.items()
-        if value is not None and (sheet, a1(column, row)) not in values
-    }
-    patch_workbook(path, path, values=values, cached=cached, names=names, chart_edit=chart_edit)
+    readers = ev.formula_readers(inputs)
+    cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
+    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit)
+
+
+def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], object]:
+    """``read`` for :func:`patch_workbook`: an empty result keeps the cell's cached value as it is."""
+    return lambda row, col: MISSING if (value := read(row, col)) is None else value
 
 
 def run(
