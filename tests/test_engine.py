@@ -280,3 +280,13 @@ def test_cells_without_addresses_are_placed_in_order(tmp_path: Path) -> None:
             target.writestr(info, data)
     values = Evaluator(bare).all_values()
     assert values == {("Sheet", 3, 1): 6.0, ("Sheet", 2, 2): 11.0}
+
+
+def test_a_17_digit_sample_is_written_and_read_exactly(tmp_path: Path) -> None:
+    """openpyxl writes numbers with 16 significant digits; the build keeps every digit."""
+    y = 1.3643566636851574  # needs 17 significant digits to round-trip
+    assert float(f"{y:.16g}") != y
+    csv = tmp_path / "exact.csv"
+    csv.write_text(f"x,y\n1,{y!r}\n2,4.5\n", encoding="utf-8")
+    ev = Evaluator(build(tmp_path / "exact.xlsx", data=csv, live_epochs=0))
+    assert ev.numbers("descent_y")[0] == y

@@ -12,6 +12,7 @@ copied over.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,13 +142,21 @@ def buffered_workbook() -> tuple[Workbook, Callable[[str], BufferedSheet]]:
     return wb, add_sheet
 
 
+def _full_precision(value: object) -> bool:
+    """Whether openpyxl's ``%.16g`` would change this number (a 17-digit sample from a CSV)."""
+    return type(value) is float and math.isfinite(value) and float(f"{value:.16g}") != value
+
+
 def _row(target: object, cells: dict[int, tuple[object, str, int]], styles: _Styles) -> list[object]:
     values: list[object] = [None] * max(cells)
     for column, (value, kind, style) in cells.items():
-        if style == 0 and kind != "s":
+        exact = _full_precision(value)
+        if style == 0 and kind != "s" and not exact:
             values[column - 1] = value
             continue
         cell = WriteOnlyCell(target, value)  # type: ignore[arg-type]
+        if exact:  # the writer writes a str value as is: repr() round-trips every double
+            cell._value = repr(value)  # private, but openpyxl has no option for the digits of <v>
         if kind == "s" and isinstance(value, str):
             cell.data_type = "s"
         for field, setting in zip(_STYLE_FIELDS, styles.keys[style], strict=True):
