@@ -106,6 +106,9 @@ class Lesson:
     """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
     samples_note: str = ""
     """Where the descent samples came from, for the lesson's text ("" : the preset's, on the line)."""
+    published_rows: bool = False
+    """Keep the published sheet's row gaps (the seed preset, whose cells sit where they were
+    published); other lessons leave no more blank rows than their text and charts need."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -187,6 +190,8 @@ def _validate_optimizer(lesson: Lesson) -> None:
     live = lesson.live_epochs
     if isinstance(live, bool) or not isinstance(live, int) or not 0 <= live <= MAX_LIVE_EPOCHS:
         raise GdsheetError(f"live_epochs must be a whole number from 0 to {MAX_LIVE_EPOCHS}, got {live!r}")
+    if not isinstance(lesson.published_rows, bool):
+        raise GdsheetError(f"layout.published_rows must be true or false, got {lesson.published_rows!r}")
 
 
 def _template_dir() -> Path:
@@ -241,6 +246,7 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             text={key: str(text_table.get(key, "")).strip() for key in TEXT_KEYS},
             optimizer=rules.get("optimizer", "sgd"),
             live_epochs=descent.get("live_epochs", 0),
+            published_rows=doc.get("layout", {}).get("published_rows", False),
             **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )
     except KeyError as exc:

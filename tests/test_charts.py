@@ -82,7 +82,7 @@ def test_the_epoch_log_chart_grows_with_runs_and_shrinks_on_reset(tmp_path: Path
     assert log.max_row - log.min_row + 1 == 7
     assert chart_named(charts(path), "Epoch log") == [column_ref(log, 0), column_ref(log, 3)]
     fit = chart_named(charts(path), "The samples")  # other charts are left alone
-    assert fit[0].endswith("$109")
+    assert fit[0].endswith(f"${defined_areas(openpyxl.load_workbook(path))['descent_x'].max_row}")
     reset(path)
     log = defined_areas(openpyxl.load_workbook(path))["epoch_log"]
     assert log.max_row == log.min_row
@@ -91,18 +91,20 @@ def test_the_epoch_log_chart_grows_with_runs_and_shrinks_on_reset(tmp_path: Path
 
 def test_record_cells_become_log_columns(tmp_path: Path) -> None:
     path = build(tmp_path / "lesson.xlsx", live_epochs=0)
-    first = run(path, epochs=2, record=["next_m", "Lesson!D84"])
-    second = run(path, epochs=1, record=["Lesson!D84"])
+    epochs = defined_areas(openpyxl.load_workbook(path))["epochs"]
+    cell = f"Lesson!{openpyxl.utils.get_column_letter(epochs.min_col)}{epochs.min_row}"  # the epochs cell: 5
+    first = run(path, epochs=2, record=["next_m", cell])
+    second = run(path, epochs=1, record=[cell])
     book = openpyxl.load_workbook(path)
     log = defined_areas(book)["epoch_log"]
     ws = book["Lesson"]
     header = [ws.cell(log.min_row - 1, c).value for c in range(log.min_col, log.max_col + 1)]
-    assert header == ["epoch", "m", "b", "rmse", "next_m", "Lesson!D84"]
+    assert header == ["epoch", "m", "b", "rmse", "next_m", cell]
     rows = [
         [ws.cell(r, c).value for c in range(log.min_col, log.max_col + 1)] for r in range(log.min_row, log.max_row + 1)
     ]
-    assert rows[0][4] == pytest.approx(first[0]["next_m"], rel=1e-12) and rows[1][5] == first[1]["Lesson!D84"] == 5
-    assert rows[2][4] is None and rows[2][5] == second[0]["Lesson!D84"]
+    assert rows[0][4] == pytest.approx(first[0]["next_m"], rel=1e-12) and rows[1][5] == first[1][cell] == 5
+    assert rows[2][4] is None and rows[2][5] == second[0][cell]
     assert rows[2][3] == pytest.approx(second[0]["rmse"], rel=1e-12)
 
 

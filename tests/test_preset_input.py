@@ -72,6 +72,7 @@ def test_a_huge_or_deeply_nested_preset(tmp_path: Path, capsys: pytest.CaptureFi
         ({'descent_title = "Walking': 'descent_title = "\\u001b[2J Walking'}, "text.descent_title holds the control"),
         ({"summary = ": 'summary = "two\\nlines" # '}, "summary holds the control character '\\n'"),
         ({"[text]": "[text]\nextra = 7"}, "text.extra must be text"),
+        ({"[grid]": "[layout]\npublished_rows = 1\n\n[grid]"}, "layout.published_rows must be true or false, got 1"),
     ],
 )
 def test_values_of_the_wrong_kind_name_the_key(

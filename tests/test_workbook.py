@@ -53,7 +53,9 @@ def test_derived_values_are_live_formulas(books: dict[str, Path]) -> None:
     for column, row in descent.cells():
         is_x = column == descent.min_col
         assert (ws.cell(row=row, column=column).data_type == "f") != is_x
-    assert ws.cell(row=descent.min_row + 1, column=descent.min_col + 2).value == "=K90"  # m from new_m above
+    new_m = openpyxl.utils.get_column_letter(descent.min_col + 8)  # the 9th column: new_m
+    above = f"={new_m}{descent.min_row}"
+    assert ws.cell(row=descent.min_row + 1, column=descent.min_col + 2).value == above  # m from new_m above
 
 
 def test_heat_map_on_the_grid(books: dict[str, Path]) -> None:
@@ -82,7 +84,8 @@ def test_csv_samples_become_the_descent_table(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["Lesson"]
     areas = defined_areas(openpyxl.load_workbook(path))
     assert areas["descent"].shape == (3, 12)
-    ys = [ws.cell(row=r, column=areas["descent_y"].min_col).value for r in range(90, 93)]
+    samples_y = areas["descent_y"]
+    ys = [ws.cell(row=r, column=samples_y.min_col).value for r in range(samples_y.min_row, samples_y.max_row + 1)]
     assert ys == [3.5, 5.1, 8.8]
     report = check_workbook(path)
     assert report.ok and report.unchecked == [] and report.cells > 100

@@ -1,8 +1,10 @@
 """Where each block of the lesson sits on the sheet.
 
-The rows follow the published sheet top to bottom (data at row 8, guess at 17, errors at 26,
-the grid at 44-53, controls at 83-86, the descent table from row 90 for a 5-point, 8-row-grid
-lesson); blocks move down when a lesson has more data points or grid rows. Prose sits in
+With ``published_rows`` (the seed preset) the rows follow the published sheet top to bottom
+(data at row 8, guess at 17, errors at 26, the grid at 44-53, controls at 83-86, the descent
+table from row 90 for a 5-point, 8-row-grid lesson); other lessons close the gaps the published
+sheet left above the grid and in the descent section. Blocks move down when a lesson has more
+data points or grid rows. Prose sits in
 column A, the blocks start in column C. Every block module asks this one for its cells, so the
 positions are decided once.
 """
@@ -129,10 +131,11 @@ CONTROL_ROWS = 3  # epochs/m, learn/b, h/rule
 
 
 def layout_for(lesson: Lesson) -> Layout:
-    """The layout of a lesson's workbook: blocks top to bottom with the published sheet's gaps.
+    """The layout of a lesson's workbook: blocks top to bottom.
 
-    For the published sizes (5 data points, 8 grid rows) this gives the published rows:
-    data 8, guess 17, errors 26, loss 33, grid 44-53, controls 83-86, table from 90.
+    With ``published_rows`` (the seed preset) and the published sizes (5 data points, 8 grid
+    rows) this gives the published rows: data 8, guess 17, errors 26, loss 33, grid 44-53,
+    controls 83-86, table from 90. Other lessons close the gaps the published sheet left.
     """
     n = len(lesson.data_x)
     data_header = 8
@@ -140,9 +143,10 @@ def layout_for(lesson: Lesson) -> Layout:
     error_header = guess_header + n + 4
     guess_loss_row = error_header + n + 2
     landscape_text_row = guess_loss_row + 2
-    grid_label_row = landscape_text_row + 9
+    # the published gaps, or what the landscape's paragraph and the descent's text and charts need
+    grid_label_row = landscape_text_row + (9 if lesson.published_rows else 5)
     descent_title_row = grid_label_row + 2 + len(lesson.grid_m) + 1
-    controls_header = descent_title_row + 28
+    controls_header = descent_title_row + (28 if lesson.published_rows else 22)
     state = OPTIMIZER_STATE[lesson.optimizer]
     hints_row = controls_header + max(CONTROL_ROWS, len(state)) + 2
     with_estimates = lesson.gradient != "swapped"
