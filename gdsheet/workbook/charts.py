@@ -120,6 +120,8 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     )
     samples.marker.symbol = "circle"
     samples.marker.size = 6
+    samples.marker.graphicalProperties.solidFill = "4472C4"  # without a fill LibreOffice draws none
+    samples.marker.graphicalProperties.line.solidFill = "4472C4"
     samples.graphicalProperties.line.noFill = True
     line_x, line_y = fit_line_cols()
     line = Series(
