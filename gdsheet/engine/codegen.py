@@ -22,7 +22,7 @@ import numpy as np
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
 from gdsheet.engine.plan import resolve_ref
-from gdsheet.engine.shapes import Node, Unsupported
+from gdsheet.engine.shapes import Node, Unsupported, walk
 
 FAST_SCALAR_FUNCTIONS = {"SQRT": "_msqrt", "ABS": "abs", "EXP": "_mexp", "LN": "_mlog"}
 AGGREGATES = ("SUM", "SUMSQ", "MIN", "MAX", "AVERAGE", "COUNT", "SUMPRODUCT")
@@ -372,14 +372,6 @@ def foreign_statement(ctx: Context, run: Run, inputs: list[Node], function: obje
 
 def check_supported(tree: Node) -> None:
     """Raise Unsupported for a function the engine does not evaluate itself."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if node[0] == "fn":
-            if node[1] not in xl.FUNCTIONS:
-                raise Unsupported(f"the function {node[1]}")
-            stack.extend(node[2])
-        elif node[0] == "op":
-            stack.extend((node[2], node[3]))
-        elif node[0] in ("neg", "pos", "pct"):
-            stack.append(node[1])
+    for node in walk(tree):
+        if node[0] == "fn" and node[1] not in xl.FUNCTIONS:
+            raise Unsupported(f"the function {node[1]}")

@@ -18,7 +18,7 @@ import numpy as np
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, a1
 from gdsheet.engine.plan import name_area
-from gdsheet.engine.shapes import Node, Shape, Unsupported
+from gdsheet.engine.shapes import Node, Shape, Unsupported, walk
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 import formulas
@@ -26,21 +26,6 @@ import schedula
 from formulas.tokens.operand import Error as _FormulasError
 
 _KNOWN = frozenset(formulas.get_functions())
-
-
-def _nodes(tree: Node) -> list[Node]:
-    """Every node of a shape's tree."""
-    found, stack = [], [tree]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if node[0] == "op":
-            stack.extend((node[2], node[3]))
-        elif node[0] in ("neg", "pos", "pct"):
-            stack.append(node[1])
-        elif node[0] == "fn":
-            stack.extend(node[2])
-    return found
 
 
 def _at(coord: tuple[bool, int], anchor: int) -> int:
@@ -92,14 +77,14 @@ class ForeignFormula:
 
     def __init__(self, book: Book, shape: Shape, tree: Node, why: str) -> None:
         self.why = why
-        self.unknown = [node[1] for node in _nodes(tree) if node[0] == "fn" and node[1] not in _KNOWN]  # #NAME?
+        self.unknown = [node[1] for node in walk(tree) if node[0] == "fn" and node[1] not in _KNOWN]  # #NAME?
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._function = formulas.Parser().ast("=" + shape.text.lstrip("="))[1].compile()
         except Exception as exc:  # the formulas package cannot compile it either
             raise Unsupported(f"{why}, which the formulas package cannot compile ({type(exc).__name__})") from None
-        refs = [node for node in _nodes(tree) if node[0] in ("ref", "rng", "name")]
+        refs = [node for node in walk(tree) if node[0] in ("ref", "rng", "name")]
         nodes = {_node_key(book, node, shape): node for node in refs}
         for node in nodes.values():
             if node[0] == "name":

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gdsheet.engine.book import Book, Run, a1, column_index
-from gdsheet.engine.shapes import Node, Unsupported
+from gdsheet.engine.shapes import Node, Unsupported, walk
 from gdsheet.errors import WorkbookError
 
 _AREA = re.compile(
@@ -85,20 +85,7 @@ class Ref:
 
 def resolve_refs(book: Book, run: Run, tree: Node) -> list[Ref]:
     """Every reference in ``tree`` as seen from ``run``; raises Unsupported for what cannot be."""
-    found: list[Ref] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        kind = node[0]
-        if kind == "op":
-            stack.extend((node[2], node[3]))
-        elif kind in ("neg", "pos", "pct"):
-            stack.append(node[1])
-        elif kind == "fn":
-            stack.extend(node[2])
-        elif kind in ("ref", "rng", "name"):
-            found.append(resolve_ref(book, run, node))
-    return found
+    return [resolve_ref(book, run, node) for node in walk(tree) if node[0] in ("ref", "rng", "name")]
 
 
 def _sheet_of(book: Book, run: Run, sheet: str | None) -> int:

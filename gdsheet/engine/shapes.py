@@ -203,6 +203,21 @@ class ShapeTable:
         return len(self.shapes)
 
 
+def walk(tree: Node) -> list[Node]:
+    """Every node of a tree, with an explicit stack (a long formula must not recurse)."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if node[0] == "op":
+            stack.extend((node[2], node[3]))
+        elif node[0] in ("neg", "pos", "pct"):
+            stack.append(node[1])
+        elif node[0] == "fn":
+            stack.extend(node[2])
+    return found
+
+
 def _coord(absolute: bool, value: int, anchor: int) -> Coord:
     return (True, value) if absolute else (False, value - anchor)
 
