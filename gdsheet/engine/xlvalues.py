@@ -59,6 +59,11 @@ class Grid:
         return [value for row in self.rows for value in row]
 
 
+def first_error(*values: object) -> XlError | None:
+    """The leftmost error among an operation's operands: Excel returns it, whatever the others hold."""
+    return next((value for value in values if isinstance(value, XlError)), None)
+
+
 def finite_or_num(value: float) -> float | XlError:
     return value if math.isfinite(value) else NUM
 
@@ -124,10 +129,8 @@ def _unary(op: Callable[[object], object], a: object) -> object:
 def _arith(symbol: str) -> Callable[[object, object], object]:
     def scalar_op(a: object, b: object) -> object:
         x, y = to_number(a), to_number(b)
-        if isinstance(x, XlError):
-            return x
-        if isinstance(y, XlError):
-            return y
+        if (error := first_error(x, y)) is not None:
+            return error
         if symbol == "+":
             return finite_or_num(x + y)
         if symbol == "-":
@@ -166,9 +169,8 @@ def _compare_key(value: object) -> tuple[int, object]:
 def _compare(symbol: str) -> Callable[[object, object], object]:
     def scalar_op(a: object, b: object) -> object:
         a, b = scalar(a), scalar(b)
-        for v in (a, b):
-            if isinstance(v, XlError):
-                return v
+        if (error := first_error(a, b)) is not None:
+            return error
         if a is None:
             a = "" if isinstance(b, str) else False if isinstance(b, bool) else 0.0
         if b is None:
@@ -205,10 +207,8 @@ def to_text(value: object) -> str | XlError:
 def _concat(a: object, b: object) -> object:
     def scalar_op(x: object, y: object) -> object:
         tx, ty = to_text(x), to_text(y)
-        if isinstance(tx, XlError):
-            return tx
-        if isinstance(ty, XlError):
-            return ty
+        if (error := first_error(tx, ty)) is not None:
+            return error
         return tx + ty
 
     return _broadcast(scalar_op, a, b)
