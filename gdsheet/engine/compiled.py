@@ -253,12 +253,15 @@ class CompiledEngine:
         return lists
 
     def _ensure_columns(self, cells: Iterable[Cell]) -> None:
-        grown = False
+        """Give every cell's column a list (and the load-time values one)."""
         for sheet, col, _ in cells:
             if (sheet, col) not in self.column_ids:
                 self.column_ids[(sheet, col)] = len(self.column_ids)
-                grown = True
-        if grown:
+        self._sync_lists()
+
+    def _sync_lists(self) -> None:
+        """Rebuild the lists when columns were added since (by a caller or while compiling)."""
+        if len(self.values) < len(self.column_ids):
             self._base = self._constant_lists()
             self.values = self._evaluate_lists({})
 
@@ -366,14 +369,10 @@ class CompiledEngine:
         options = {"inputs": inputs, "inline": inline, "static_range": static_range, "stores": stores}
         fast = self._compile(units, fast=True, **options)
         exact_program: list[tuple[Callable[..., None], list[object]]] = []
-        self._ensure_columns(())
+        self._sync_lists()  # columns first seen while compiling
         touched = {self.column_ids[(run.sheet, run.col)] for unit in units for run in unit.runs}
         touched |= {self.column_ids[(cell[0], cell[1])] for cell in inputs}
         lists = [column.copy() if k in touched else column for k, column in enumerate(self.values)]
-        if len(lists) < len(self.column_ids):  # columns first seen while compiling
-            self._base = self._constant_lists()
-            self.values = self._evaluate_lists({})
-            lists = [column.copy() if k in touched else column for k, column in enumerate(self.values)]
         out_index = [(self.column_ids[(s, c)], r) for s, c, r in outputs]
 
         def step(values: Sequence[float]) -> list[object]:
