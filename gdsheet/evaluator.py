@@ -165,7 +165,7 @@ class Evaluator:
 
     def stored(self, sheet: str, column: int, row: int) -> object:
         """The cell's stored constant (None for a formula or an empty cell)."""
-        return plain_constant(self.book.sheets[self._index(sheet)].constants.get(column, {}).get(row))
+        return plain(self.book.sheets[self._index(sheet)].constants.get(column, {}).get(row))
 
     def constants(self, name: str) -> list[object]:
         """The stored constants of a named area, row by row (None where a cell holds a formula)."""
@@ -241,8 +241,3 @@ class Evaluator:
             return lambda row, col: plain(read((index, col, row))) if formula_at(col, row) is not None else None
 
         return {sheet: reader(index) for index, sheet in enumerate(self.sheets)}
-
-
-def plain_constant(value: object) -> object:
-    """A stored constant as the runner sees it: numbers as float, errors as their code."""
-    return plain(value)
