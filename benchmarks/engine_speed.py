@@ -31,7 +31,7 @@ SLOW_ENGINES_MAX = 1000
 
 
 def _phase_build(csv: str, out: str) -> dict[str, float]:
-    from gdsheet.build import build
+    from gdsheet.commands.build import build
 
     start = time.perf_counter()
     build(out, data=csv, learn=1e-5, live_epochs=0)  # the issue's workbook: no Live sheet
@@ -55,7 +55,7 @@ def _epochs(step: object, epochs: int) -> float:
 
 
 def _phase_engine(book: str, engine: str, epochs: int) -> dict[str, float]:
-    from gdsheet.evaluator import Evaluator
+    from gdsheet.engine.evaluator import Evaluator
 
     start = time.perf_counter()
     ev = Evaluator(book, engine=engine)
@@ -71,7 +71,7 @@ def _phase_pycel(book: str, epochs: int) -> dict[str, float]:
     sys.setrecursionlimit(100_000)
     start = time.perf_counter()
     excel = ExcelCompiler(filename=book)
-    from gdsheet.evaluator import Evaluator
+    from gdsheet.engine.evaluator import Evaluator
 
     ev = Evaluator(book)  # pycel reads cells, not names: the lesson's cells by name
     m, b, next_m, next_b = (f"Lesson!{ev.area(n).ref()}" for n in ("m_start", "b_start", "next_m", "next_b"))
@@ -88,7 +88,7 @@ def _phase_pycel(book: str, epochs: int) -> dict[str, float]:
 
 
 def _phase_check(book: str) -> dict[str, float]:
-    from gdsheet.check import check_workbook
+    from gdsheet.commands.check import check_workbook
 
     start = time.perf_counter()
     report = check_workbook(book)
@@ -97,8 +97,8 @@ def _phase_check(book: str) -> dict[str, float]:
 
 def _phase_loops(csv: str, epochs: int) -> dict[str, float]:
     """A plain-Python epoch over lists, and the numpy reference's epoch, on the same samples."""
-    from gdsheet.reference import loss_value, sgd_epoch
-    from gdsheet.samples_csv import read_samples
+    from gdsheet.lesson.samples_csv import read_samples
+    from gdsheet.reference.oracle import loss_value, sgd_epoch
 
     xs, ys = (list(v) for v in read_samples(csv))
     learn = 1e-5

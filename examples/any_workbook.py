@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from gdsheet.runner import run
+from gdsheet.commands.run import run
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "macro_sgd.xlsm"
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import gdsheet
-from gdsheet.reference import lesson_values
+from gdsheet.reference.oracle import lesson_values
 
 
 def main(out_dir: Path) -> None:

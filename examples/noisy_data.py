@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import gdsheet
-from gdsheet.check import check_workbook
+from gdsheet.commands.check import check_workbook
 
 OPTIONS = {"samples": 60, "noise": 4.0, "seed": 1, "optimizer": "momentum", "learn": 0.00001, "live_epochs": 0}
 

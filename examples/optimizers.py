@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import gdsheet
-from gdsheet.check import check_workbook
+from gdsheet.commands.check import check_workbook
 
 LEARN = {"sgd": 0.0001, "momentum": 0.00001, "rmsprop": 0.05, "adam": 0.1}
 """A learn rate at which each optimizer converges on the default lesson."""

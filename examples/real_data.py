@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import gdsheet
-from gdsheet.check import check_workbook
+from gdsheet.commands.check import check_workbook
 
 ANSCOMBE_I = (
     (10, 8.04), (8, 6.95), (13, 7.58), (9, 8.81), (11, 8.33), (14, 9.96),

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import gdsheet
-from gdsheet.check import check_workbook
-from gdsheet.runner import run
+from gdsheet.commands.check import check_workbook
+from gdsheet.commands.run import run
 
 
 def main(out_dir: Path) -> None:

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from gdsheet.archive import check_workbook_archive
-from gdsheet.build import DEFAULT_PRESET, build
-from gdsheet.check import check_workbook
+from gdsheet.commands.build import DEFAULT_PRESET, build
+from gdsheet.commands.check import check_workbook
+from gdsheet.commands.run import Record, reset, run, terminal_progress
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
-from gdsheet.lesson import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
+from gdsheet.lesson.spec import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
 from gdsheet.limits import MAX_EPOCHS
-from gdsheet.runner import Record, reset, run, terminal_progress
+from gdsheet.xlsx.archive import check_workbook_archive
 
 EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch or an unchecked formula; 2 bad input or option;
 3 unreadable, hostile, read-only, open or busy workbook, a missing cell/name, or a carried or

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gdsheet.build import build
-from gdsheet.libreoffice import soffice
+from gdsheet.commands.build import build
+from tests.support.libreoffice import soffice
 
 PUBLISHED_STATE = {"m_start": 2.051, "b_start": 25.075}
 

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gdsheet.build import build
-from gdsheet.check import check_workbook
 from gdsheet.cli import main
-from gdsheet.evaluator import Evaluator, defined_areas
-from gdsheet.lesson import GRADIENT_RULES, LOSSES
-from gdsheet.reference import run_epochs
-from gdsheet.runner import run
-from gdsheet.workbook_lesson import lesson_from_workbook
+from gdsheet.commands.build import build
+from gdsheet.commands.check import check_workbook
+from gdsheet.commands.lesson_reader import lesson_from_workbook
+from gdsheet.commands.run import run
+from gdsheet.engine.evaluator import Evaluator, defined_areas
+from gdsheet.lesson.spec import GRADIENT_RULES, LOSSES
+from gdsheet.reference.oracle import run_epochs
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

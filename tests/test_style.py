@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -30,3 +31,15 @@ def test_every_package_is_installed() -> None:
     listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
     found = {".".join(init.parent.relative_to(root).parts) for init in (root / "gdsheet").rglob("__init__.py")}
     assert found <= listed, f"not installed: {sorted(found - listed)}"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in tests/support/; a test importing a test couples two test files."""
+    root = Path(__file__).resolve().parent
+    offenders = [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for path in root.rglob("test_*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if re.match(r"\s*(from|import)\s+tests(\.\w+)*\.test_\w+", line)
+    ]
+    assert not offenders, offenders

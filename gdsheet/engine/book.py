@@ -18,11 +18,11 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
-from gdsheet.archive import open_archive
 from gdsheet.engine.shapes import ShapeTable
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import archive_limit
+from gdsheet.xlsx.archive import open_archive
 
 try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
     from defusedxml.ElementTree import iterparse as _iterparse

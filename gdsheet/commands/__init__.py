@@ -1,0 +1,1 @@
+"""The commands: build, run/reset and check, on top of the lesson, the writer and the engine."""

@@ -1,0 +1,120 @@
+"""`gdsheet build`: a preset plus overrides becomes a lesson, and the lesson a workbook."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from gdsheet.errors import GdsheetError
+from gdsheet.lesson.samples_csv import read_samples
+from gdsheet.lesson.samples_generated import generated_x, with_noise
+from gdsheet.lesson.spec import Lesson, load_preset
+from gdsheet.reference.oracle import DescentTable, lesson_values
+from gdsheet.writer.writer import build_workbook
+
+DEFAULT_PRESET = "corrected"
+WORKBOOK_SUFFIXES = (".xlsx",)
+
+
+def make_lesson(
+    preset: str = DEFAULT_PRESET,
+    *,
+    data: str | Path | None = None,
+    samples: int | None = None,
+    noise: float | None = None,
+    seed: int | None = None,
+    **overrides: object,
+) -> Lesson:
+    """The preset's lesson with overrides applied (``None`` means keep the preset's value).
+
+    ``data`` is a CSV file (header ``x,y``) whose rows replace the descent table's samples;
+    ``samples`` generates that many on the line instead (see :mod:`gdsheet.lesson.samples_generated`);
+    ``noise`` adds Gaussian noise of that standard deviation (``seed``, default 0) to whichever
+    samples the lesson has. ``data`` and ``samples`` exclude each other.
+    """
+    if data is not None and samples is not None:
+        raise GdsheetError("--data reads the samples and --samples generates them: give one of the two")
+    if seed is not None and not noise:
+        raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
+    lesson = load_preset(preset)
+    if data is not None:
+        overrides["descent_x"], overrides["descent_y"] = read_samples(data)
+        overrides["samples_note"] = f"read from {Path(data).name}"
+    elif samples is not None:
+        overrides["descent_x"] = generated_x(lesson.data_x, samples)
+        overrides["descent_y"] = None
+        overrides["samples_note"] = "evenly spaced along the line"
+    lesson = lesson.with_overrides(**overrides)
+    if samples is not None:  # with_overrides ignores None: the generated x lie on the line
+        lesson = dataclasses.replace(lesson, descent_y=None)
+    if noise:
+        note = lesson.samples_note or "on the line"
+        seed = 0 if seed is None else seed
+        lesson = lesson.with_overrides(
+            descent_y=with_noise(lesson.samples_y, noise, seed),
+            samples_note=f"{note}, plus Gaussian noise (standard deviation {noise:g}, seed {seed})",
+        )
+    if (where := overflow(lesson)) is not None:
+        raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
+    return lesson
+
+
+def overflow(lesson: Lesson) -> str | None:
+    """The first reference quantity of ``lesson`` that is not finite, or None when all are.
+
+    A workbook whose own formulas overflow cannot pass `check` or run a single epoch, so it is
+    refused before it is written. The Live sheet's later epochs are left out: a learning rate
+    that makes training diverge is a lesson worth showing (its cells then read #NUM!, as in any
+    spreadsheet). numpy's warnings are silenced: the answer is the message."""
+    with np.errstate(all="ignore"):
+        values = lesson_values(lesson)
+    for item in fields(values):
+        if item.name in ("live", "live_log"):
+            continue
+        value = getattr(values, item.name)
+        numbers = value.rows if isinstance(value, DescentTable) else value
+        if isinstance(numbers, dict):
+            numbers = list(numbers.values())
+        if not np.all(np.isfinite(np.asarray(numbers, dtype=float))):
+            return item.name
+    return None
+
+
+def _option(key: str, value: object, data: str | Path | None) -> str:
+    if key in ("descent_x", "descent_y"):
+        return f"--data {data}"
+    return f"--{key.replace('_', '-')} {value!r}"
+
+
+def _overflow_message(
+    base: Lesson, preset: str, data: str | Path | None, overrides: dict[str, object], where: str
+) -> str:
+    """One line naming the option (or options, or the preset) that makes the lesson overflow."""
+    given = {k: v for k, v in overrides.items() if v is not None and k not in ("descent_y", "samples_note")}
+    culprits = []
+    for key, value in given.items():
+        alone = {"descent_y": overrides.get("descent_y")} if key == "descent_x" else {}
+        if overflow(base.with_overrides(**{key: value}, **alone)) is not None:
+            culprits.append(_option(key, value, data))
+    if not culprits:
+        culprits = [_option(key, value, data) for key, value in given.items()] or [f"--preset {preset}"]
+    verb = "makes" if len(culprits) == 1 else "make"
+    return f"{' with '.join(culprits)} {verb} the lesson overflow (the values named {where} would not be finite)"
+
+
+def build(
+    path: str | Path, preset: str = DEFAULT_PRESET, *, data: str | Path | None = None, **overrides: object
+) -> Path:
+    """Build the lesson workbook at ``path`` (an .xlsx); returns the path written.
+
+    ``overrides`` are lesson settings such as ``m_start``, ``b_start``, ``learn``, ``epochs``
+    and ``gradient`` (see :class:`gdsheet.lesson.spec.Lesson`), and :func:`make_lesson`'s
+    ``samples``, ``noise`` and ``seed``.
+    """
+    target = Path(path)
+    if target.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise GdsheetError(f"{target}: the output must end in .xlsx")
+    return build_workbook(make_lesson(preset, data=data, **overrides), target)

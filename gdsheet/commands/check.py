@@ -1,0 +1,234 @@
+"""`gdsheet check`: every derived cell of a lesson, evaluated, against the numpy reference.
+
+The reference is computed from the workbook's own inputs (:mod:`gdsheet.commands.lesson_reader`);
+each defined name in :func:`expected_by_name` is a *derived* area and says which reference
+quantity its cells must equal. So that a workbook cannot pass by hiding or faking work:
+
+- every cell of a derived area must hold a formula; a constant (even the right number) or an
+  empty cell there is a mismatch. The only constants allowed inside a derived area are cells
+  that an input name also covers (the descent table's x and y columns are the samples);
+- a formula cell that no derived name covers is *unchecked*, and makes the result not ok
+  unless the caller allows it (``allow_unchecked``);
+- a non-finite reference value (a diverged lesson) is matched by a non-finite workbook value
+  (inf, NaN, ``#NUM!``, ``#DIV/0!``), and numpy's overflow warnings are silenced;
+- mismatches are listed root cause first: constants first (they depend on nothing), then
+  formula cells in evaluation order, so the first line is the edited cell, not a victim.
+
+Everything here is one pass over the areas' cells with dict and set look-ups: linear in cells.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gdsheet.commands.lesson_reader import lesson_from_workbook
+from gdsheet.engine import DEFAULT_ENGINE
+from gdsheet.engine.evaluator import Area, Evaluator, a1
+from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE
+from gdsheet.reference.oracle import lesson_values
+from gdsheet.xlsx.cellvalue import is_overflow, json_number
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-12
+
+CellKey = tuple[str, int, int]  # (sheet, column, row)
+
+
+@dataclass
+class CheckReport:
+    """What `check` found: cells compared, the worst relative error, every mismatch, and the
+    formula cells no derived name covers (which fail the check unless ``allow_unchecked``)."""
+
+    cells: int = 0
+    max_rel_error: float = 0.0
+    unchecked: list[str] = field(default_factory=list)
+    mismatches: list[dict[str, object]] = field(default_factory=list)
+    allow_unchecked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and (self.allow_unchecked or not self.unchecked)
+
+    def as_json(self) -> dict[str, object]:
+        """The report as JSON-safe data: non-finite numbers are the strings "inf", "-inf", "nan"."""
+        return {
+            "ok": self.ok,
+            "cells": self.cells,
+            "max_rel_error": self.max_rel_error,
+            "unchecked": self.unchecked,
+            "mismatches": [{key: json_number(value) for key, value in m.items()} for m in self.mismatches],
+        }
+
+
+def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
+    """Reference values for every derived named area of a gdsheet lesson, shaped like the area."""
+    lesson = lesson_from_workbook(ev)
+    with np.errstate(all="ignore"):  # a diverged lesson overflows; that is compared, not warned about
+        ref = lesson_values(lesson)
+    state = OPTIMIZER_STATE[lesson.optimizer]
+    data_x = np.asarray(lesson.data_x, dtype=float)
+    expected = {
+        "data_y": ref.data_y,
+        "guess_x": data_x,
+        "guess_pred": ref.guess_pred,
+        "error_y": ref.data_y,
+        "error_pred": ref.guess_pred,
+        "guess_err_sq": ref.guess_err_sq,
+        "guess_rmse": ref.guess_rmse,
+        "grid": ref.grid,
+        "actual_shown": np.array([lesson.m_actual, lesson.b_actual]),
+        "rmse": ref.rmse,
+        "descent": ref.descent.block(DESCENT_COLUMNS),
+        "descent_estimates": ref.descent.block(ESTIMATE_COLUMNS),
+        "next_m": ref.next_m,
+        "next_b": ref.next_b,
+        "descent_state": ref.descent.block(state),
+        **{f"next_{name}": ref.next_state[name] for name in state},
+        "live_descent": ref.live.block(DESCENT_COLUMNS),
+        "live_state": ref.live.block(state),
+        "live_estimates": ref.live.block(ESTIMATE_COLUMNS),
+        "live_log": ref.live_log,
+        "fit_line": ref.fit_line,
+    }
+    return {name: np.asarray(value, dtype=float) for name, value in expected.items() if name in ev.names}
+
+
+LABEL_COLUMNS = {"live_log": 0}
+"""Columns of derived areas that hold labels, not results: the live log's epoch numbers are
+constants, and must equal the reference's."""
+
+LIVE_ONLY_FOR_ESTIMATES = ("error_sq", "err_m1", "err_b1")
+"""Columns of ``live_descent`` that the contract leaves empty unless the estimates drive the
+update (finite-difference rule): unrolled N times, they would only cost recalculation."""
+
+
+def left_empty(ev: Evaluator) -> set[CellKey]:
+    """Cells of derived areas that the lesson leaves empty by design (the Live sheet's columns
+    that only finite differences read, when they do not drive the update)."""
+    if "live_descent" not in ev.names or lesson_from_workbook(ev).gradient == "finite-difference":
+        return set()
+    area = ev.area("live_descent")
+    columns = [area.min_col + DESCENT_COLUMNS.index(name) for name in LIVE_ONLY_FOR_ESTIMATES]
+    return {(area.sheet, column, row) for column in columns for row in range(area.min_row, area.max_row + 1)}
+
+
+def _rel_error(got: float, want: float) -> float:
+    """|got − want| relative to the larger; finite for any two finite floats (no overflow)."""
+    if got == want:
+        return 0.0
+    scale = max(abs(got), abs(want))
+    return abs(got / scale - want / scale)
+
+
+def agrees(got: object, want: float) -> bool:
+    """Whether a workbook value matches the reference value (non-finite matches non-finite)."""
+    if not math.isfinite(want):
+        if isinstance(got, float) and math.isinf(got) and math.isinf(want):
+            return got == want  # both infinite: the sign must agree
+        return is_overflow(got)
+    return (
+        isinstance(got, float)
+        and not isinstance(got, bool)
+        and math.isfinite(got)
+        and math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    )
+
+
+def _shown(value: object) -> str:
+    """A stored constant as a user would type it: 12.5, 'text', TRUE."""
+    if isinstance(value, bool):
+        return str(value).upper()
+    return repr(value)
+
+
+def _input_cells(ev: Evaluator, derived: dict[str, Area]) -> set[CellKey]:
+    """Cells inside a derived area that an input name also covers (where constants are data).
+
+    Only the overlaps are enumerated, so a large input area (the epoch log) costs nothing."""
+    cells: set[CellKey] = set()
+    for name, area in ev.names.items():
+        if name in derived:
+            continue
+        for other in derived.values():
+            if other.sheet != area.sheet:
+                continue
+            rows = range(max(area.min_row, other.min_row), min(area.max_row, other.max_row) + 1)
+            columns = range(max(area.min_col, other.min_col), min(area.max_col, other.max_col) + 1)
+            cells.update((area.sheet, column, row) for row in rows for column in columns)
+    return cells
+
+
+def check_workbook(
+    path: str | Path, engine: str = DEFAULT_ENGINE, verbose: bool = False, allow_unchecked: bool = False
+) -> CheckReport:
+    """Compare every derived cell of the workbook at ``path`` with the reference."""
+    ev = Evaluator(path, engine, verbose)
+    expected = expected_by_name(ev)
+    with np.errstate(all="ignore"):
+        computed = ev.all_values()
+    order = {cell: i for i, cell in enumerate(computed)}  # evaluation order (compiled engine)
+    derived = {name: ev.area(name) for name in expected}
+    inputs = _input_cells(ev, derived)
+    empty_by_design = left_empty(ev)
+    report = CheckReport(allow_unchecked=allow_unchecked)
+    found: list[tuple[tuple[int, int], dict[str, object]]] = []  # (root-cause rank, mismatch)
+    covered: set[CellKey] = set()
+    reported: set[CellKey] = set()
+    for name, want in expected.items():
+        area = derived[name]
+        want = want.reshape(area.shape) if want.size == area.shape[0] * area.shape[1] else want
+        if want.shape != area.shape:
+            message = f"{name}: area {area.sheet}!{area.ref()} is not {want.shape[0]}x{want.shape[1]}"
+            found.append(((0, len(found)), {"name": name, "kind": "shape", "message": message}))
+            continue
+        for (column, row), value in zip(area.cells(), want.ravel(), strict=True):
+            key = (area.sheet, column, row)
+            want_value = float(value)
+            address = f"{area.sheet}!{a1(column, row)}"
+            if key in empty_by_design:
+                stored = ev.stored(area.sheet, column, row)
+                if (key in computed or stored is not None) and key not in reported:
+                    what = "a formula" if key in computed else f"the constant {_shown(stored)}"
+                    message = f"{address} holds {what} where the lesson leaves the cell empty"
+                    mismatch = {"cell": address, "name": name, "kind": "constant", "got": stored, "want": None,
+                                "message": message}  # fmt: skip
+                    found.append(((0, len(found)), mismatch))
+                    reported.add(key)
+                continue
+            if key not in computed:  # a constant or an empty cell
+                if key in inputs or key in reported:
+                    continue
+                if LABEL_COLUMNS.get(name) == column - area.min_col:
+                    stored = ev.stored(area.sheet, column, row)
+                    if stored != want_value:
+                        mismatch = {"cell": address, "name": name, "kind": "value", "got": stored, "want": want_value,
+                                    "message": f"{address} ({name}): got {stored!r}, want {want_value!r}"}  # fmt: skip
+                        found.append(((0, len(found)), mismatch))
+                        reported.add(key)
+                    continue
+                stored = ev.stored(area.sheet, column, row)
+                what = "is empty" if stored is None else f"holds the constant {_shown(stored)}"
+                mismatch = {"cell": address, "name": name, "kind": "constant", "got": stored, "want": want_value,
+                            "message": f"{address} {what} where a formula belongs"}  # fmt: skip
+                found.append(((0, len(found)), mismatch))
+                reported.add(key)
+                continue
+            covered.add(key)
+            got = computed[key]
+            if isinstance(got, float) and math.isfinite(got) and math.isfinite(want_value):
+                report.max_rel_error = max(report.max_rel_error, _rel_error(got, want_value))
+            if not agrees(got, want_value) and key not in reported:
+                message = f"{address} ({name}): got {got!r}, want {want_value!r}"
+                mismatch = {"cell": address, "name": name, "kind": "value", "got": got, "want": want_value,
+                            "message": message}  # fmt: skip
+                found.append(((1, order.get(key, len(order))), mismatch))
+                reported.add(key)
+    found.sort(key=lambda item: item[0])
+    report.mismatches = [mismatch for _, mismatch in found]
+    report.cells = len(covered)
+    report.unchecked = [f"{sheet}!{a1(c, r)}" for sheet, c, r in computed if (sheet, c, r) not in covered]
+    return report

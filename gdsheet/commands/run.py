@@ -1,0 +1,340 @@
+"""`gdsheet run` and `gdsheet reset`: the Run Epoch and Reset buttons, without a spreadsheet app.
+
+One epoch = recalculate, copy each carried SOURCE value into its TARGET (for a lesson:
+``next_m`` -> ``m_start``, ``next_b`` -> ``b_start``, and any other ``next_X`` -> ``X_start``
+pair, which is where optimizer state will ride), recalculate, record. The workbook is then
+patched in place (only the carried cells, the log, and cached results change), so charts,
+macros and everything else in the file survive.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
+
+from gdsheet.commands.interrupts import Signals, signal_name
+from gdsheet.engine import DEFAULT_ENGINE
+from gdsheet.engine.evaluator import Area, Evaluator, a1
+from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
+from gdsheet.lesson.spec import LOSSES, loss_key
+from gdsheet.limits import epochs_problem
+from gdsheet.xlsx.archive import check_workbook_archive
+from gdsheet.xlsx.cellvalue import describe, is_number, is_overflow
+from gdsheet.xlsx.chart_ranges import LogColumns, grow_log_ranges
+from gdsheet.xlsx.locking import workbook_lock
+from gdsheet.xlsx.patch import MISSING, REMOVE, patch_workbook
+
+LOG_NAME = "epoch_log"
+LOG_COLUMNS = 4
+"""epoch, m, b and the loss; a run's ``--record`` cells are further columns, headed by their text."""
+
+Record = dict[str, float | int]
+Progress = Callable[[int, int], None]
+Checkpoint = Callable[[list[Record], dict[str, float]], None]
+
+CHECKPOINT_SECONDS = 60.0
+"""A run saves its finished epochs at least this often (seconds of work), so a crash, a kill
+or a power cut loses at most this much; SIGINT and SIGTERM save everything finished."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one epoch does: which cells feed which, and what is recorded (key -> target)."""
+
+    carry: tuple[tuple[str, str], ...]  # (target, source)
+    record: tuple[tuple[str, str], ...]  # (record key, target)
+    log: Area | None  # where records are appended, for a lesson
+
+
+def lesson_carry(ev: Evaluator) -> tuple[tuple[str, str], ...]:
+    """Every ``next_X`` name with an ``X_start`` twin: m and b, and any carried state."""
+    pairs = [(f"{name[5:]}_start", name) for name in sorted(ev.names) if name.startswith("next_")]
+    return tuple((target, source) for target, source in pairs if target in ev.names)
+
+
+def parse_carry(text: str) -> tuple[str, str]:
+    """``TARGET=SOURCE`` as a pair."""
+    target, sep, source = text.partition("=")
+    if not sep or not target.strip() or not source.strip():
+        raise GdsheetError(f"--carry {text!r}: expected TARGET=SOURCE, e.g. Sheet1!B2=Sheet1!H21")
+    return target.strip(), source.strip()
+
+
+def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = ()) -> Plan:
+    """The plan for a lesson workbook (no options) or for any workbook (``--carry``/``--record``)."""
+    if carry:
+        pairs = tuple(parse_carry(text) for text in carry)
+        for target, source in pairs:
+            if ev.area(target).shape != (1, 1) or ev.area(source).shape != (1, 1):
+                raise WorkbookError(f"--carry {target}={source}: both sides must be single cells")
+        records = tuple((text, text) for text in record)
+        for _, target in records:
+            ev.area(target)  # validates the sheet and the cell
+        return Plan(pairs, records, None)
+    hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
+    ev.require(("m_start", "b_start", "next_m", "next_b", "rmse", LOG_NAME), hint)
+    pairs = lesson_carry(ev)
+    records = lesson_records(ev) + tuple((text, text) for text in record)
+    return Plan(pairs, records, ev.area(LOG_NAME))
+
+
+def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
+    """m, b and the loss, keyed by the lesson's loss (``rmse`` or ``root_sum_square``) and as ``loss``."""
+    loss = str(ev.constants("loss")[0]) if "loss" in ev.names else "rmse"
+    key = loss_key(loss) if loss in LOSSES else "rmse"
+    return (("m", "m_start"), ("b", "b_start"), (key, "rmse"), ("loss", "rmse"))
+
+
+def _describe(ev: Evaluator, target: str) -> str:
+    """The cell as Excel writes it (``'O''Brien'!B1``), and the defined name when one was given."""
+    area = ev.area(target)
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", area.sheet) is not None
+    cell = f"{area.sheet if plain else quote_sheetname(area.sheet)}!{area.ref()}"
+    return cell if "!" in target else f"{cell}, {target}"
+
+
+def existing_log(ev: Evaluator, log: Area) -> list[list[object]]:
+    """The rows of the log that hold a record (their epoch cell is a number)."""
+    rows = []
+    for row in range(log.min_row, log.max_row + 1):
+        values = [ev.stored(log.sheet, column, row) for column in range(log.min_col, log.max_col + 1)]
+        if isinstance(values[0], (int, float)):
+            rows.append(values)
+    return rows
+
+
+def cell_problem(ev: Evaluator, target: str, value: object, epoch: int) -> RunStopped | None:
+    """Why a carried or recorded value stops the run, or None for a finite number.
+
+    Numeric overflow (inf, NaN, ``#NUM!``, ``#DIV/0!``) is divergence (exit 4); anything else
+    that is not a number (empty, text, a bool, ``#REF!``, ``#VALUE!``...) is a wrong workbook
+    or a wrong cell (exit 3), whatever epoch it shows up in."""
+    if is_number(value):
+        return None
+    cell = _describe(ev, target)
+    if is_overflow(value):
+        return Diverged(f"diverged at epoch {epoch} (cell {cell})")
+    return BadCell(f"{cell} holds {describe(value)} where a number belongs (a carried or recorded cell, epoch {epoch})")
+
+
+def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
+         checkpoint: Checkpoint | None = None, interrupted: Callable[[], int | None] = lambda: None,
+         ) -> tuple[list[Record], dict[str, float], RunStopped | None]:  # fmt: skip
+    """Play the epochs; returns (records, the carried inputs after the last good epoch, why it stopped).
+
+    Stops at the first epoch whose carried or recorded values are not finite numbers, or when
+    ``interrupted()`` names a signal, and returns the state before it, so the caller saves only
+    finished, finite epochs. ``checkpoint(records, state)`` is called after an epoch whenever
+    :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint.
+    """
+    sources = [source for _, source in plan.carry]
+    targets = [target for target, _ in plan.carry]
+    recorded = [target for _, target in plan.record]
+    step = ev.stepper(targets, sources + recorded)
+    state: dict[str, float] = {}
+    current = [ev.values(state, sources)[source][0, 0] for source in sources]
+    records: list[Record] = []
+    last_save = time.monotonic()
+    for epoch in range(first_epoch, first_epoch + epochs):
+        if (signum := interrupted()) is not None:
+            return records, state, _interruption(signum, len(records), ev.path)
+        next_state = {}
+        for (target, source), value in zip(plan.carry, current, strict=True):
+            if problem := cell_problem(ev, source, value, epoch):
+                return records, state, problem
+            next_state[target] = value
+        outputs = step([next_state[target] for target in targets])
+        current = outputs[: len(sources)]
+        record: Record = {"epoch": epoch}
+        for (key, target), value in zip(plan.record, outputs[len(sources) :], strict=True):
+            if problem := cell_problem(ev, target, value, epoch):
+                return records, state, problem
+            record[key] = value  # type: ignore[assignment]
+        records.append(record)
+        state = next_state
+        if progress is not None:
+            progress(epoch - first_epoch + 1, epochs)
+        if checkpoint is not None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+            checkpoint(records, state)
+            last_save = time.monotonic()
+    return records, state, None
+
+
+def _interruption(signum: int, done: int, path: Path) -> Interrupted:
+    name = signal_name(signum)
+    if done == 0:
+        return Interrupted(f"interrupted by {name} before an epoch finished; {path} is unchanged", signum)
+    return Interrupted(f"interrupted by {name} after {done} epoch(s); they are saved in {path}", signum)
+
+
+def _cell_key(ev: Evaluator, target: str) -> tuple[str, str]:
+    area = ev.area(target)
+    return area.sheet, area.ref()
+
+
+def _log_ref(log: Area, rows: int, width: int) -> str:
+    """refers-to text of the log grown (or shrunk) to ``rows`` rows (at least one) and ``width`` columns."""
+    last_row = log.min_row + max(rows, 1) - 1
+    span = absolute_coordinate(f"{a1(log.min_col, log.min_row)}:{a1(log.min_col + width - 1, last_row)}")
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", log.sheet) is not None
+    return f"{log.sheet if plain else quote_sheetname(log.sheet)}!{span}"
+
+
+def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: list[list[object]] | None,
+               plan_log: Area | None, log_headers: dict[int, str] | None = None) -> None:  # fmt: skip
+    """Write the carried inputs, the log and every formula's recalculated result into ``path``.
+
+    ``log_headers``: text for the header row above the log, by column offset (``--record`` columns).
+    The log's charts grow (or shrink) with its rows.
+    """
+    values: dict[tuple[str, str], object] = {_cell_key(ev, target): value for target, value in inputs.items()}
+    names = {}
+    chart_edit = None
+    if plan_log is not None and log_rows is not None:
+        width = max([plan_log.max_col - plan_log.min_col + 1] + [len(row) for row in log_rows])
+        log_rows = [row + [None] * (width - len(row)) for row in log_rows]
+        for offset, text in (log_headers or {}).items():
+            values[(plan_log.sheet, a1(plan_log.min_col + offset, plan_log.min_row - 1))] = text
+        height = max(len(log_rows), plan_log.max_row - plan_log.min_row + 1)
+        for i in range(height):
+            # rows a reset (or a shorter log) gives up are removed, the first is only cleared,
+            # so that its number formats stay for the next run
+            row_values = log_rows[i] if i < len(log_rows) else [None if i == 0 else REMOVE] * width
+            for j in range(width):
+                values[(plan_log.sheet, a1(plan_log.min_col + j, plan_log.min_row + i))] = row_values[j]
+        names[LOG_NAME] = _log_ref(plan_log, len(log_rows), width)
+        last_row = plan_log.min_row + max(len(log_rows), 1) - 1
+        log = LogColumns(plan_log.sheet, plan_log.min_col, plan_log.min_col + width - 1, plan_log.min_row, last_row)
+        chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
+    readers = ev.formula_readers(inputs)
+    cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
+    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit)
+
+
+def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], object]:
+    """``read`` for :func:`patch_workbook`: an empty result keeps the cell's cached value as it is."""
+    return lambda row, col: MISSING if (value := read(row, col)) is None else value
+
+
+def run(
+    path: str | Path,
+    epochs: int | None = None,
+    *,
+    carry: Sequence[str] = (),
+    record: Sequence[str] = (),
+    progress: Progress | None = None,
+    force: bool = False,
+    engine: str = DEFAULT_ENGINE,
+    verbose: bool = False,
+) -> list[Record]:
+    """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
+
+    Raises :class:`Diverged` when a value overflows, :class:`BadCell` when a carried or recorded
+    cell holds no number, and :class:`Interrupted` on SIGINT or SIGTERM, each after saving the
+    epochs that finished (``exc.records``); finished epochs are also saved every
+    :data:`CHECKPOINT_SECONDS` of work. The workbook is locked for the whole run (see
+    :mod:`gdsheet.xlsx.locking`; ``force`` runs it even when an office suite's lock file says it is open).
+    """
+    if epochs is not None and (problem := epochs_problem(epochs)):
+        raise GdsheetError(problem)
+    with Signals() as signals, workbook_lock(path, force=force) as locked:
+        check_workbook_archive(locked)
+        ev = Evaluator(locked, engine, verbose)
+        return _run(locked, epochs, carry, record, progress, ev, lambda: signals.received)
+
+
+def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[str], progress: Progress | None,
+         ev: Evaluator, interrupted: Callable[[], int | None]) -> list[Record]:  # fmt: skip
+    """:func:`run`'s work, once the workbook is locked."""
+    plan = make_plan(ev, carry, record)
+    if epochs is None:
+        if "epochs" not in ev.names:
+            raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")
+        stored = ev.numbers("epochs")[0]
+        if problem := epochs_problem(stored):
+            raise WorkbookError(f"{path}: the epochs cell: {problem}")
+        epochs = int(stored)
+    log_rows = existing_log(ev, plan.log) if plan.log is not None else None
+    headers: dict[int, str] = {}
+    offsets: dict[str, int] = {}
+    loss = "rmse"
+    if log_rows is not None and plan.log is not None:
+        built_in = lesson_records(ev)
+        loss = built_in[2][0]
+        offsets, headers = record_columns(ev, plan.log, [key for key, _ in plan.record[len(built_in) :]])
+
+    def log_row(record: Record) -> list[object]:
+        row: list[object] = [record["epoch"], record["m"], record["b"], record[loss]]
+        for key, offset in offsets.items():
+            row += [None] * (offset + 1 - len(row))
+            row[offset] = record[key]
+        return row
+
+    def save(records: list[Record], state: dict[str, float]) -> None:
+        rows = None if log_rows is None else log_rows + [log_row(r) for r in records]
+        save_state(ev, path, state, rows, plan.log, headers)
+
+    first = int(log_rows[-1][0]) + 1 if log_rows else 1
+    records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted)
+    if records:
+        save(records, state)
+    if stopped is not None:
+        stopped.records = records
+        raise stopped
+    return records
+
+
+def record_columns(ev: Evaluator, log: Area, keys: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+    """Each recorded CELL's column in the log (by offset), found by its header text above the log or
+    added after the last one; returns those offsets and the headers to write."""
+    header_row = log.min_row - 1
+    existing = {
+        str(ev.stored(log.sheet, column, header_row)): column - log.min_col
+        for column in range(log.min_col + LOG_COLUMNS, log.max_col + 1)
+        if ev.stored(log.sheet, column, header_row) is not None
+    }
+    offsets, headers = {}, {}
+    next_offset = max([LOG_COLUMNS - 1, *existing.values()]) + 1
+    for key in keys:
+        if key in existing:
+            offsets[key] = existing[key]
+        else:
+            offsets[key] = headers_offset = next_offset
+            headers[headers_offset] = key
+            existing[key], next_offset = headers_offset, next_offset + 1
+    return offsets, headers
+
+
+def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE) -> None:
+    """The Reset button: m, b (and any optimizer state) back to their built values, log cleared.
+
+    Every ``X_reset`` cell with an ``X_start`` twin is copied into it, so carried state such as
+    momentum's velocity restarts at 0 with m and b.
+    """
+    with workbook_lock(path, force=force) as locked:
+        check_workbook_archive(locked)
+        _reset(locked, Evaluator(locked, engine))
+
+
+def _reset(path: Path, ev: Evaluator) -> None:
+    """:func:`reset`'s work, once the workbook is locked."""
+    ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
+    resets = [name[: -len("_reset")] for name in sorted(ev.names) if name.endswith("_reset")]
+    inputs = {f"{x}_start": ev.numbers(f"{x}_reset")[0] for x in resets if f"{x}_start" in ev.names}
+    save_state(ev, path, inputs, [], ev.names[LOG_NAME])
+
+
+def terminal_progress(done: int, total: int) -> None:
+    """A one-line progress bar on stderr (used only when stderr is a terminal)."""
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{total}")
+    if done == total:
+        sys.stderr.write("\r" + " " * (width + 30) + "\r")
+    sys.stderr.flush()

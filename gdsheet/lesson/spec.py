@@ -1,0 +1,264 @@
+"""The lesson model: one validated, immutable description of a gradient-descent lesson.
+
+Everything downstream (the numpy reference and the workbook writer) reads a :class:`Lesson`
+and nothing else, so the two stay independent and their agreement means something. Presets
+are TOML files in ``templates/`` that a teacher can read and edit; they are shipped inside the
+installed package as ``gdsheet/templates``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gdsheet.errors import GdsheetError
+from gdsheet.lesson.preset_input import check_lesson_texts, parse_preset, read_preset_text
+from gdsheet.limits import epochs_problem
+
+GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
+"""How new_m and new_b are computed.
+
+- ``analytic``: the true partial derivatives, de/dm = 2x(mx+b−y), de/db = 2(mx+b−y).
+- ``finite-difference``: the estimates (err(m+h) − err)/h and (err(b+h) − err)/h.
+- ``swapped``: the published sheet's rule, m moved by 2(mx+b−y) and b by 2x(mx+b−y).
+"""
+
+LOSSES = ("rmse", "root-sum-square")
+"""``rmse`` is √(mean of squared errors); ``root-sum-square`` is the published sheet's √(sum)."""
+
+DESCENT_COLUMNS = ("x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", "new_m", "err_b1", "de/db", "new_b")
+"""The descent table's columns: the ``descent`` name's contract, shared by reference and writer."""
+
+ESTIMATE_COLUMNS = ("est de/dm", "est de/db")
+"""Finite-difference estimates of the two slopes, computed beside the table."""
+
+
+def loss_key(loss: str) -> str:
+    """The loss as a log header and a JSON key: ``rmse`` or ``root_sum_square``."""
+    return loss.replace("-", "_")
+
+
+OPTIMIZER_STATE: Mapping[str, tuple[str, ...]] = {
+    "sgd": (),
+    "momentum": ("vel_m", "vel_b"),
+    "rmsprop": ("sq_m", "sq_b"),
+    "adam": ("t", "avg_m", "avg_b", "sq_m", "sq_b"),
+}
+"""The optimizers and the state each carries from row to row (and, through ``next_X`` ->
+``X_start``, from epoch to epoch): the state columns' names, in table order, shared by reference
+and writer like :data:`DESCENT_COLUMNS`. ``vel`` is momentum's velocity, ``avg`` a running mean of
+the gradient, ``sq`` a running mean of its square, ``t`` Adam's step count."""
+
+OPTIMIZERS = tuple(OPTIMIZER_STATE)
+
+HYPER_PARAMETERS = {"momentum": 0.9, "alpha": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+"""Each optimizer hyper-parameter and its default, torch.optim's (SGD momentum, RMSprop, Adam)."""
+
+MAX_LIVE_EPOCHS = 1000
+
+TEXT_KEYS = ("title", "intro", "data", "guess", "error", "landscape", "descent_title", "descent")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson: the line, the data, the guess, the grid, the descent table and its rules.
+
+    ``descent_y`` is ``None`` when the samples lie on the line (the workbook then derives
+    each y with a formula); it holds numbers when the samples come from a CSV file.
+    """
+
+    name: str
+    summary: str
+    m_actual: float
+    b_actual: float
+    data_x: tuple[float, ...]
+    m_guess: float
+    b_guess: float
+    grid_m: tuple[float, ...]
+    grid_b: tuple[float, ...]
+    descent_x: tuple[float, ...]
+    descent_y: tuple[float, ...] | None
+    m_start: float
+    b_start: float
+    learn: float
+    epochs: int
+    fd_step: float
+    gradient: str
+    loss: str
+    loss_label: str
+    loss_format: str
+    grid_format: str
+    text: Mapping[str, str] = field(default_factory=dict)
+    optimizer: str = "sgd"
+    momentum: float = HYPER_PARAMETERS["momentum"]
+    alpha: float = HYPER_PARAMETERS["alpha"]
+    beta1: float = HYPER_PARAMETERS["beta1"]
+    beta2: float = HYPER_PARAMETERS["beta2"]
+    eps: float = HYPER_PARAMETERS["eps"]
+    state_start: Mapping[str, float] = field(default_factory=dict)
+    """The optimizer state at the top of the table (missing entries are 0), e.g. after a run."""
+    live_epochs: int = 0
+    """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
+    samples_note: str = ""
+    """Where the descent samples came from, for the lesson's text ("" : the preset's, on the line)."""
+    published_rows: bool = False
+    """Keep the published sheet's row gaps (the seed preset, whose cells sit where they were
+    published); other lessons leave no more blank rows than their text and charts need."""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def with_overrides(self, **overrides: Any) -> Lesson:
+        """Return a copy with some fields replaced (``None`` values are ignored), re-validated."""
+        changes = {key: value for key, value in overrides.items() if value is not None}
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise GdsheetError(f"unknown lesson setting(s): {', '.join(unknown)}")
+        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y"):
+            if key in changes:
+                changes[key] = tuple(changes[key])
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def samples_y(self) -> tuple[float, ...]:
+        """The descent samples' y values, derived from the line when not given."""
+        if self.descent_y is not None:
+            return self.descent_y
+        return tuple(self.m_actual * x + self.b_actual for x in self.descent_x)
+
+
+def _finite(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise GdsheetError(f"{name} must be a finite number, got {value!r}")
+
+
+def _validate(lesson: Lesson) -> None:
+    """Reject anything a workbook or the reference could not compute sensibly."""
+    for name in ("m_actual", "b_actual", "m_guess", "b_guess", "m_start", "b_start", "learn", "fd_step"):
+        _finite(name, getattr(lesson, name))
+    if lesson.learn <= 0:
+        raise GdsheetError(f"learn must be > 0, got {lesson.learn!r}")
+    if lesson.fd_step <= 0:
+        raise GdsheetError(f"fd_step must be > 0, got {lesson.fd_step!r}")
+    if problem := epochs_problem(lesson.epochs, integer=True):
+        raise GdsheetError(problem)
+    for name in ("data_x", "grid_m", "grid_b", "descent_x"):
+        values = getattr(lesson, name)
+        if not values:
+            raise GdsheetError(f"{name} must hold at least one number")
+        for value in values:
+            _finite(name, value)
+    if lesson.descent_y is not None:
+        if len(lesson.descent_y) != len(lesson.descent_x):
+            raise GdsheetError("descent x and y must have the same length")
+        for value in lesson.descent_y:
+            _finite("descent_y", value)
+    if lesson.gradient not in GRADIENT_RULES:
+        raise GdsheetError(f"gradient must be one of {', '.join(GRADIENT_RULES)}, got {lesson.gradient!r}")
+    if lesson.loss not in LOSSES:
+        raise GdsheetError(f"loss must be one of {', '.join(LOSSES)}, got {lesson.loss!r}")
+    # preset input: texts and number formats (see gdsheet.lesson.preset_input)
+    check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
+    _validate_optimizer(lesson)
+
+
+def _validate_optimizer(lesson: Lesson) -> None:
+    """The optimizer, its hyper-parameters (torch.optim's ranges), its start state, live epochs."""
+    if lesson.optimizer not in OPTIMIZERS:
+        raise GdsheetError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {lesson.optimizer!r}")
+    if lesson.optimizer != "sgd" and lesson.gradient != "analytic":
+        raise GdsheetError(
+            f"the {lesson.optimizer} optimizer uses the analytic gradient; gradient {lesson.gradient!r} needs sgd"
+        )
+    for name in HYPER_PARAMETERS:
+        _finite(name, getattr(lesson, name))
+    for name in ("momentum", "alpha", "beta1", "beta2"):
+        if not 0 <= getattr(lesson, name) < 1:
+            raise GdsheetError(f"{name} must be >= 0 and < 1, got {getattr(lesson, name)!r}")
+    if lesson.eps <= 0:
+        raise GdsheetError(f"eps must be > 0, got {lesson.eps!r}")
+    unknown = sorted(set(lesson.state_start) - set(OPTIMIZER_STATE[lesson.optimizer]))
+    if unknown:
+        raise GdsheetError(f"the {lesson.optimizer} optimizer has no state {', '.join(unknown)}")
+    for name, value in lesson.state_start.items():
+        _finite(f"{name}_start", value)
+    live = lesson.live_epochs
+    if isinstance(live, bool) or not isinstance(live, int) or not 0 <= live <= MAX_LIVE_EPOCHS:
+        raise GdsheetError(f"live_epochs must be a whole number from 0 to {MAX_LIVE_EPOCHS}, got {live!r}")
+    if not isinstance(lesson.published_rows, bool):
+        raise GdsheetError(f"layout.published_rows must be true or false, got {lesson.published_rows!r}")
+
+
+def _template_dir() -> Path:
+    """Where the preset files are: inside the installed package, or ``templates/`` in a checkout."""
+    installed = resources.files("gdsheet").joinpath("templates")
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def preset_names() -> list[str]:
+    """The names of the shipped presets, sorted."""
+    return sorted(path.stem for path in _template_dir().glob("*.toml"))
+
+
+def _numbers(table: Mapping[str, Any], key: str, where: str) -> tuple[float, ...]:
+    values = table.get(key)
+    if not isinstance(values, list):
+        raise GdsheetError(f"{where}: '{key}' must be a list of numbers")
+    return tuple(values)
+
+
+def lesson_from_toml(text: str, where: str) -> Lesson:
+    """Parse a preset's TOML text; ``where`` names the source in error messages."""
+    doc = parse_preset(text, where)  # preset input: every value type-checked, texts and sizes bounded
+    try:
+        line, guess, grid = doc["line"], doc["guess"], doc["grid"]
+        descent, rules = doc["descent"], doc["rules"]
+        text_table = doc.get("text", {})
+        lesson = Lesson(
+            name=doc["name"],
+            summary=doc.get("summary", ""),
+            m_actual=line["m_actual"],
+            b_actual=line["b_actual"],
+            data_x=_numbers(line, "data_x", where),
+            m_guess=guess["m"],
+            b_guess=guess["b"],
+            grid_m=_numbers(grid, "m", where),
+            grid_b=_numbers(grid, "b", where),
+            descent_x=_numbers(descent, "x", where),
+            descent_y=_numbers(descent, "y", where) if "y" in descent else None,
+            m_start=descent["m_start"],
+            b_start=descent["b_start"],
+            learn=descent["learn"],
+            epochs=descent["epochs"],
+            fd_step=descent.get("fd_step", 0.01),
+            gradient=rules["gradient"],
+            loss=rules["loss"],
+            loss_label=rules.get("loss_label", "RMSE"),
+            loss_format=rules.get("loss_format", "0.00"),
+            grid_format=rules.get("grid_format", "0.0"),
+            text={key: str(text_table.get(key, "")).strip() for key in TEXT_KEYS},
+            optimizer=rules.get("optimizer", "sgd"),
+            live_epochs=descent.get("live_epochs", 0),
+            published_rows=doc.get("layout", {}).get("published_rows", False),
+            **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
+        )
+    except KeyError as exc:
+        raise GdsheetError(f"{where}: missing setting {exc.args[0]!r}") from None
+    except GdsheetError as exc:
+        raise GdsheetError(f"{where}: {exc}") from None
+    return lesson
+
+
+def load_preset(name: str) -> Lesson:
+    """Load a shipped preset by name, or a preset file by path (ending in .toml)."""
+    path = Path(name) if name.endswith(".toml") else _template_dir() / f"{name}.toml"
+    if not path.is_file():
+        raise GdsheetError(f"unknown preset {name!r}; choose one of: {', '.join(preset_names())}")
+    return lesson_from_toml(read_preset_text(path), str(path.name))

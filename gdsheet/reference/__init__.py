@@ -1,0 +1,1 @@
+"""The numpy oracle: every lesson quantity computed independently of the writer."""

@@ -1,0 +1,242 @@
+"""Native charts (no images): what the numbers look like, redrawn by the spreadsheet itself.
+
+- ``fit``: the descent samples as markers and the line through (m_start, b_start), drawn from two
+  formula points (the ``fit_line`` name) so it moves when m_start or b_start do;
+- ``live``: the loss after each unrolled epoch (the Live sheet's ``live_log``), a line chart on a
+  log scale when the loss spans two decades or more;
+- ``log``: the epoch log's loss per epoch; `gdsheet run` grows its ranges with the log
+  (:func:`gdsheet.xlsx.chart_ranges.grow_log_ranges`);
+- ``surface``: the grid as a 3D surface chart beside the heat map (Excel draws a surface,
+  LibreOffice draws the same part as 3D columns);
+- a "you are here" conditional format that outlines the grid cell nearest (m_start, b_start).
+
+Charts are added with ``ws.add_chart`` and the marker with ``ws.conditional_formatting.add``
+only, so they do not depend on how the workbook is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from openpyxl.chart import LineChart, Reference, ScatterChart, Series, SurfaceChart3D
+from openpyxl.chart.axis import ChartLines
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Border, Font, Side
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from gdsheet.lesson.spec import Lesson, loss_key
+from gdsheet.reference.oracle import run_epochs
+from gdsheet.writer.cells import PREDICTION, name_ref, put
+from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
+from gdsheet.writer.live import LIVE_SHEET, LiveLayout
+
+CM_PER_COLUMN = 1.9
+"""About how wide a 10-character column prints, so a chart fits the columns it is anchored over."""
+CM_PER_ROW = 0.53
+
+LOG_SCALE_RATIO = 100.0
+"""The live chart uses a log axis when its largest loss is at least this many times its smallest."""
+
+YOU_ARE_HERE = Border(*(Side(style="thin", color="000000"),) * 4)
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where a chart sits: its top-left cell and its size in columns and rows."""
+
+    column: int
+    row: int
+    columns: int
+    rows: int
+
+    @property
+    def anchor(self) -> str:
+        return cell(self.column, self.row)
+
+
+def fit_line_cols() -> tuple[int, int]:
+    """The two columns of the fitted line's points (x, y): right of the data block."""
+    return FIRST_COL + 3, FIRST_COL + 4
+
+
+def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
+    """Where each chart goes on the Lesson sheet (the layout decides the rows it leaves free).
+
+    The fit chart sits right of the data, guess and error blocks; the surface beside the heat
+    map; the live and log charts right of the descent section's text, side by side.
+    """
+    fit_y = fit_line_cols()[1]
+    top = at.data_header
+    side = FIRST_COL + len(lesson.grid_b) + 2  # two columns right of the grid
+    text_last = at.descent_text_last_col
+    boxes = {
+        "fit": Box(fit_y + 2, top, 8, at.guess_loss_row - top + 1),
+        "surface": Box(side, at.landscape_text_row, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row),
+    }
+    first = at.descent_title_row + 1
+    rows = at.controls_header - 1 - first
+    if lesson.live_epochs:
+        boxes["live"] = Box(text_last + 2, first, 6, rows)
+        boxes["log"] = Box(text_last + 9, first, 6, rows)
+    else:
+        boxes["log"] = Box(text_last + 2, first, 7, rows)
+    return boxes
+
+
+def _size(chart: ScatterChart | LineChart | SurfaceChart3D, box: Box) -> None:
+    chart.width = box.columns * CM_PER_COLUMN
+    chart.height = box.rows * CM_PER_ROW
+
+
+def _show_axes(chart: ScatterChart | LineChart, x_title: str, y_title: str) -> None:
+    """openpyxl 3.1 marks axes as deleted unless told otherwise; Excel would then hide them."""
+    chart.x_axis.title, chart.y_axis.title = x_title, y_title
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.y_axis.majorGridlines = ChartLines()
+
+
+def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
+    """Two formula points on the line y = m_start·x + b_start, at the smallest and largest sample x."""
+    x_col, y_col = fit_line_cols()
+    put(ws, x_col, at.data_header, "line x", header=True)
+    put(ws, y_col, at.data_header, "line y", header=True)
+    for row, pick in ((at.data_first, "MIN"), (at.data_first + 1, "MAX")):
+        x = put(ws, x_col, row, f"={pick}(descent_x)", PREDICTION)
+        put(ws, y_col, row, f"=m_start*{x}+b_start", PREDICTION)
+    return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + 1)}
+
+
+def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
+    chart = ScatterChart()
+    chart.title = "The samples and the line through m_start, b_start"
+    chart.style = 13
+    x_col, y_col = at.descent_col("x"), at.descent_col("y")
+    samples = Series(
+        Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
+        Reference(ws, min_col=x_col, min_row=at.descent_first, max_row=at.descent_last),
+        title="samples",
+    )
+    samples.marker.symbol = "circle"
+    samples.marker.size = 6
+    samples.marker.graphicalProperties.solidFill = "4472C4"  # without a fill LibreOffice draws none
+    samples.marker.graphicalProperties.line.solidFill = "4472C4"
+    samples.graphicalProperties.line.noFill = True
+    line_x, line_y = fit_line_cols()
+    line = Series(
+        Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + 1),
+        Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + 1),
+        title="y = m_start·x + b_start",
+    )
+    line.marker.symbol = "none"
+    line.smooth = samples.smooth = False
+    line.graphicalProperties.line.width = 28575  # 2.25 pt
+    chart.series += [samples, line]
+    _show_axes(chart, "x", "y")
+    _size(chart, box)
+    return chart
+
+
+def _loss_values(lesson: Lesson, epochs: int) -> np.ndarray:
+    return np.array([record.rmse for record in run_epochs(lesson, epochs)])
+
+
+def spans_decades(losses: np.ndarray) -> bool:
+    """True when a log axis shows the curve better: all positive, max/min ≥ LOG_SCALE_RATIO."""
+    finite = losses[np.isfinite(losses)]
+    return finite.size > 1 and finite.min() > 0 and finite.max() / finite.min() >= LOG_SCALE_RATIO
+
+
+def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> LineChart:
+    """The live log's loss column against its epochs (header row included as the series name)."""
+    chart = LineChart()
+    chart.title = f"{_loss_key(lesson)} after each live epoch (Live sheet)"
+    last = log_first + lesson.live_epochs - 1
+    chart.add_data(Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last))
+    chart.series[0].marker.symbol = "circle"
+    chart.series[0].marker.size = 4
+    _show_axes(chart, "epoch", _loss_key(lesson))
+    if spans_decades(_loss_values(lesson, lesson.live_epochs)):
+        chart.y_axis.scaling.logBase = 10
+        chart.y_axis.title = f"{_loss_key(lesson)} (log scale)"
+    chart.legend = None
+    _size(chart, box)
+    return chart
+
+
+def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
+    """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
+    chart = ScatterChart()
+    chart.title = f"Epoch log: {_loss_key(lesson)} after each gdsheet run epoch"
+    chart.style = 13
+    first = at.descent_first
+    series = Series(
+        Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),
+        Reference(ws, min_col=at.log_col, min_row=first, max_row=first),
+        title=_loss_key(lesson),
+    )
+    series.marker.symbol = "circle"
+    series.marker.size = 4
+    series.smooth = False  # straight segments: a smoothed curve would invent values between epochs
+    chart.series.append(series)
+    _show_axes(chart, "epoch", _loss_key(lesson))
+    chart.legend = None
+    _size(chart, box)
+    return chart
+
+
+def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> SurfaceChart3D:
+    """The grid as a surface: one series per b column, over the m rows."""
+    chart = SurfaceChart3D()
+    chart.title = f"The loss surface: {_loss_key(lesson)} over (m, b)"
+    last_row = at.grid_first + len(lesson.grid_m) - 1
+    first_b = FIRST_COL + 1
+    last_b = first_b + len(lesson.grid_b) - 1
+    chart.add_data(
+        Reference(ws, min_col=first_b, max_col=last_b, min_row=at.grid_header, max_row=last_row),
+        titles_from_data=True,
+    )
+    chart.set_categories(Reference(ws, min_col=FIRST_COL, min_row=at.grid_first, max_row=last_row))
+    chart.x_axis.title, chart.y_axis.title = "m", lesson.loss_label
+    chart.x_axis.delete = chart.y_axis.delete = chart.z_axis.delete = False
+    chart.view3D.rotX, chart.view3D.rotY = 20, 40
+    chart.legend = None
+    _size(chart, box)
+    return chart
+
+
+def mark_you_are_here(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
+    """Outline (and bold) the grid cell nearest (m_start, b_start): its row's m and its column's b are
+    each at least as close as any other (SUMPRODUCT counts closer ones; no array formula needed)."""
+    first_b = FIRST_COL + 1
+    last_row = at.grid_first + len(lesson.grid_m) - 1
+    last_col = first_b + len(lesson.grid_b) - 1
+    m_here = f"${col(FIRST_COL)}{at.grid_first}"
+    b_here = f"{col(first_b)}${at.grid_header}"
+    formula = (
+        f"AND(SUMPRODUCT(--(ABS(grid_m-m_start)<ABS({m_here}-m_start)))=0,"
+        f"SUMPRODUCT(--(ABS(grid_b-b_start)<ABS({b_here}-b_start)))=0)"
+    )
+    rule = FormulaRule(formula=[formula], border=YOU_ARE_HERE, font=Font(bold=True, underline="single"))
+    ws.conditional_formatting.add(f"{cell(first_b, at.grid_first)}:{cell(last_col, last_row)}", rule)
+
+
+def _loss_key(lesson: Lesson) -> str:
+    return loss_key(lesson.loss)
+
+
+def add_charts(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, str]:
+    """Every chart and the "you are here" marker; returns the defined names of the cells added."""
+    ws = wb.worksheets[0]
+    names = write_fit_line(ws, lesson, at)
+    mark_you_are_here(ws, lesson, at)
+    boxes = chart_boxes(lesson, at)
+    ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)
+    ws.add_chart(_surface_chart(ws, lesson, at, boxes["surface"]), boxes["surface"].anchor)
+    ws.add_chart(_log_chart(ws, lesson, at, boxes["log"]), boxes["log"].anchor)
+    if lesson.live_epochs:
+        log_first = LiveLayout(lesson.live_epochs, at.n_samples).log_first
+        ws.add_chart(_live_chart(wb[LIVE_SHEET], lesson, log_first, boxes["live"]), boxes["live"].anchor)
+    return names

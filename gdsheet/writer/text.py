@@ -1,0 +1,174 @@
+"""The lesson's sentences, made true of the workbook they are written into.
+
+A preset's text holds placeholders such as ``{samples}`` or ``{update_rule}``; :func:`lesson_facts`
+computes each one from the lesson (numbers such as the epoch where the published rule's loss
+bottoms out come from the numpy reference, at build time), and :func:`render` fills them in. A
+fact that does not hold for this lesson is ``None``, and every sentence naming it is left out,
+so a sentence is either computed or absent: never a stale number from another lesson.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+from gdsheet.errors import GdsheetError
+from gdsheet.lesson.spec import Lesson
+from gdsheet.reference.oracle import landscape, predictions, run_epochs
+
+HORIZON = 500
+"""Epochs the reference plays to describe where a rule's loss goes."""
+BUDGET = 400_000
+"""At most this many sample steps (epochs × samples) are played for the text; beyond, those
+sentences are left out rather than slowing the build of a large lesson."""
+
+_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"{])")
+
+LOSS_NAMES = {"rmse": "root mean squared error (RMSE)", "root-sum-square": "root of the sum of squared errors"}
+LOSS_HOW = {
+    "rmse": "Square each gap between prediction and truth, take the mean of those squares, then the square "
+    "root: that is the RMSE, in the units of y.",
+    "root-sum-square": "Square each gap between prediction and truth, add the squares up, then take the square "
+    "root. No mean is taken, so this loss grows with the number of points.",
+}
+
+
+def number(value: float) -> str:
+    """A number as the text shows it: up to 4 significant digits, no trailing zeros, a real minus."""
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}·10^{int(exponent)}"
+    return text.replace("-", "−")
+
+
+def update_rule(lesson: Lesson) -> str:
+    """What each row does to m and b, for this lesson's gradient rule and optimizer."""
+    true = "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)"
+    if lesson.optimizer == "sgd":
+        if lesson.gradient == "swapped":
+            return (
+                "As in the published sheet, the derivatives are swapped: the de/dm column holds 2(mx+b−y), which "
+                "is the slope for b, and the de/db column holds 2x(mx+b−y), the slope for m. "
+                "The row then sets new m = m − learn·de/dm and new b = b − learn·de/db."
+            )
+        if lesson.gradient == "finite-difference":
+            return (
+                "The update uses estimated slopes: est de/dm = (err_m1 − error_sq)/h and est de/db = "
+                "(err_b1 − error_sq)/h measure how much the squared error grows when m or b grows by h. "
+                "The row sets new m = m − learn·est de/dm and new b = b − learn·est de/db; the exact "
+                f"derivatives {true} are shown beside them for comparison."
+            )
+        return (
+            f"Its exact derivatives are {true}. The row sets new m = m − learn·de/dm and new b = "
+            "b − learn·de/db. Beside them, est de/dm and est de/db estimate the same slopes by nudging m or b by h."
+        )
+    grads = f"The row computes the exact derivatives {true} and hands them to "
+    if lesson.optimizer == "momentum":
+        return grads + (
+            f"momentum (μ = {number(lesson.momentum)}): each of m and b keeps a velocity, v = μ·v + slope "
+            "(columns vel_m and vel_b), and moves by p = p − learn·v."
+        )
+    if lesson.optimizer == "rmsprop":
+        return grads + (
+            f"RMSprop (α = {number(lesson.alpha)}, ε = {number(lesson.eps)}): each of m and b keeps a running "
+            "mean of its squared slope, s = α·s + (1−α)·slope² (columns sq_m and sq_b), and moves by "
+            "p = p − learn·slope/(√s + ε)."
+        )
+    return grads + (
+        f"Adam (β1 = {number(lesson.beta1)}, β2 = {number(lesson.beta2)}, ε = {number(lesson.eps)}): running "
+        "means of each slope (avg_m, avg_b) and of its square (sq_m, sq_b), divided by 1−β1^t and 1−β2^t "
+        "where t counts the steps, set each move p = p − learn·avg/(√sq + ε)."
+    )
+
+
+def _losses(lesson: Lesson, epochs: int) -> np.ndarray:
+    return np.array([record.rmse for record in run_epochs(lesson, epochs)], dtype=float)
+
+
+def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
+    """Where the published (swapped, plain SGD) rule and this lesson's own rule take the loss."""
+    facts: dict[str, str | None] = dict.fromkeys(
+        ("swap_low_epoch", "swap_low_loss", "swap_end_loss", "swap_end_m", "swap_end_b", "own_falls_epochs")
+    )
+    facts["horizon"] = str(HORIZON)
+    if HORIZON * len(lesson.descent_x) > BUDGET:
+        return facts
+    swapped = dataclasses.replace(lesson, gradient="swapped", optimizer="sgd", state_start={})
+    records = run_epochs(swapped, HORIZON)
+    losses = np.array([r.rmse for r in records])
+    low = int(losses.argmin()) if np.all(np.isfinite(losses)) else -1
+    if 0 < low < HORIZON - 1 and losses[-1] > 2 * losses[low]:
+        end = records[-1]
+        facts |= {
+            "swap_low_epoch": str(low + 1),
+            "swap_low_loss": number(losses[low]),
+            "swap_end_loss": number(losses[-1]),
+            "swap_end_m": number(end.m),
+            "swap_end_b": number(end.b),
+        }
+    own = _losses(lesson, HORIZON) if lesson.gradient != "swapped" or lesson.optimizer != "sgd" else losses
+    if np.all(np.isfinite(own)) and np.all(np.diff(own) < 0):
+        facts["own_falls_epochs"] = str(HORIZON)
+    return facts
+
+
+def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
+    """Every placeholder's text for this lesson (``None``: the sentence does not hold, leave it out)."""
+    data_x = np.asarray(lesson.data_x, dtype=float)
+    data_y = predictions(lesson.m_actual, lesson.b_actual, data_x)
+    grid = landscape(lesson.grid_m, lesson.grid_b, data_x, data_y, lesson.loss)
+    best_m, best_b = np.unravel_index(int(grid.argmin()), grid.shape)
+    published_label = lesson.loss == "root-sum-square" and lesson.loss_label.lower() == "rmse"
+    facts: dict[str, str | None] = {
+        "samples": f"{len(lesson.descent_x):,}",
+        "samples_note": lesson.samples_note
+        or f"each on the line y = {number(lesson.m_actual)}x + {number(lesson.b_actual)}",
+        "data_points": f"{len(lesson.data_x):,}",
+        "m_actual": number(lesson.m_actual),
+        "b_actual": number(lesson.b_actual),
+        "m_guess": number(lesson.m_guess),
+        "b_guess": number(lesson.b_guess),
+        "m_start": number(lesson.m_start),
+        "b_start": number(lesson.b_start),
+        "learn": number(lesson.learn),
+        "epochs": f"{lesson.epochs:,}",
+        "loss_name": LOSS_NAMES[lesson.loss],
+        "loss_how": LOSS_HOW[lesson.loss],
+        "loss_label": lesson.loss_label,
+        "label_note": "rmse" if published_label else None,
+        "grid_best_m": number(lesson.grid_m[best_m]),
+        "grid_best_b": number(lesson.grid_b[best_b]),
+        "grid_best_loss": number(grid[best_m, best_b]),
+        "update_rule": update_rule(lesson),
+        "optimizer_state": " and the optimizer's state" if lesson.optimizer != "sgd" else "",
+        "live_epochs": f"{lesson.live_epochs:,}" if lesson.live_epochs else None,
+    }
+    return facts | _trajectory_facts(lesson)
+
+
+def render(template: str, facts: Mapping[str, str | None]) -> str:
+    """Fill the placeholders in; drop each sentence naming a fact that is ``None`` (and empty paragraphs)."""
+    unknown = sorted(set(_PLACEHOLDER.findall(template)) - set(facts))
+    if unknown:
+        raise GdsheetError(f"unknown placeholder(s) in the lesson text: {', '.join('{' + u + '}' for u in unknown)}")
+    paragraphs = []
+    for paragraph in template.split("\n\n"):
+        kept = [
+            _PLACEHOLDER.sub(lambda m: str(facts[m.group(1)]), sentence)
+            for sentence in _SENTENCE_END.split(paragraph.strip())
+            if all(facts[name] is not None for name in _PLACEHOLDER.findall(sentence))
+        ]
+        if kept := [sentence for sentence in kept if sentence]:
+            paragraphs.append(" ".join(kept))
+    return "\n\n".join(paragraphs)
+
+
+def lesson_texts(lesson: Lesson) -> dict[str, str]:
+    """Every text of the lesson, rendered (the keys of the preset's [text] table)."""
+    facts = lesson_facts(lesson)
+    return {key: render(value, facts) for key, value in lesson.text.items()}

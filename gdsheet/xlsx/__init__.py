@@ -1,0 +1,1 @@
+"""The workbook file: its zip, XML parts, cell edits, saving and locks."""

@@ -1,0 +1,103 @@
+"""The command line's manners: --version, help with defaults, one rule for epochs everywhere
+(with a ceiling), a MemoryError as one line and exit 75, and the top-level Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import gdsheet
+from gdsheet.cli import EXIT_OUT_OF_MEMORY, main
+from gdsheet.commands.build import build
+from gdsheet.engine.evaluator import defined_areas
+from gdsheet.errors import GdsheetError
+
+EPOCHS_RULE = "epochs must be a whole number from 1 to 1,000,000"
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gdsheet {gdsheet.__version__}"
+
+
+@pytest.mark.parametrize("command", ["build", "templates", "run", "reset", "check", "demo"])
+def test_every_subcommand_has_a_description(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[lines.index("") + 1].strip()  # the one-line description under the usage
+    if command == "build":
+        text = " ".join(" ".join(lines).split())
+        assert "or a path to a .toml file (default: corrected)" in text
+        assert "(1 to 1,000,000; default: the preset's)" in text
+
+
+def test_the_top_level_api(tmp_path: Path) -> None:
+    path = gdsheet.build(tmp_path / "lesson.xlsx", epochs=2)
+    assert [r["epoch"] for r in gdsheet.run(path)] == [1, 2]
+    gdsheet.reset(path)
+    report = gdsheet.check(path)
+    assert report.ok and report.cells > 0
+
+
+@pytest.mark.parametrize("epochs", ["0", "1000001", "-3"])
+def test_one_epochs_rule_for_build_and_run(tmp_path: Path, epochs: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(tmp_path / "a.xlsx"), "--epochs", epochs]) == 2
+    build_err = one_line_error(capsys)
+    path = build(tmp_path / "lesson.xlsx")
+    before = path.read_bytes()
+    assert main(["run", str(path), "--epochs", epochs]) == 2
+    run_err = one_line_error(capsys)
+    assert f"{EPOCHS_RULE}, got {epochs}" in build_err and f"{EPOCHS_RULE}, got {epochs}" in run_err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("value", [1e300, 2.5, 0])
+def test_the_epochs_cell_has_the_same_rule(tmp_path: Path, value: float, capsys: pytest.CaptureFixture[str]) -> None:
+    path = build(tmp_path / "lesson.xlsx")
+    book = openpyxl.load_workbook(path)
+    area = defined_areas(book)["epochs"]
+    book[area.sheet].cell(area.min_row, area.min_col).value = value
+    book.save(path)
+    before = path.read_bytes()
+    assert main(["run", str(path)]) == 3
+    err = one_line_error(capsys)
+    assert "the epochs cell" in err and EPOCHS_RULE in err
+    assert path.read_bytes() == before
+
+
+def test_memory_error_is_one_line_and_exit_75(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr("gdsheet.cli.build", exhausted)
+    assert main(["build", "x.xlsx"]) == EXIT_OUT_OF_MEMORY == 75
+    err = capfd.readouterr().err
+    assert err == "gdsheet: error: out of memory (exit 75); the input is too large for this machine\n"
+
+
+def test_memory_error_while_reporting_another_error(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    class Unprintable(GdsheetError):
+        def __str__(self) -> str:
+            raise MemoryError
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise Unprintable
+
+    monkeypatch.setattr("gdsheet.cli.build", fail)
+    assert main(["build", "x.xlsx"]) == 75
+    assert len(capfd.readouterr().err.splitlines()) == 1

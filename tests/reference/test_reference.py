@@ -1,0 +1,93 @@
+"""The numpy reference against the published numbers and against arithmetic done by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gdsheet.lesson.spec import DESCENT_COLUMNS, load_preset
+from gdsheet.reference import oracle as ref
+from tests.support.published import DESCENT_ROWS, GRID, table
+
+SEED = load_preset("seed")
+X5 = [7, 9, 28, 30, 50]
+Y5 = [44, 48, 86, 90, 130]
+
+
+def shown(value: float, decimals: int) -> str:
+    """A number at the sheet's display precision (no published value sits on a rounding tie)."""
+    text = f"{value:.{decimals}f}"
+    return "0" if text == "-0" else text
+
+
+def test_grid_matches_the_published_grid() -> None:
+    grid = ref.landscape(SEED.grid_m, SEED.grid_b, X5, Y5, "root-sum-square")
+    assert [[shown(v, 0) for v in row] for row in grid] == table(GRID)
+
+
+def test_guess_loss_is_root_of_the_sum_15711() -> None:
+    # (8-44)² + (10-48)² + (29-86)² + (31-90)² + (51-130)² = 1296+1444+3249+3481+6241 = 15711
+    assert ref.loss_value(1, 1, X5, Y5, "root-sum-square") == pytest.approx(math.sqrt(15711), rel=1e-15)
+    assert ref.loss_value(1, 1, X5, Y5, "rmse") == pytest.approx(math.sqrt(15711 / 5), rel=1e-15)
+
+
+def test_published_descent_rows_with_the_swapped_rule() -> None:
+    rows = ref.sgd_epoch(SEED.descent_x, SEED.samples_y, 2.051, 25.075, 0.0001, "swapped", 0.01)
+    decimals = (0, 0, 3, 3, 1, 0, 0, 0, 3, 0, 0, 3)
+    shown_rows = rows.block(DESCENT_COLUMNS)[:11]
+    got = [[shown(v, d) for v, d in zip(row, decimals, strict=True)] for row in shown_rows]
+    assert got == table(DESCENT_ROWS)
+
+
+def test_first_descent_row_by_hand() -> None:
+    # x=7, y=44, m=2.051, b=25.075: y_pred = 14.357 + 25.075 = 39.432, residual -4.568
+    row = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "analytic", 0.01).row(0)
+    assert row["y_pred"] == pytest.approx(39.432, rel=1e-14)
+    assert row["error_sq"] == pytest.approx(20.866624, rel=1e-13)
+    assert row["err_m1"] == pytest.approx((2.061 * 7 + 25.075 - 44) ** 2, rel=1e-14)  # (-4.498)² = 20.232004
+    assert row["de/dm"] == pytest.approx(2 * 7 * -4.568, rel=1e-13)  # true de/dm = -63.952
+    assert row["de/db"] == pytest.approx(2 * -4.568, rel=1e-13)  # true de/db = -9.136
+    assert row["new_m"] == pytest.approx(2.051 + 0.0001 * 63.952, rel=1e-14)
+    assert row["new_b"] == pytest.approx(25.075 + 0.0001 * 9.136, rel=1e-14)
+
+
+def test_swapped_rule_exchanges_the_derivatives() -> None:
+    true = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "analytic", 0.01).row(0)
+    swapped = ref.sgd_epoch([7], [44], 2.051, 25.075, 0.0001, "swapped", 0.01).row(0)
+    assert swapped["de/dm"] == true["de/db"] and swapped["de/db"] == true["de/dm"]
+
+
+def test_finite_difference_estimates_exceed_the_slope_by_h_x_squared() -> None:
+    # ((m+h)x+b-y)² - (mx+b-y)² = 2hx·r + h²x², so the estimate is 2x·r + h·x² (and 2r + h for b)
+    x, y, m, b, h = 9.0, 48.0, 1.5, 20.0, 0.01
+    r = m * x + b - y
+    est_m, est_b = ref.finite_difference(m, b, x, y, h)
+    assert est_m == pytest.approx(2 * x * r + h * x * x, rel=1e-9)
+    assert est_b == pytest.approx(2 * r + h, rel=1e-9)
+
+
+def test_landscape_broadcasting_equals_a_loop() -> None:
+    m_values, b_values = [0.5, 2.0, 3.25], [-1.0, 30.0]
+    grid = ref.landscape(m_values, b_values, X5, Y5, "rmse")
+    for i, m in enumerate(m_values):
+        for j, b in enumerate(b_values):
+            assert grid[i, j] == pytest.approx(ref.loss_value(m, b, X5, Y5, "rmse"), rel=1e-15)
+
+
+def test_summary_loss_over_twenty_rows_shows_17() -> None:
+    loss = ref.loss_value(2.051, 25.075, SEED.descent_x, SEED.samples_y, "root-sum-square")
+    assert shown(loss, 0) == "17"
+    assert 16.5 <= loss < 17.5
+
+
+def test_seed_rule_diverges_where_the_true_gradient_does_not() -> None:
+    seed = ref.run_epochs(SEED, 500)
+    corrected = ref.run_epochs(load_preset("corrected"), 500)
+    seed_loss = np.array([r.rmse for r in seed])
+    corrected_loss = np.array([r.rmse for r in corrected])
+    assert seed_loss.argmin() < 100 < 500  # it reaches its best early ...
+    assert seed_loss[-1] > 100 * seed_loss.min()  # ... then climbs out and explodes
+    assert abs(seed[-1].m) > 50
+    assert np.all(np.diff(corrected_loss) < 0)  # the true gradient keeps going down

@@ -1,0 +1,147 @@
+"""LibreOffice headless as a second, real spreadsheet engine.
+
+Used by the tests (and anyone checking a workbook) to recalculate a file the way a user's
+LibreOffice would and read back both the full-precision values and the text a user sees.
+LibreOffice trusts the cached values of an .xlsx that says it came from Excel, so every call
+uses a fresh throw-away profile that forces a full recalculation on load (and cannot lock up
+against a concurrent call).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from gdsheet.engine.evaluator import Area
+from gdsheet.errors import GdsheetError
+
+_RECALC_ITEM = (
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+    '<prop oor:name="{mode}" oor:op="fuse"><value>0</value></prop></item>'
+)
+# 0 = always recalculate on load, for Excel (OOXML) and ODF files alike.
+RECALC_ALWAYS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+    'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+    + _RECALC_ITEM.format(mode="OOXMLRecalcMode")
+    + "\n"
+    + _RECALC_ITEM.format(mode="ODFRecalcMode")
+    + "\n</oor:items>\n"
+)
+
+Grid = list[list[str]]
+
+
+def soffice() -> str | None:
+    """Path of the soffice binary, or None when LibreOffice is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _convert(books: list[Path], out: Path, convert_to: str, timeout: float) -> None:
+    binary = soffice()
+    if binary is None:
+        raise GdsheetError("LibreOffice (soffice) is not installed")
+    profile = out / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    command = [
+        binary,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        convert_to,
+        "--outdir",
+        str(out),
+        *(str(book) for book in books),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        names = ", ".join(book.name for book in books)
+        raise GdsheetError(f"LibreOffice failed on {names}: {result.stderr.strip() or result.stdout.strip()}")
+
+
+def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[str, Grid]:
+    """Recalculate ``book`` in LibreOffice; return each sheet's cells as text rows.
+
+    ``shown=False`` gives full precision (15 significant digits); ``shown=True`` gives each
+    cell as its number format displays it, the text a user reads.
+    """
+    return recalculate_many([book], shown=shown, timeout=timeout)[Path(book).resolve()]
+
+
+def recalculate_many(books: list[str | Path], *, shown: bool, timeout: float = 600) -> dict[Path, dict[str, Grid]]:
+    """:func:`recalculate` for several workbooks in ONE LibreOffice start (which costs seconds).
+
+    Keyed by each book's resolved path. The books' file names (without suffix) must differ.
+    """
+    paths = [Path(book).resolve() for book in books]
+    stems = [path.stem for path in paths]
+    if len(set(stems)) != len(stems):
+        raise GdsheetError("recalculate_many: the workbooks' file names must differ")
+    with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
+        out = Path(tmp)
+        token9 = "true" if shown else "false"
+        csv_filter = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,{token9},false,false,-1"
+        _convert(paths, out, csv_filter, timeout)
+        results = {}
+        for path in paths:
+            sheets = {}
+            for sheet_names in _sheet_names(path):
+                csv_path = out / f"{path.stem}-{sheet_names}.csv"
+                if csv_path.is_file():
+                    with csv_path.open(newline="", encoding="utf-8") as handle:
+                        sheets[sheet_names] = list(csv.reader(handle))
+            if not sheets:
+                raise GdsheetError(f"LibreOffice wrote no sheets for {path.name}")
+            results[path] = sheets
+    return results
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """The workbook's sheet names (LibreOffice names each CSV ``<stem>-<sheet>.csv``)."""
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    return [html.unescape(name) for name in re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', workbook)]
+
+
+def cell_text(sheet: Grid, address: str) -> str:
+    """The text at an A1 address of a sheet read by :func:`recalculate` ('' when empty)."""
+    letters, row = coordinate_from_string(address)
+    column = column_index_from_string(letters)
+    if row > len(sheet) or column > len(sheet[row - 1]):
+        return ""
+    return sheet[row - 1][column - 1]
+
+
+def area_text(sheet: Grid, area: Area) -> list[list[str]]:
+    """The displayed text of every cell of ``area`` in a recalculated sheet, row by row."""
+    return [
+        [cell_text(sheet, f"{get_column_letter(c)}{r}") for c in range(area.min_col, area.max_col + 1)]
+        for r in range(area.min_row, area.max_row + 1)
+    ]
+
+
+def render_pdf(books: list[str | Path], out: str | Path, timeout: float = 300) -> list[Path]:
+    """Render workbooks to PDF in one LibreOffice start (recalculated first); returns the PDFs' paths.
+
+    What a printed lesson looks like: the tests render every preset and count its pages."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [Path(book).resolve() for book in books]
+    _convert(paths, out, "pdf", timeout)
+    pdfs = [out / f"{path.stem}.pdf" for path in paths]
+    missing = [pdf.name for pdf in pdfs if not pdf.is_file()]
+    if missing:
+        raise GdsheetError(f"LibreOffice wrote no PDF for {', '.join(missing)}")
+    return pdfs
