@@ -14,6 +14,7 @@ from gdsheet.lesson.samples_generated import generated_x, with_noise
 from gdsheet.lesson.spec import Lesson, load_preset
 from gdsheet.reference.oracle import DescentTable, lesson_values
 from gdsheet.writer.writer import build_workbook
+from gdsheet.xlsx.atomic import remove_stale_temps
 
 DEFAULT_PRESET = "corrected"
 WORKBOOK_SUFFIXES = (".xlsx",)
@@ -117,4 +118,6 @@ def build(
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise GdsheetError(f"{target}: the output must end in .xlsx")
-    return build_workbook(make_lesson(preset, data=data, **overrides), target)
+    lesson = make_lesson(preset, data=data, **overrides)
+    remove_stale_temps(target)  # a killed build's temporary files (their PID is gone), as run and reset do
+    return build_workbook(lesson, target)

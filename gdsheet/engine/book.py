@@ -41,6 +41,7 @@ _ADDRESS = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 CellValue = float | str | bool | XlError | None
+_PARSE_CHUNK = 1 << 20
 
 
 def column_index(letters: str) -> int:
@@ -308,8 +309,10 @@ def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, string
     parser.CharacterDataHandler = reader.chars
     parser.buffer_text = True
     with zf.open(part) as stream:
-        try:
-            parser.ParseFile(stream)
+        try:  # fed in large chunks: expat rescans an unfinished token each time it is fed
+            while chunk := stream.read(_PARSE_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
         except expat.ExpatError as exc:
             raise WorkbookError(f"sheet {sheet.name!r}: not well-formed XML ({exc})") from None
     return reader.count
