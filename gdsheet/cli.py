@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -291,10 +293,31 @@ def _out_of_memory() -> int:
     return EXIT_OUT_OF_MEMORY
 
 
+@contextlib.contextmanager
+def quiet_libraries() -> Iterator[None]:
+    """No library's log record or warning reaches stderr while a command runs.
+
+    `formulas` dispatches through schedula, which logs a failed function (``FOO``, ``QUOTIENT``)
+    with its whole traceback; with no handler configured, Python's last-resort handler prints
+    those 18 lines to stderr. The command line speaks in one line per error, so while a command
+    runs the root logger gets a handler that drops records, and warnings go to logging too."""
+    root, sink = logging.getLogger(), logging.NullHandler()
+    root.addHandler(sink)
+    logging.captureWarnings(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")  # through logging, to the sink, never to stderr
+            yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(sink)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
-        return _main(argv)
+        with quiet_libraries():
+            return _main(argv)
     except MemoryError:  # also one raised while reporting another error
         return _out_of_memory()
 
