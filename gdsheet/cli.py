@@ -165,7 +165,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if report.mismatches:
         problems.append(f"{len(report.mismatches)} mismatch(es)")
     if report.unchecked and not report.allow_unchecked:
-        problems.append(f"{len(report.unchecked)} formula cell(s) no lesson name covers (--allow-unchecked)")
+        problems.append(f"{len(report.unchecked)} cell(s) no lesson name covers (--allow-unchecked)")
     verdict = ", ".join(problems) if problems else "ok"
     print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
     for mismatch in report.mismatches[:20]:
@@ -174,7 +174,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")
     if report.unchecked:
         listed = ", ".join(report.unchecked[:10]) + (", ..." if len(report.unchecked) > 10 else "")
-        print(f"  {len(report.unchecked)} formula cell(s) not covered by a lesson name: {listed}")
+        print(f"  {len(report.unchecked)} formula or number cell(s) not covered by a lesson name: {listed}")
     return 0 if report.ok else 1
 
 

@@ -84,6 +84,13 @@ class Sheet:
     name: str
     constants: dict[int, dict[int, CellValue]] = field(default_factory=dict)
     runs: dict[int, list[Run]] = field(default_factory=dict)
+    cached: dict[int, dict[int, CellValue]] = field(default_factory=dict)
+    """Formula cells' cached values by column (read only with ``shown``: what an application
+    that does not recalculate shows)."""
+    styles: dict[int, dict[int, int]] = field(default_factory=dict)
+    """Cells' style indexes (``s``) by column, where not 0 (read only with ``shown``)."""
+    part: str = ""
+    """The zip member holding the sheet's XML."""
 
     def formula_at(self, col: int, row: int) -> Run | None:
         """The run holding a formula at (col, row), if any."""
@@ -98,6 +105,17 @@ class Sheet:
         return max(rows, default=0)
 
 
+@dataclass(frozen=True)
+class DefinedName:
+    """A ``<definedName>`` as written: `check` holds every one to the lesson's contract, so
+    none is folded away (duplicates, sheet-level names, unions)."""
+
+    name: str
+    text: str
+    sheet: str | None  # the sheet a sheet-level name belongs to; None for a workbook-level name
+    hidden: bool
+
+
 @dataclass
 class Book:
     """What evaluation needs of a workbook: sheets, defined names and the formula shapes."""
@@ -107,6 +125,7 @@ class Book:
     names: dict[str, str]  # lower-case workbook-level name -> its refers-to text
     shapes: ShapeTable
     unsupported: list[str] = field(default_factory=list)  # why the compiled engine cannot run it
+    defined: list[DefinedName] = field(default_factory=list)  # every defined name, as written
 
     def sheet_index(self, name: str) -> int | None:
         lowered = name.lower()
@@ -211,9 +230,10 @@ class _SheetReader:
     """
 
     def __init__(self, sheet: Sheet, index: int, strings: list[str], shapes: ShapeTable,
-                 unsupported: list[str], budget: int) -> None:  # fmt: skip
+                 unsupported: list[str], budget: int, shown: bool = False) -> None:  # fmt: skip
         self.sheet, self.index, self.strings, self.shapes = sheet, index, strings, shapes
-        self.unsupported, self.budget = unsupported, budget
+        self.unsupported, self.budget, self.shown = unsupported, budget, shown
+        self.style: str | None = None
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
         self.count = 0
         self.row = 0
@@ -238,6 +258,7 @@ class _SheetReader:
                     raise WorkbookError(f"sheet {self.sheet.name!r}: a cell without a plain address ({ref!r})")
                 self.col, self.row = column_index(match.group(1)), int(match.group(2))
             self.ref, self.kind = ref, attrs.get("t")
+            self.style = attrs.get("s")
             self.value = self.formula = None
             self.f_attrs = {}
             self.inline = None
@@ -275,6 +296,10 @@ class _SheetReader:
         row, col, sheet = self.row, self.col, self.sheet
         if col > MAX_COL or row > MAX_ROW or row < 1:
             raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
+        if self.shown and self.style not in (None, "0"):
+            if not self.style.isdigit():
+                raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref} has the style {self.style[:20]!r}")
+            sheet.styles.setdefault(col, {})[row] = int(self.style)
         if self.formula is not None or self.f_attrs:
             runs = sheet.runs.get(col)
             guess = runs[-1].shape if runs and runs[-1].last == row - 1 else None
@@ -284,6 +309,9 @@ class _SheetReader:
             )  # fmt: skip
             if shape is not None:
                 _add_formula(sheet, self.index, col, row, shape)
+                if self.shown and self.value:  # an empty <v/> is no cached value
+                    cached = _parse_constant(self.kind, self.value, self.strings, None)
+                    sheet.cached.setdefault(col, {})[row] = cached
                 return
         inline = "".join(self.inline) if self.inline is not None else None
         constant = _parse_constant(self.kind, self.value, self.strings, inline)
@@ -296,9 +324,9 @@ def _refuse_entities(*_: object) -> None:
 
 
 def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, strings: list[str],
-                shapes: ShapeTable, unsupported: list[str], budget: int) -> int:  # fmt: skip
+                shapes: ShapeTable, unsupported: list[str], budget: int, shown: bool = False) -> int:  # fmt: skip
     """Read one worksheet part into ``sheet``; returns its number of cells (at most ``budget``)."""
-    reader = _SheetReader(sheet, index, strings, shapes, unsupported, budget)
+    reader = _SheetReader(sheet, index, strings, shapes, unsupported, budget, shown)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = _refuse_entities
@@ -386,13 +414,15 @@ def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> No
     _add_to_runs(sheet.runs.setdefault(col, []), index, col, row, shape)
 
 
-def read_book(path: str | Path) -> Book:
-    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError."""
+def read_book(path: str | Path, shown: bool = False) -> Book:
+    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError.
+
+    ``shown`` also keeps what only `check` needs: formulas' cached values and cells' styles."""
     path = Path(path)
     zf = _open_zip(path)
     try:
         with zf:
-            return _read(zf, path)
+            return _read(zf, path, shown)
     except WorkbookError as exc:
         text = str(exc)
         raise WorkbookError(text if text.startswith(str(path)) else f"{path}: {text}") from None
@@ -400,31 +430,42 @@ def read_book(path: str | Path) -> Book:
         raise WorkbookError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read(zf: zipfile.ZipFile, path: Path) -> Book:
+def _read(zf: zipfile.ZipFile, path: Path, shown: bool = False) -> Book:
     wb_part = _workbook_part(zf)
     targets = _relationships(zf, wb_part)
     sheet_parts: list[tuple[str, str]] = []
+    all_sheets: list[str] = []  # every <sheet>, chart sheets too: what localSheetId counts
     names: dict[str, str] = {}
+    defined: list[DefinedName] = []
     for event, elem in _events(zf, wb_part):
         if event != "end":
             continue
         if elem.tag == f"{_MAIN}sheet":
+            all_sheets.append(elem.get("name", ""))
             target = targets.get(elem.get(f"{_REL}id", ""), "")
             if target.endswith(".xml") and "worksheet" in target:
                 sheet_parts.append((elem.get("name", ""), target))
-        elif elem.tag == f"{_MAIN}definedName" and elem.get("localSheetId") is None:
-            names[elem.get("name", "").lower()] = (elem.text or "").strip()
+        elif elem.tag == f"{_MAIN}definedName":
+            local = elem.get("localSheetId")
+            index = int(local) if local is not None and local.isdigit() else None
+            sheet = (
+                (all_sheets[index] if index is not None and index < len(all_sheets) else f"#{local}") if local else None
+            )
+            text = (elem.text or "").strip()
+            defined.append(DefinedName(elem.get("name", ""), text, sheet, elem.get("hidden") in ("1", "true")))
+            if local is None:
+                names[elem.get("name", "").lower()] = text
     strings = _shared_strings(zf, targets)
     shapes = ShapeTable()
     unsupported: list[str] = []
     sheets = []
     budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
-        sheet = Sheet(name)
+        sheet = Sheet(name, part=part)
         if part not in zf.namelist():
             raise WorkbookError(f"sheet {name!r} has no part {part}")
-        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget)
+        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget, shown)
         sheets.append(sheet)
     if not sheets:
         raise WorkbookError("no worksheets")
-    return Book(path, sheets, names, shapes, unsupported)
+    return Book(path, sheets, names, shapes, unsupported, defined)

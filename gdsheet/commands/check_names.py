@@ -1,0 +1,234 @@
+"""The lesson's defined names as a contract, checked before any value (part of `gdsheet check`).
+
+`check` finds every lesson cell through the workbook's defined names, so a name that points
+elsewhere makes the cell a user sees a cell nobody checks. Excel resolves names
+case-insensitively, prefers a sheet-level name over the workbook-level one for the formulas of
+its sheet, and lets a name be a union of rectangles; gdsheet's engine and `check` read one
+workbook-level rectangle per name. Every way those can differ is a mismatch naming the name:
+
+- a lesson name defined twice (``RMSE`` and ``rmse``: Excel keeps one, and not necessarily ours);
+- a sheet-level name that shadows a lesson name (a local ``learn`` that the sheet's formulas
+  read instead of the checked one): refused rather than guessed;
+- a lesson name that is not one rectangle of one sheet (a union, ``#REF!``, a formula);
+- a derived name the lesson must have but does not (``grid`` deleted, so its cells would only
+  be "unchecked");
+- a name that is no lesson name (hidden or not) over a cell of the lesson's names: it would make
+  a typed constant look like an input;
+- a name moved out of its place relative to the others (``descent_x`` is the table's first
+  column, ``next_m`` its last row's new_m, the grid's axes border the grid, …).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from gdsheet.engine.evaluator import Evaluator, parse_area
+from gdsheet.errors import WorkbookError
+from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
+
+Mismatch = dict[str, object]
+
+FIXED_NAMES = frozenset(
+    "data_x data_y m_actual b_actual m_guess b_guess guess_rmse grid grid_m grid_b learn epochs m_start b_start "
+    "rmse next_m next_b descent epoch_log optimizer momentum alpha beta1 beta2 eps descent_state live_log fit_line "
+    "live_descent live_state live_estimates fd_step m_reset b_reset gradient loss descent_x descent_y "
+    "descent_estimates guess_x guess_pred error_y error_pred guess_err_sq actual_shown".split()
+)
+"""Every name a gdsheet lesson defines (README: "The defined names"), besides the state names."""
+
+_STATE_NAME = re.compile(r"^(?:next_(\w+)|(\w+)_start|(\w+)_reset)$")
+STATE_COLUMNS = frozenset(name for names in OPTIMIZER_STATE.values() for name in names)
+
+BASE_DERIVED = (
+    "data_y", "guess_x", "guess_pred", "error_y", "error_pred", "guess_err_sq", "guess_rmse", "grid",
+    "actual_shown", "rmse", "descent", "next_m", "next_b", "fit_line",
+)  # fmt: skip
+"""Derived names every lesson has: without one, its cells would be checked against nothing."""
+
+BUILT_IN = re.compile(r"^_xlnm\.", re.IGNORECASE)
+"""Excel's own names (print area, print titles, filter database), which lessons may carry."""
+
+
+def is_lesson_name(name: str) -> bool:
+    """Whether ``name`` (any case) is one a gdsheet lesson defines."""
+    lowered = name.lower()
+    if lowered in FIXED_NAMES:
+        return True
+    m = _STATE_NAME.match(lowered)
+    return m is not None and next(group for group in m.groups() if group) in STATE_COLUMNS
+
+
+def required_derived(lesson: Lesson, ev: Evaluator) -> list[str]:
+    """The derived names this lesson must define (its optimizer's state, its Live sheet's)."""
+    state = OPTIMIZER_STATE.get(lesson.optimizer, ())
+    names = [*BASE_DERIVED, *(f"next_{name}" for name in state), *(["descent_state"] if state else [])]
+    if lesson.gradient == "finite-difference":
+        names.append("descent_estimates")
+    if "Live" in ev.sheets or any(name.startswith("live_") for name in ev.names):
+        names += ["live_descent", "live_log", *(["live_state"] if state else [])]
+        if lesson.gradient == "finite-difference":
+            names.append("live_estimates")
+    return names
+
+
+def _mismatch(name: str, message: str) -> Mismatch:
+    return {"cell": None, "name": name, "kind": "name", "got": None, "want": None, "message": message}
+
+
+def name_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
+    """Every way the workbook's names differ from the lesson's contract, one mismatch each."""
+    found: list[Mismatch] = []
+    scopes: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+    for entry in ev.book.defined:
+        scopes[(entry.sheet, entry.name.lower())].append(entry.name)
+    for (sheet, lowered), spellings in scopes.items():
+        if len(spellings) > 1 and not BUILT_IN.match(lowered):
+            where = "" if sheet is None else f" on sheet {sheet}"
+            found.append(_mismatch(lowered, f"the name {spellings[0]!r} is defined {len(spellings)} times{where} "
+                                            f"({', '.join(map(repr, spellings))}); Excel treats names "
+                                            "case-insensitively and keeps one"))  # fmt: skip
+    for entry in ev.book.defined:
+        if (
+            entry.sheet is not None
+            and not BUILT_IN.match(entry.name)
+            and (is_lesson_name(entry.name) or entry.name.lower() in ev.names)
+        ):
+            found.append(_mismatch(entry.name.lower(), (
+                f"a sheet-level name {entry.name!r} on sheet {entry.sheet} shadows the "
+                f"workbook-level one: that sheet's formulas read {entry.text!r} instead"
+            )))  # fmt: skip
+    for entry in ev.book.defined:
+        if entry.sheet is None and is_lesson_name(entry.name) and entry.name.lower() not in ev.names:
+            found.append(_mismatch(entry.name.lower(), (
+                f"the name {entry.name!r} refers to {entry.text!r}, not one rectangle of one sheet "
+                "(a union, a deleted range or a formula)"
+            )))  # fmt: skip
+    missing = [name for name in required_derived(lesson, ev) if name not in ev.names]
+    found += [
+        _mismatch(name, f"the lesson's name {name!r} is missing, so its cells would be checked against nothing")
+        for name in missing
+        if not any(m["name"] == name for m in found)
+    ]
+    found += _extra_names(ev)
+    found += _misplaced(ev, lesson)
+    return found
+
+
+def _extra_names(ev: Evaluator) -> list[Mismatch]:
+    """Names that are no lesson name over a cell some lesson name covers."""
+    lesson_areas = [area for name, area in ev.names.items() if is_lesson_name(name)]
+    found = []
+    for entry in ev.book.defined:
+        if is_lesson_name(entry.name) or BUILT_IN.match(entry.name):
+            continue
+        try:
+            area = parse_area(entry.text, ev.sheets)
+        except WorkbookError:
+            continue  # not a rectangle: it cannot make a cell look like an input
+        for other in lesson_areas:
+            if other.sheet == area.sheet and _overlap(area, other):
+                row = max(area.min_row, other.min_row)
+                col = max(area.min_col, other.min_col)
+                cell = f"{area.sheet}!{_a1(col, row)}"
+                hidden = "a hidden " if entry.hidden else "a "
+                found.append(_mismatch(entry.name.lower(), (
+                    f"{hidden}name {entry.name!r} that no lesson defines covers {cell}, a lesson cell "
+                    "(it could make a typed constant look like an input)"
+                )))  # fmt: skip
+                break
+    return found
+
+
+def _overlap(a: object, b: object) -> bool:
+    return (
+        a.min_row <= b.max_row and b.min_row <= a.max_row and a.min_col <= b.max_col and b.min_col <= a.max_col  # type: ignore[attr-defined]
+    )
+
+
+def _a1(col: int, row: int) -> str:
+    from gdsheet.engine.evaluator import a1
+
+    return a1(col, row)
+
+
+def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
+    """Names out of their place relative to the table, the grid and the data they belong to."""
+    expected: list[tuple[str, str, tuple[int, int, int, int]]] = []  # (name, relation, rows and columns)
+    names = ev.names
+    if "descent" in names:
+        d = names["descent"]
+        new = {column: d.min_col + i for i, column in enumerate(DESCENT_COLUMNS)}
+        expected += [
+            ("descent_x", "the descent table's x column", (d.min_row, new["x"], d.max_row, new["x"])),
+            ("descent_y", "the descent table's y column", (d.min_row, new["y"], d.max_row, new["y"])),
+            ("next_m", "the descent table's last new_m", (d.max_row, new["new_m"], d.max_row, new["new_m"])),
+            ("next_b", "the descent table's last new_b", (d.max_row, new["new_b"], d.max_row, new["new_b"])),
+        ]
+        if "descent_estimates" in names:
+            width = len(ESTIMATE_COLUMNS)
+            e = names["descent_estimates"]
+            expected.append(("descent_estimates", "beside the descent table, on its rows",
+                             (d.min_row, e.min_col, d.max_row, e.min_col + width - 1)))  # fmt: skip
+        state = OPTIMIZER_STATE.get(lesson.optimizer, ())
+        if state and "descent_state" in names:
+            s = names["descent_state"]
+            expected.append(("descent_state", "beside the descent table, on its rows",
+                             (d.min_row, s.min_col, d.max_row, s.min_col + len(state) - 1)))  # fmt: skip
+            for i, column in enumerate(state):
+                expected.append((f"next_{column}", f"the last row's {column}",
+                                 (d.max_row, s.min_col + i, d.max_row, s.min_col + i)))  # fmt: skip
+    if {"grid", "grid_m", "grid_b"} <= names.keys():
+        g = names["grid"]
+        expected += [
+            ("grid_m", "left of the grid, on its rows", (g.min_row, g.min_col - 1, g.max_row, g.min_col - 1)),
+            ("grid_b", "above the grid, over its columns", (g.min_row - 1, g.min_col, g.min_row - 1, g.max_col)),
+        ]
+    if "m_start" in names:
+        m = names["m_start"]
+        at = {  # the controls block: m and b as actual, current and reset-to, the loss beside m
+            "b_start": ("below m_start", (m.min_row + 1, m.min_col)),
+            "m_reset": ("right of m_start", (m.min_row, m.min_col + 1)),
+            "b_reset": ("right of b_start", (m.min_row + 1, m.min_col + 1)),
+        }
+        expected += [(name, relation, (row, col, row, col)) for name, (relation, (row, col)) in at.items()]
+        if "actual_shown" in names:
+            expected.append(("actual_shown", "left of m_start and b_start",
+                             (m.min_row, m.min_col - 1, m.min_row + 1, m.min_col - 1)))  # fmt: skip
+        if "rmse" in names:  # its column is the layout's; its row is m_start's
+            r = names["rmse"]
+            expected.append(
+                ("rmse", "the loss beside m_start, on its row", (m.min_row, r.min_col, m.min_row, r.min_col))
+            )
+    if {"data_x", "data_y"} <= names.keys():
+        x = names["data_x"]
+        expected.append(("data_y", "the column right of data_x, on its rows",
+                         (x.min_row, x.min_col + 1, x.max_row, x.min_col + 1)))  # fmt: skip
+    found = []
+    for name, relation, (row1, col1, row2, col2) in expected:
+        area = names.get(name)
+        if area is None:
+            continue
+        anchor = next(iter(n for n in ("descent", "grid", "m_start", "data_x") if n in names))
+        same_sheet = area.sheet == names[anchor].sheet
+        if not same_sheet or (area.min_row, area.min_col, area.max_row, area.max_col) != (row1, col1, row2, col2):
+            want = f"{_a1(col1, row1)}" + ("" if (row1, col1) == (row2, col2) else f":{_a1(col2, row2)}")
+            if name == "rmse":
+                want = f"row {row1}"
+            found.append(_mismatch(name, f"the name {name!r} points at {area.sheet}!{area.ref()}, not at {want} "
+                                         f"({relation})"))  # fmt: skip
+    return found
+
+
+def lesson_cells(ev: Evaluator, names: Iterable[str] | None = None) -> set[tuple[str, int, int]]:
+    """Every (sheet, column, row) a lesson name covers (bounded by the names' size limit)."""
+    cells: set[tuple[str, int, int]] = set()
+    for name, area in ev.names.items():
+        if (names is None and is_lesson_name(name)) or (names is not None and name in names):
+            cells.update(
+                (area.sheet, col, row)
+                for row in range(area.min_row, area.max_row + 1)
+                for col in range(area.min_col, area.max_col + 1)
+            )
+    return cells

@@ -1,0 +1,220 @@
+"""Tamperings of a built lesson, each a way to make a workbook show numbers the lesson's maths
+does not give (issue 16's battery), for `check`'s tests and its property test.
+
+Each tampering takes a lesson that has run one epoch (so its formulas hold cached values) and
+the path to write, and returns the text `check` must name (a cell or a name). Edits of names and
+formulas go through openpyxl; edits of cached values and of the workbook part go through the XML.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.cell import absolute_coordinate
+from openpyxl.workbook.defined_name import DefinedName
+
+from gdsheet.engine.evaluator import Area, defined_areas
+from gdsheet.lesson.spec import DESCENT_COLUMNS
+
+SHEET_PART = "xl/worksheets/sheet1.xml"
+Tampering = Callable[[Path, Path], str]
+
+
+def areas(path: Path) -> dict[str, Area]:
+    return defined_areas(openpyxl.load_workbook(path))
+
+
+def cell(area: Area, row: int = 0, column: int = 0) -> str:
+    return f"{openpyxl.utils.get_column_letter(area.min_col + column)}{area.min_row + row}"
+
+
+def rewrite_member(source: Path, target: Path, name: str, edit: Callable[[str], str]) -> None:
+    """Copy ``source`` to ``target`` with member ``name``'s text passed through ``edit``."""
+    tmp = target.with_suffix(".part")
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == name:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info, data)
+    shutil.move(tmp, target)
+
+
+def stale_cache(source: Path, target: Path) -> str:
+    """rmse's cached value doubled (fullCalcOnLoad kept): an application that trusts caches shows it."""
+    address = cell(areas(source)["rmse"])
+    rewrite_member(source, target, SHEET_PART, lambda text: _scale_cached_one(text, address, 2.0))
+    return f"Lesson!{address}"
+
+
+def _scale_cached_one(text: str, address: str, factor: float) -> str:
+    pattern = re.compile(rf'(<c r="{address}"[^>]*><f>[^<]*</f>)<v>([^<]*)</v>')
+    assert pattern.search(text), address
+    return pattern.sub(lambda m: f"{m.group(1)}<v>{float(m.group(2)) * factor!r}</v>", text, count=1)
+
+
+def scaled_caches(source: Path, target: Path) -> str:
+    """Every descent cell's cache times 10 and fullCalcOnLoad removed: LibreOffice shows them all."""
+    table = areas(source)["descent"]
+    first = cell(table, 0, DESCENT_COLUMNS.index("m"))
+    cells = {cell(table, row, column) for row in range(table.shape[0]) for column in range(2, table.shape[1])}
+
+    def edit(text: str) -> str:
+        for address in cells:
+            text = _scale_cached_one(text, address, 10.0)
+        return text
+
+    middle = target.with_name("middle.xlsx")
+    rewrite_member(source, middle, SHEET_PART, edit)
+    rewrite_member(middle, target, "xl/workbook.xml", lambda text: text.replace(' fullCalcOnLoad="1"', ""))
+    middle.unlink()
+    return f"Lesson!{first}"
+
+
+def _with_book(source: Path, target: Path, edit: Callable[[openpyxl.Workbook], None]) -> None:
+    book = openpyxl.load_workbook(source)
+    edit(book)
+    book.save(target)
+
+
+def moved_rmse(source: Path, target: Path) -> str:
+    """rmse moved to a far cell holding the right formula; its old cell holds a wrong constant."""
+    old = areas(source)["rmse"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["Lesson"]
+        ws["AZ200"] = ws[cell(old)].value
+        ws[cell(old)] = 1.5
+        book.defined_names["rmse"] = DefinedName("rmse", attr_text="Lesson!$AZ$200")
+
+    _with_book(source, target, edit)
+    return "'rmse'"
+
+
+def grid_deleted(source: Path, target: Path) -> str:
+    """The grid's name deleted and its formulas replaced by wrong constants."""
+    grid = areas(source)["grid"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        del book.defined_names["grid"]
+        for row in range(grid.shape[0]):
+            for column in range(grid.shape[1]):
+                book["Lesson"][cell(grid, row, column)] = 1.0
+
+    _with_book(source, target, edit)
+    return "'grid'"
+
+
+def hidden_name_over_rmse(source: Path, target: Path) -> str:
+    """A hidden name that no lesson defines over rmse's cell (a constant there would look like an input)."""
+    address = areas(source)["rmse"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book.defined_names["mine"] = DefinedName("mine", attr_text=f"Lesson!{absolute_coordinate(cell(address))}",
+                                                 hidden=True)  # fmt: skip
+        book["Lesson"][cell(address)] = 1.5
+
+    _with_book(source, target, edit)
+    return "'mine'"
+
+
+def name_over_descent(source: Path, target: Path) -> str:
+    """A name over the whole descent table whose cells are typed constants."""
+    table = areas(source)["descent"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book.defined_names["inputs"] = DefinedName(
+            "inputs", attr_text=f"Lesson!{cell(table)}:{cell(table, table.shape[0] - 1, table.shape[1] - 1)}"
+        )
+        book["Lesson"][cell(table, 3, DESCENT_COLUMNS.index("new_m"))] = 2.5
+
+    _with_book(source, target, edit)
+    return "'inputs'"
+
+
+def rmse_union(source: Path, target: Path) -> str:
+    """rmse redefined as a union of two cells."""
+    old = areas(source)["rmse"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book.defined_names["rmse"] = DefinedName("rmse", attr_text=f"Lesson!{cell(old)},Lesson!$A$1")
+
+    _with_book(source, target, edit)
+    return "'rmse'"
+
+
+def sheet_level(name: str) -> Tampering:
+    """A sheet-level ``name`` on the Lesson sheet, pointing at another number, which the sheet's
+    formulas read instead of the workbook-level one."""
+
+    def tamper(source: Path, target: Path) -> str:
+        def edit(book: openpyxl.Workbook) -> None:
+            ws = book["Lesson"]
+            ws["AZ300"] = 0.5
+            ws.defined_names[name] = DefinedName(name, attr_text="Lesson!$AZ$300", localSheetId=0)
+
+        _with_book(source, target, edit)
+        return f"'{name}'"
+
+    tamper.__name__ = f"sheet_level_{name}"
+    return tamper
+
+
+def both_cases(source: Path, target: Path) -> str:
+    """``RMSE`` defined beside ``rmse``, over another cell."""
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book["Lesson"]["AZ300"] = 3.0
+        book.defined_names["RMSE"] = DefinedName("RMSE", attr_text="Lesson!$AZ$300")
+
+    _with_book(source, target, edit)
+    return "'RMSE'"
+
+
+def typed_log(source: Path, target: Path) -> str:
+    """An epoch log typed by hand: 5 epochs converging to a loss of 0.001 that no run produced."""
+    log = areas(source)["epoch_log"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["Lesson"]
+        for k in range(5):
+            for column, value in enumerate((k + 1, 2.0 + 0.01 * k, 30.0 - 0.1 * k, (10, 1, 0.1, 0.01, 0.001)[k])):
+                ws[cell(log, k, column)] = value
+        book.defined_names["epoch_log"] = DefinedName("epoch_log", attr_text=f"Lesson!{cell(log)}:{cell(log, 4, 3)}")
+
+    _with_book(source, target, edit)
+    return f"epoch_log row {log.min_row}"
+
+
+def _new_m_formula(extra: Callable[[str], str]) -> Tampering:
+    def tamper(source: Path, target: Path) -> str:
+        table = areas(source)["descent"]
+        address = cell(table, 2, DESCENT_COLUMNS.index("new_m"))
+
+        def edit(book: openpyxl.Workbook) -> None:
+            ws = book["Lesson"]
+            ws[address] = extra(ws[address].value)
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    return tamper
+
+
+round_half = _new_m_formula(lambda formula: f"{formula}+(ROUND(1.005,2)-1)*100")
+"""Excel and LibreOffice round 1.005 to 1.01 (so this adds 1); a ROUND that gives 1.00 adds nothing."""
+round_half.__name__ = "round_half"
+
+iferror_quotient = _new_m_formula(lambda formula: f"=IFERROR(QUOTIENT(7,2)*0+{formula[1:]},{formula[1:]})")
+"""A function the engine does not implement wrapped around the right formula."""
+iferror_quotient.__name__ = "iferror_quotient"
+
+TAMPERINGS: tuple[Tampering, ...] = (
+    stale_cache, scaled_caches, moved_rmse, grid_deleted, hidden_name_over_rmse, name_over_descent, rmse_union,
+    sheet_level("learn"), sheet_level("m_start"), both_cases, typed_log, round_half, iferror_quotient,
+)  # fmt: skip
