@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from gdsheet.engine.evaluator import Evaluator, parse_area
 from gdsheet.errors import WorkbookError
 from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
+from gdsheet.xlsx.ranges import a1
 
 Mismatch = dict[str, object]
 
@@ -131,7 +132,7 @@ def _extra_names(ev: Evaluator) -> list[Mismatch]:
             if other.sheet == area.sheet and _overlap(area, other):
                 row = max(area.min_row, other.min_row)
                 col = max(area.min_col, other.min_col)
-                cell = f"{area.sheet}!{_a1(col, row)}"
+                cell = f"{area.sheet}!{a1(col, row)}"
                 hidden = "a hidden " if entry.hidden else "a "
                 found.append(_mismatch(entry.name.lower(), (
                     f"{hidden}name {entry.name!r} that no lesson defines covers {cell}, a lesson cell "
@@ -145,12 +146,6 @@ def _overlap(a: object, b: object) -> bool:
     return (
         a.min_row <= b.max_row and b.min_row <= a.max_row and a.min_col <= b.max_col and b.min_col <= a.max_col  # type: ignore[attr-defined]
     )
-
-
-def _a1(col: int, row: int) -> str:
-    from gdsheet.engine.evaluator import a1
-
-    return a1(col, row)
 
 
 def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
@@ -213,7 +208,7 @@ def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
         anchor = next(iter(n for n in ("descent", "grid", "m_start", "data_x") if n in names))
         same_sheet = area.sheet == names[anchor].sheet
         if not same_sheet or (area.min_row, area.min_col, area.max_row, area.max_col) != (row1, col1, row2, col2):
-            want = f"{_a1(col1, row1)}" + ("" if (row1, col1) == (row2, col2) else f":{_a1(col2, row2)}")
+            want = f"{a1(col1, row1)}" + ("" if (row1, col1) == (row2, col2) else f":{a1(col2, row2)}")
             if name == "rmse":
                 want = f"row {row1}"
             found.append(_mismatch(name, f"the name {name!r} points at {area.sheet}!{area.ref()}, not at {want} "

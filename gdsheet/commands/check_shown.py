@@ -25,10 +25,11 @@ import numpy as np
 
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.compiled import plain
-from gdsheet.engine.evaluator import Evaluator, a1
+from gdsheet.engine.evaluator import Evaluator
 from gdsheet.engine.shapes import Unsupported, walk
 from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson
 from gdsheet.reference.oracle import lesson_epoch, loss_value
+from gdsheet.xlsx.ranges import a1
 
 Mismatch = dict[str, object]
 CellKey = tuple[str, int, int]

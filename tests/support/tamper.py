@@ -18,18 +18,19 @@ import openpyxl
 from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.workbook.defined_name import DefinedName
 
-from gdsheet.engine.evaluator import Area, defined_areas
+from gdsheet.engine.evaluator import defined_areas
 from gdsheet.lesson.spec import DESCENT_COLUMNS
+from gdsheet.xlsx.ranges import Range
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 Tampering = Callable[[Path, Path], str]
 
 
-def areas(path: Path) -> dict[str, Area]:
+def areas(path: Path) -> dict[str, Range]:
     return defined_areas(openpyxl.load_workbook(path))
 
 
-def cell(area: Area, row: int = 0, column: int = 0) -> str:
+def cell(area: Range, row: int = 0, column: int = 0) -> str:
     return f"{openpyxl.utils.get_column_letter(area.min_col + column)}{area.min_row + row}"
 
 
