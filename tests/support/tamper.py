@@ -219,3 +219,7 @@ TAMPERINGS: tuple[Tampering, ...] = (
     stale_cache, scaled_caches, moved_rmse, grid_deleted, hidden_name_over_rmse, name_over_descent, rmse_union,
     sheet_level("learn"), sheet_level("m_start"), both_cases, typed_log, round_half, iferror_quotient,
 )  # fmt: skip
+
+OPENPYXL_TAMPERINGS: tuple[Tampering, ...] = tuple(t for t in TAMPERINGS if t not in (stale_cache, scaled_caches))
+"""The tamperings that rewrite the workbook with openpyxl (which drops cached values), so any
+number of them can follow one another."""
