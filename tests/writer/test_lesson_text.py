@@ -99,5 +99,5 @@ def test_an_unknown_optimizer_or_model_has_no_sentence(field: str) -> None:
 
     lesson = make_lesson()
     object.__setattr__(lesson, field, "lion")  # past validation, as a registry entry without text would be
-    with pytest.raises(GdsheetError, match="no sentence for the .* 'lion'"):
+    with pytest.raises(GdsheetError, match=r"no sentence for the .* 'lion'"):
         update_rule(lesson)
