@@ -209,8 +209,8 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
         *unverified(ev),
         *log_problems(ev, lesson),
     ]
-    lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name)}
-    covered = lesson_cells(ev) | labels
+    lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}
+    covered = lesson_cells(ev, lesson) | labels
     report.unchecked += uncovered_numbers(ev, covered, lesson_sheets)
 
 

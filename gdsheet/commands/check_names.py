@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 
 from gdsheet.engine.evaluator import Evaluator, parse_area
 from gdsheet.errors import WorkbookError
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.spec import Lesson
 from gdsheet.xlsx.ranges import a1
 
 Mismatch = dict[str, object]
@@ -35,12 +34,11 @@ FIXED_NAMES = frozenset(
     "data_x data_y m_actual b_actual m_guess b_guess guess_rmse grid grid_m grid_b learn epochs m_start b_start "
     "rmse next_m next_b descent epoch_log optimizer momentum alpha beta1 beta2 eps descent_state live_log fit_line "
     "live_descent live_state live_estimates fd_step m_reset b_reset gradient loss descent_x descent_y "
-    "descent_estimates guess_x guess_pred error_y error_pred guess_err_sq actual_shown".split()
+    "descent_estimates guess_x guess_pred error_y error_pred guess_err_sq actual_shown model parameters".split()
 )
 """Every name a gdsheet lesson defines (README: "The defined names"), besides the state names."""
 
-_STATE_NAME = re.compile(r"^(?:next_(\w+)|(\w+)_start|(\w+)_reset)$")
-STATE_COLUMNS = frozenset(name for names in OPTIMIZER_STATE.values() for name in names)
+_PER_COLUMN = re.compile(r"^(?:next_(\w+)|(\w+)_(?:start|reset|actual|guess))$")
 
 BASE_DERIVED = (
     "data_y", "guess_x", "guess_pred", "error_y", "error_pred", "guess_err_sq", "guess_rmse", "grid",
@@ -52,18 +50,19 @@ BUILT_IN = re.compile(r"^_xlnm\.", re.IGNORECASE)
 """Excel's own names (print area, print titles, filter database), which lessons may carry."""
 
 
-def is_lesson_name(name: str) -> bool:
-    """Whether ``name`` (any case) is one a gdsheet lesson defines."""
+def is_lesson_name(name: str, lesson: Lesson) -> bool:
+    """Whether ``name`` (any case) is one ``lesson`` defines: the fixed names, and for each of its
+    parameters and state columns X ``next_X``, ``X_start``, ``X_reset`` (``X_actual``, ``X_guess``)."""
     lowered = name.lower()
     if lowered in FIXED_NAMES:
         return True
-    m = _STATE_NAME.match(lowered)
-    return m is not None and next(group for group in m.groups() if group) in STATE_COLUMNS
+    m = _PER_COLUMN.match(lowered)
+    return m is not None and next(group for group in m.groups() if group) in (*lesson.params, *lesson.state)
 
 
 def required_derived(lesson: Lesson, ev: Evaluator) -> list[str]:
     """The derived names this lesson must define (its optimizer's state, its Live sheet's)."""
-    state = OPTIMIZER_STATE.get(lesson.optimizer, ())
+    state = lesson.state
     names = [*BASE_DERIVED, *(f"next_{name}" for name in state), *(["descent_state"] if state else [])]
     if lesson.gradient == "finite-difference":
         names.append("descent_estimates")
@@ -94,14 +93,14 @@ def name_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
         if (
             entry.sheet is not None
             and not BUILT_IN.match(entry.name)
-            and (is_lesson_name(entry.name) or entry.name.lower() in ev.names)
+            and (is_lesson_name(entry.name, lesson) or entry.name.lower() in ev.names)
         ):
             found.append(_mismatch(entry.name.lower(), (
                 f"a sheet-level name {entry.name!r} on sheet {entry.sheet} shadows the "
                 f"workbook-level one: that sheet's formulas read {entry.text!r} instead"
             )))  # fmt: skip
     for entry in ev.book.defined:
-        if entry.sheet is None and is_lesson_name(entry.name) and entry.name.lower() not in ev.names:
+        if entry.sheet is None and is_lesson_name(entry.name, lesson) and entry.name.lower() not in ev.names:
             found.append(_mismatch(entry.name.lower(), (
                 f"the name {entry.name!r} refers to {entry.text!r}, not one rectangle of one sheet "
                 "(a union, a deleted range or a formula)"
@@ -112,17 +111,17 @@ def name_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
         for name in missing
         if not any(m["name"] == name for m in found)
     ]
-    found += _extra_names(ev)
+    found += _extra_names(ev, lesson)
     found += _misplaced(ev, lesson)
     return found
 
 
-def _extra_names(ev: Evaluator) -> list[Mismatch]:
+def _extra_names(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
     """Names that are no lesson name over a cell some lesson name covers."""
-    lesson_areas = [area for name, area in ev.names.items() if is_lesson_name(name)]
+    lesson_areas = [area for name, area in ev.names.items() if is_lesson_name(name, lesson)]
     found = []
     for entry in ev.book.defined:
-        if is_lesson_name(entry.name) or BUILT_IN.match(entry.name):
+        if is_lesson_name(entry.name, lesson) or BUILT_IN.match(entry.name):
             continue
         try:
             area = parse_area(entry.text, ev.sheets)
@@ -154,7 +153,7 @@ def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
     names = ev.names
     if "descent" in names:
         d = names["descent"]
-        new = {column: d.min_col + i for i, column in enumerate(DESCENT_COLUMNS)}
+        new = {column: d.min_col + i for i, column in enumerate(lesson.columns)}
         expected += [
             ("descent_x", "the descent table's x column", (d.min_row, new["x"], d.max_row, new["x"])),
             ("descent_y", "the descent table's y column", (d.min_row, new["y"], d.max_row, new["y"])),
@@ -162,11 +161,11 @@ def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
             ("next_b", "the descent table's last new_b", (d.max_row, new["new_b"], d.max_row, new["new_b"])),
         ]
         if "descent_estimates" in names:
-            width = len(ESTIMATE_COLUMNS)
+            width = len(lesson.estimates)
             e = names["descent_estimates"]
             expected.append(("descent_estimates", "beside the descent table, on its rows",
                              (d.min_row, e.min_col, d.max_row, e.min_col + width - 1)))  # fmt: skip
-        state = OPTIMIZER_STATE.get(lesson.optimizer, ())
+        state = lesson.state
         if state and "descent_state" in names:
             s = names["descent_state"]
             expected.append(("descent_state", "beside the descent table, on its rows",
@@ -216,11 +215,11 @@ def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
     return found
 
 
-def lesson_cells(ev: Evaluator, names: Iterable[str] | None = None) -> set[tuple[str, int, int]]:
+def lesson_cells(ev: Evaluator, lesson: Lesson) -> set[tuple[str, int, int]]:
     """Every (sheet, column, row) a lesson name covers (bounded by the names' size limit)."""
     cells: set[tuple[str, int, int]] = set()
     for name, area in ev.names.items():
-        if (names is None and is_lesson_name(name)) or (names is not None and name in names):
+        if is_lesson_name(name, lesson):
             cells.update(
                 (area.sheet, col, row)
                 for row in range(area.min_row, area.max_row + 1)

@@ -12,8 +12,8 @@ The named areas' values are recalculated and compared with the reference in
   outside the set the engine implements and tests, evaluated by `formulas` instead; a formula
   the parser rejects; an array formula) is **unverified**, never silently agreeing with itself;
 - the **epoch log** shows numbers no formula computes: each row's loss must be the loss at its
-  m and b, its epochs numbered 1, 2, …, and (for SGD, which carries no state between epochs)
-  each row must follow from the row above by one epoch of the lesson's rule.
+  parameters (m and b), its epochs numbered 1, 2, …, and (for SGD, which carries no state between
+  epochs) each row must follow from the row above by one epoch of the lesson's rule.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.engine.shapes import Unsupported, walk
-from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson
-from gdsheet.reference.oracle import lesson_epoch, loss_value
+from gdsheet.lesson.spec import Lesson
+from gdsheet.reference.oracle import lesson_epoch, model_loss
 from gdsheet.xlsx.ranges import a1
 
 Mismatch = dict[str, object]
@@ -156,41 +156,44 @@ def _log_problem(row: int, address: str, what: str) -> Mismatch:
 
 
 def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
-    """The first row of the epoch log that no run of this lesson produces (see the module's
-    docstring), as a one-item list; empty when every row holds."""
+    """The first row of the epoch log (epoch, each parameter, the loss) that no run of this
+    lesson produces (see the module's docstring), as a one-item list; empty when every row holds."""
     if "epoch_log" not in ev.names:
         return []
     log = ev.area("epoch_log")
-    if log.shape[1] < 4:
+    params = lesson.params
+    width = len(params) + 2
+    if log.shape[1] < width:
         where = f"{log.sheet}!{log.ref()}"
-        return [_log_problem(log.min_row, where, "the log has fewer than 4 columns (epoch, m, b, loss)")]
-    x, y = lesson.descent_x, lesson.samples_y
-    stateless = not OPTIMIZER_STATE.get(lesson.optimizer, ())
-    previous: tuple[float, float] | None = None
+        return [_log_problem(log.min_row, where, f"the log has fewer than {width} columns (epoch, "
+                                                 f"{', '.join(params)}, loss)")]  # fmt: skip
+    previous: dict[str, float] | None = None
     expected_epoch = 1
     for row in range(log.min_row, log.max_row + 1):
-        values = [ev.stored(log.sheet, log.min_col + i, row) for i in range(4)]
+        values = [ev.stored(log.sheet, log.min_col + i, row) for i in range(width)]
         if all(value is None for value in values):
             continue
         address = f"{log.sheet}!{a1(log.min_col, row)}"
         if not all(isinstance(v, float) and math.isfinite(v) for v in values):
-            return [_log_problem(row, address, "epoch, m, b and the loss must all be finite numbers")]
-        epoch, m, b, loss = (float(v) for v in values)  # type: ignore[arg-type]
+            return [_log_problem(row, address, "the epoch, the parameters and the loss must all be finite numbers")]
+        epoch, *numbers, loss = (float(v) for v in values)  # type: ignore[arg-type]
+        got = dict(zip(params, numbers, strict=True))
         if epoch != expected_epoch:
             return [_log_problem(row, address, f"epoch {epoch:g} where epoch {expected_epoch} follows")]
         with np.errstate(all="ignore"):
-            want_loss = loss_value(m, b, x, y, lesson.loss)
+            want_loss = model_loss(lesson.model, got, lesson.x_columns, lesson.samples_y, lesson.loss)
         if not math.isclose(loss, want_loss, rel_tol=REL_TOL, abs_tol=ABS_TOL):
-            return [_log_problem(row, address, f"the loss {loss!r} is not the loss at its m and b ({want_loss!r})")]
-        if stateless and previous is not None:
+            return [_log_problem(row, address, f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})")]
+        if not lesson.state and previous is not None:
             with np.errstate(all="ignore"):
-                table, _ = lesson_epoch(lesson, previous[0], previous[1], {})
-            want = (table.last("new_m"), table.last("new_b"))
-            if not all(math.isclose(g, w, rel_tol=REL_TOL, abs_tol=ABS_TOL) for g, w in zip((m, b), want, strict=True)):
+                table, _ = lesson_epoch(lesson, previous, {})
+            want = {p: table.last(f"new_{p}") for p in params}
+            if not all(math.isclose(got[p], want[p], rel_tol=REL_TOL, abs_tol=ABS_TOL) for p in params):
+                shown = ", ".join(f"{p} = {got[p]!r}" for p in params)
+                wanted = ", ".join(repr(want[p]) for p in params)
                 return [_log_problem(row, address, (
-                    f"m, b = {m!r}, {b!r} do not follow from the row above by one epoch of the lesson's rule "
-                    f"(that gives {want[0]!r}, {want[1]!r})"
+                    f"{shown} do not follow from the row above by one epoch of the lesson's rule (that gives {wanted})"
                 ))]  # fmt: skip
-        previous = (m, b)
+        previous = got
         expected_epoch += 1
     return []

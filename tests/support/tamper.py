@@ -19,10 +19,11 @@ from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.workbook.defined_name import DefinedName
 
 from gdsheet.engine.evaluator import defined_areas
-from gdsheet.lesson.spec import DESCENT_COLUMNS
 from gdsheet.xlsx.ranges import Range
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
+NEW_M = 8
+"""new_m's column in the line's descent table: x, y, m, b, y_pred, error_sq, err_m1, de/dm, new_m…"""
 Tampering = Callable[[Path, Path], str]
 
 
@@ -62,7 +63,7 @@ def _scale_cached_one(text: str, address: str, factor: float) -> str:
 def scaled_caches(source: Path, target: Path) -> str:
     """Every descent cell's cache times 10 and fullCalcOnLoad removed: LibreOffice shows them all."""
     table = areas(source)["descent"]
-    first = cell(table, 0, DESCENT_COLUMNS.index("m"))
+    first = cell(table, 0, 2)
     cells = {cell(table, row, column) for row in range(table.shape[0]) for column in range(2, table.shape[1])}
 
     def edit(text: str) -> str:
@@ -132,7 +133,7 @@ def name_over_descent(source: Path, target: Path) -> str:
         book.defined_names["inputs"] = DefinedName(
             "inputs", attr_text=f"Lesson!{cell(table)}:{cell(table, table.shape[0] - 1, table.shape[1] - 1)}"
         )
-        book["Lesson"][cell(table, 3, DESCENT_COLUMNS.index("new_m"))] = 2.5
+        book["Lesson"][cell(table, 3, NEW_M)] = 2.5
 
     _with_book(source, target, edit)
     return "'inputs'"
@@ -195,7 +196,7 @@ def typed_log(source: Path, target: Path) -> str:
 def _new_m_formula(extra: Callable[[str], str]) -> Tampering:
     def tamper(source: Path, target: Path) -> str:
         table = areas(source)["descent"]
-        address = cell(table, 2, DESCENT_COLUMNS.index("new_m"))
+        address = cell(table, 2, NEW_M)
 
         def edit(book: openpyxl.Workbook) -> None:
             ws = book["Lesson"]
