@@ -144,8 +144,6 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
         add("descent_estimates", "derived", "the finite-difference estimates", Quantity("descent", estimates))
     add(LOG_NAME, "log", f"the epoch log: epoch, {', '.join(params)}, loss")
     if lesson.live_epochs:
-        add("live_log", "derived", f"epoch, {', '.join(params)}, loss after each live epoch", Quantity("live_log"),
-            label_columns=(0,))  # fmt: skip
         empty = tuple(columns.index(name) for name in live_empty_columns(lesson))
         add("live_descent", "derived", "the unrolled epochs, by the descent table's columns",
             Quantity("live", columns), empty_columns=empty)  # fmt: skip
@@ -153,6 +151,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
             add("live_state", "derived", "the unrolled optimizer state", Quantity("live", state))
         if lesson.gradient == "finite-difference":
             add("live_estimates", "derived", "the unrolled estimates", Quantity("live", estimates))
+        add("live_log", "derived", f"epoch, {', '.join(params)}, loss after each live epoch", Quantity("live_log"),
+            label_columns=(0,))  # fmt: skip
     if len(features) == 1:
         add("fit_line", "derived", "two points of the model at its start values", Quantity("fit_line"))
     return {entry.name: entry for entry in entries}
