@@ -10,8 +10,8 @@ workbook-level rectangle per name. Every way those can differ is a mismatch nami
 - a sheet-level name that shadows a lesson name (a local ``learn`` that the sheet's formulas
   read instead of the checked one): refused rather than guessed;
 - a lesson name that is not one rectangle of one sheet (a union, ``#REF!``, a formula);
-- a derived name the lesson must have but does not (``grid`` deleted, so its cells would only
-  be "unchecked");
+- a name the lesson's contract (:mod:`gdsheet.lesson.contract`) lists that the workbook lacks
+  (``grid`` deleted, so its cells would only be "unchecked");
 - a name that is no lesson name (hidden or not) over a cell of the lesson's names: it would make
   a typed constant look like an input;
 - a name moved out of its place relative to the others (``descent_x`` is the table's first
@@ -25,52 +25,19 @@ from collections import defaultdict
 
 from gdsheet.engine.evaluator import Evaluator, parse_area
 from gdsheet.errors import WorkbookError
+from gdsheet.lesson.contract import contract
 from gdsheet.lesson.spec import Lesson
 from gdsheet.xlsx.ranges import a1
 
 Mismatch = dict[str, object]
-
-FIXED_NAMES = frozenset(
-    "data_x data_y m_actual b_actual m_guess b_guess guess_rmse grid grid_m grid_b learn epochs m_start b_start "
-    "rmse next_m next_b descent epoch_log optimizer momentum alpha beta1 beta2 eps descent_state live_log fit_line "
-    "live_descent live_state live_estimates fd_step m_reset b_reset gradient loss descent_x descent_y "
-    "descent_estimates guess_x guess_pred error_y error_pred guess_err_sq actual_shown model parameters".split()
-)
-"""Every name a gdsheet lesson defines (README: "The defined names"), besides the state names."""
-
-_PER_COLUMN = re.compile(r"^(?:next_(\w+)|(\w+)_(?:start|reset|actual|guess))$")
-
-BASE_DERIVED = (
-    "data_y", "guess_x", "guess_pred", "error_y", "error_pred", "guess_err_sq", "guess_rmse", "grid",
-    "actual_shown", "rmse", "descent", "next_m", "next_b", "fit_line",
-)  # fmt: skip
-"""Derived names every lesson has: without one, its cells would be checked against nothing."""
 
 BUILT_IN = re.compile(r"^_xlnm\.", re.IGNORECASE)
 """Excel's own names (print area, print titles, filter database), which lessons may carry."""
 
 
 def is_lesson_name(name: str, lesson: Lesson) -> bool:
-    """Whether ``name`` (any case) is one ``lesson`` defines: the fixed names, and for each of its
-    parameters and state columns X ``next_X``, ``X_start``, ``X_reset`` (``X_actual``, ``X_guess``)."""
-    lowered = name.lower()
-    if lowered in FIXED_NAMES:
-        return True
-    m = _PER_COLUMN.match(lowered)
-    return m is not None and next(group for group in m.groups() if group) in (*lesson.params, *lesson.state)
-
-
-def required_derived(lesson: Lesson, ev: Evaluator) -> list[str]:
-    """The derived names this lesson must define (its optimizer's state, its Live sheet's)."""
-    state = lesson.state
-    names = [*BASE_DERIVED, *(f"next_{name}" for name in state), *(["descent_state"] if state else [])]
-    if lesson.gradient == "finite-difference":
-        names.append("descent_estimates")
-    if "Live" in ev.sheets or any(name.startswith("live_") for name in ev.names):
-        names += ["live_descent", "live_log", *(["live_state"] if state else [])]
-        if lesson.gradient == "finite-difference":
-            names.append("live_estimates")
-    return names
+    """Whether ``name`` (any case) is one ``lesson``'s contract lists."""
+    return name.lower() in contract(lesson)
 
 
 def _mismatch(name: str, message: str) -> Mismatch:
@@ -105,7 +72,7 @@ def name_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
                 f"the name {entry.name!r} refers to {entry.text!r}, not one rectangle of one sheet "
                 "(a union, a deleted range or a formula)"
             )))  # fmt: skip
-    missing = [name for name in required_derived(lesson, ev) if name not in ev.names]
+    missing = [name for name in contract(lesson) if name not in ev.names]
     found += [
         _mismatch(name, f"the lesson's name {name!r} is missing, so its cells would be checked against nothing")
         for name in missing

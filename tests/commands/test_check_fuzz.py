@@ -17,7 +17,7 @@ from gdsheet.commands.build import build
 from gdsheet.commands.check import check_workbook
 from gdsheet.commands.run import run
 from tests.support.cli_inprocess import run_cli
-from tests.support.tamper import OPENPYXL_TAMPERINGS, Tampering
+from tests.support.tamper import OTHER_TAMPERINGS, RMSE_TAMPERINGS, Tampering
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,15 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(chosen=st.lists(st.sampled_from(OPENPYXL_TAMPERINGS), min_size=2, max_size=4, unique=True))
-def test_random_combinations_of_tamperings_never_pass(ran: Path, chosen: list[Tampering]) -> None:
+@given(
+    others=st.lists(st.sampled_from(OTHER_TAMPERINGS), min_size=1, max_size=3, unique=True),
+    rmse=st.one_of(st.none(), st.sampled_from(RMSE_TAMPERINGS)),
+    at=st.integers(min_value=0, max_value=3),
+)
+def test_random_combinations_of_tamperings_never_pass(
+    ran: Path, others: list[Tampering], rmse: Tampering | None, at: int
+) -> None:
+    chosen = others if rmse is None else [*others[:at], rmse, *others[at:]]
     with tempfile.TemporaryDirectory() as tmp:
         path, named = ran, []
         for i, tamper in enumerate(chosen):

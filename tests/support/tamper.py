@@ -221,6 +221,58 @@ TAMPERINGS: tuple[Tampering, ...] = (
     sheet_level("learn"), sheet_level("m_start"), both_cases, typed_log, round_half, iferror_quotient,
 )  # fmt: skip
 
-OPENPYXL_TAMPERINGS: tuple[Tampering, ...] = tuple(t for t in TAMPERINGS if t not in (stale_cache, scaled_caches))
-"""The tamperings that rewrite the workbook with openpyxl (which drops cached values), so any
-number of them can follow one another."""
+RMSE_TAMPERINGS: tuple[Tampering, ...] = (moved_rmse, hidden_name_over_rmse, rmse_union, both_cases)
+"""The tamperings of rmse's name: each reads the name as built, so at most one of them applies."""
+
+OTHER_TAMPERINGS: tuple[Tampering, ...] = tuple(
+    t for t in TAMPERINGS if t not in (stale_cache, scaled_caches, *RMSE_TAMPERINGS)
+)
+"""The other tamperings that rewrite the workbook with openpyxl (which drops cached values), so
+any number of them can follow one another (and one of :data:`RMSE_TAMPERINGS`)."""
+
+
+TEXT_BOX = (
+    "<twoCellAnchor><from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
+    "<to><col>{col2}</col><colOff>0</colOff><row>{row2}</row><rowOff>0</rowOff></to>"
+    '<sp macro="" textlink=""><nvSpPr><cNvPr id="99" name="TextBox 99"/><cNvSpPr txBox="1"/></nvSpPr>'
+    '<spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></spPr>'
+    "<txBody><a:bodyPr/><a:p><a:r><a:t>1.23</a:t></a:r></a:p></txBody></sp><clientData/></twoCellAnchor>"
+)
+
+
+def text_box_over_rmse(source: Path, target: Path) -> str:
+    """A white text box reading 1.23 drawn over rmse's cell (in the sheet's existing drawing)."""
+    rmse = areas(source)["rmse"]
+    box = TEXT_BOX.format(col=rmse.min_col - 1, row=rmse.min_row - 1, col2=rmse.min_col, row2=rmse.min_row)
+    rewrite_member(source, target, "xl/drawings/drawing1.xml", lambda text: text.replace("</wsDr>", box + "</wsDr>"))
+    return f"Lesson!{cell(rmse)}"
+
+
+def _number_format(name: str, code: str, row: int = 0, column: int = 0) -> Tampering:
+    def tamper(source: Path, target: Path) -> str:
+        area = areas(source)[name]
+        address = cell(area, row, column)
+
+        def edit(book: openpyxl.Workbook) -> None:
+            book["Lesson"][address].number_format = code
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    return tamper
+
+
+literal_format = _number_format("rmse", '"12.50"')
+"""rmse's right formula shown as the text 12.50, whatever its value."""
+literal_format.__name__ = "literal_format"
+
+scaling_format = _number_format("descent", "0.000,,", 4, NEW_M)
+"""A new_m cell shown divided by a million."""
+scaling_format.__name__ = "scaling_format"
+
+percent_format = _number_format("next_b", "0.00%")
+"""next_b shown times 100."""
+percent_format.__name__ = "percent_format"
+
+DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (text_box_over_rmse, literal_format, scaling_format, percent_format)
+"""Tamperings of what is displayed (number formats, drawings), not of values or names."""
