@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -347,12 +347,40 @@ def _formula_shape(
     return shapes.shape_of(text, row, col, guess)
 
 
-def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> None:
-    runs = sheet.runs.setdefault(col, [])
+def with_constants(book: Book, cells: Mapping[tuple[int, int, int], CellValue]) -> Book:
+    """A copy of ``book`` in which each (sheet, column, row) of ``cells`` holds that constant
+    instead of whatever it held (a formula's run is split around it); ``book`` is unchanged.
+
+    `grade` judges one column of a student's formulas at a time: the other columns they wrote
+    become constants, which an evaluation may then override with the reference's values."""
+    by_sheet: dict[int, dict[int, dict[int, CellValue]]] = {}
+    for (index, col, row), value in cells.items():
+        by_sheet.setdefault(index, {}).setdefault(col, {})[row] = value
+    sheets = list(book.sheets)
+    for index, columns in by_sheet.items():
+        old = book.sheets[index]
+        sheet = Sheet(old.name, dict(old.constants), dict(old.runs))
+        for col, values in columns.items():
+            sheet.constants[col] = {**old.constants.get(col, {}), **values}
+            runs: list[Run] = []
+            for run in old.runs.get(col, ()):
+                for row in range(run.first, run.last + 1):
+                    if row not in values:
+                        _add_to_runs(runs, index, col, row, run.shape)
+            sheet.runs[col] = runs
+        sheets[index] = sheet
+    return Book(book.path, sheets, book.names, book.shapes, book.unsupported)
+
+
+def _add_to_runs(runs: list[Run], index: int, col: int, row: int, shape: int) -> None:
     if runs and runs[-1].shape == shape and runs[-1].last == row - 1:
         runs[-1].last = row
     else:
         runs.append(Run(index, col, row, row, shape))
+
+
+def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> None:
+    _add_to_runs(sheet.runs.setdefault(col, []), index, col, row, shape)
 
 
 def read_book(path: str | Path) -> Book:

@@ -12,7 +12,7 @@ import contextlib
 import math
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import numpy as np
 from openpyxl.utils.cell import range_boundaries
 
 from gdsheet.engine import DEFAULT_ENGINE, Engine, load_engine
-from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, a1, read_book
+from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, a1, read_book, with_constants
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.shapes import Unsupported
 from gdsheet.errors import WorkbookError
@@ -107,9 +107,11 @@ class Evaluator:
     requested areas as numpy arrays; Excel errors come back as their text (``"#NUM!"``).
     """
 
-    def __init__(self, path: str | Path, engine: str = DEFAULT_ENGINE, verbose: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, engine: str = DEFAULT_ENGINE, verbose: bool = False, book: Book | None = None
+    ) -> None:
         self.path = Path(path)
-        self.book: Book = read_book(self.path)
+        self.book: Book = read_book(self.path) if book is None else book
         self.sheets: list[str] = [sheet.name for sheet in self.book.sheets]
         self.names = _names_to_areas(self.book.names, self.sheets)
         self.engine_kind = engine
@@ -182,6 +184,13 @@ class Evaluator:
     def formula_cells(self) -> list[tuple[str, int, int]]:
         """(sheet, column, row) of every formula cell of every worksheet."""
         return [(self.sheets[s], c, r) for s, c, r in self.engine.formula_cells()]
+
+    def with_constants(self, cells: Iterable[tuple[str, int, int]]) -> Evaluator:
+        """Another evaluator of this workbook in which ``cells`` (sheet, column, row) hold the
+        number 0 instead of their formulas, so that inputs may set them (an input cell may not
+        hold a formula). Nothing is read again; the engine is compiled anew on first use."""
+        constants = {(self._index(sheet), column, row): 0.0 for sheet, column, row in cells}
+        return Evaluator(self.path, self.engine_kind, self.verbose, with_constants(self.book, constants))
 
     # --- recalculation --------------------------------------------------------------
 
