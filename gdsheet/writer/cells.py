@@ -40,6 +40,11 @@ INTEGER = "0"
 THOUSANDS = "#,##0"
 PARAM = "0.000"
 PREDICTION = "0.0"
+GENERAL = "General"
+"""Significant digits, as many as the column holds, and scientific notation before a non-zero value
+would show as 0 (the same in Excel, LibreOffice and Google Sheets); such a number fills its
+column, so it is indented by one character to keep it apart from the number on its left."""
+GENERAL_ALIGNMENT = Alignment(horizontal="right", indent=1)
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # cells a learner is invited to edit
 HEADER_FONT = Font(bold=True)
@@ -75,6 +80,8 @@ def put(
         target.quotePrefix = True
     if fmt is not None:
         target.number_format = fmt
+        if fmt == GENERAL:
+            target.alignment = GENERAL_ALIGNMENT
     if header:
         target.font = HEADER_FONT
         target.border = HEADER_BORDER

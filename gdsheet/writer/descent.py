@@ -12,7 +12,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import HINT_FONT, INTEGER, PARAM, loss_formula, name_ref, put
+from gdsheet.writer.cells import HINT_FONT, INTEGER, loss_formula, name_ref, put
 from gdsheet.writer.descent_rows import (
     column_formats,
     column_hints,
@@ -20,6 +20,7 @@ from gdsheet.writer.descent_rows import (
     row_formulas,
     sources_above,
 )
+from gdsheet.writer.formats import param_format
 from gdsheet.writer.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
 from gdsheet.writer.optimizers import TEMPLATES
 
@@ -37,11 +38,12 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, FIRST_COL, rows["h"], "h")
     put(ws, FIRST_COL + 1, rows["h"], lesson.fd_step, editable=True)
     m_row, b_row = at.epochs_row, at.epochs_row + 1
+    params = param_format(lesson)
     for row, param, start in ((m_row, "m", lesson.m_start), (b_row, "b", lesson.b_start)):
         put(ws, label, row, param)
         put(ws, actual, row, f"={param}_actual")
-        put(ws, current, row, start, PARAM, editable=True)
-        put(ws, reset, row, start, PARAM)
+        put(ws, current, row, start, params, editable=True)
+        put(ws, reset, row, start, params)
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
     put(ws, label, rows["h"], "rule")
@@ -142,7 +144,7 @@ def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     The first body row carries the number formats that the rows added later inherit.
     """
     headers = ("epoch", "m", "b", loss_key(lesson.loss))
-    formats = (INTEGER, PARAM, PARAM, lesson.loss_format)
+    formats = (INTEGER, param_format(lesson), param_format(lesson), lesson.loss_format)
     log = at.log_col
     put(ws, log, at.hints_row, "Epoch log")
     for i, (header, fmt) in enumerate(zip(headers, formats, strict=True)):

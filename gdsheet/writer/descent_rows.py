@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson
 from gdsheet.writer.cells import INTEGER, PARAM, PREDICTION
+from gdsheet.writer.formats import table_formats
 from gdsheet.writer.optimizers import TEMPLATES, RowCells
 
 # What each column computes, shown in small italics above its header. The two derivative
@@ -52,8 +53,9 @@ def column_hints(lesson: Lesson) -> dict[str, str]:
 
 
 def column_formats(lesson: Lesson) -> dict[str, str]:
-    """The number format of each column, the optimizer's state columns included."""
-    return FORMATS | dict(TEMPLATES[lesson.optimizer].formats)
+    """The number format of each column, the optimizer's state columns included: the published
+    ones for the seed, formats that show the data otherwise (:mod:`gdsheet.writer.formats`)."""
+    return table_formats(lesson, FORMATS | dict(TEMPLATES[lesson.optimizer].formats))
 
 
 def first_row_sources(lesson: Lesson) -> dict[str, str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson, loss_key
-from gdsheet.writer.cells import HEADING_FONT, INTEGER, PARAM, SHEET, WRAP_TOP, loss_formula, put
+from gdsheet.writer.cells import HEADING_FONT, INTEGER, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 
@@ -109,8 +109,8 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
     for epoch, last in enumerate(last_rows, start=1):
         row = live.log_first + epoch - 1
         put(ws, epoch_col, row, epoch, INTEGER)
-        m = put(ws, m_col, row, f"={cell(at.descent_col('new_m'), last)}", PARAM)
-        b = put(ws, b_col, row, f"={cell(at.descent_col('new_b'), last)}", PARAM)
+        m = put(ws, m_col, row, f"={cell(at.descent_col('new_m'), last)}", formats["m"])
+        b = put(ws, b_col, row, f"={cell(at.descent_col('new_b'), last)}", formats["b"])
         squares = f"SUMPRODUCT(({m}*descent_x+{b}-descent_y)^2)"
         put(ws, loss_col, row, loss_formula(lesson.loss, squares, "descent_x"), lesson.loss_format)
     first, last = live.table_first, live.table_last
