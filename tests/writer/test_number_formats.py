@@ -11,9 +11,10 @@ import pytest
 
 import gdsheet
 from gdsheet.commands.build import make_lesson
-from gdsheet.engine.evaluator import Area, defined_areas
+from gdsheet.engine.evaluator import defined_areas
 from gdsheet.reference.oracle import lesson_values
 from gdsheet.writer.formats import SAMPLE_DECIMALS, decimals_of
+from gdsheet.xlsx.ranges import Range
 from tests.support.libreoffice import area_text, recalculate_many
 
 
@@ -27,8 +28,8 @@ def noisy_csv(path: Path, n: int = 60) -> list[tuple[str, str]]:
     return rows
 
 
-def column_text(sheet: list[list[str]], area: Area, column: int) -> list[str]:
-    one = Area(area.sheet, area.min_col + column, area.min_row, area.min_col + column, area.max_row)
+def column_text(sheet: list[list[str]], area: Range, column: int) -> list[str]:
+    one = Range(area.sheet, area.min_row, area.min_col + column, area.max_row, area.min_col + column)
     return [row[0] for row in area_text(sheet, one)]
 
 
