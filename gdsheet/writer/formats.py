@@ -29,7 +29,6 @@ SAMPLE_DECIMALS = 4
 MIN_PARAM_DECIMALS = 3
 MAX_PARAM_DECIMALS = 6
 """A column 10 characters wide holds a parameter below 1,000 with 6 decimals."""
-PARAMETERS = frozenset({"m", "b", "new_m", "new_b"})
 COUNTS = frozenset({"t"})
 
 
@@ -58,9 +57,7 @@ def param_decimals(lesson: Lesson) -> int:
     two significant digits (within the bounds above)."""
     with np.errstate(all="ignore"):
         table = unrolled(lesson, 1)[0]
-        steps = np.abs(
-            np.concatenate([table.column("new_m") - table.column("m"), table.column("new_b") - table.column("b")])
-        )
+        steps = np.abs(np.concatenate([table.column(f"new_{p}") - table.column(p) for p in lesson.params]))
     steps = steps[np.isfinite(steps) & (steps > 0)]
     if steps.size == 0:
         return MIN_PARAM_DECIMALS
@@ -69,7 +66,7 @@ def param_decimals(lesson: Lesson) -> int:
 
 
 def param_format(lesson: Lesson) -> str:
-    """The format of every m and b cell: the table's, the controls', the logs'."""
+    """The format of every parameter cell (m and b): the table's, the controls', the logs'."""
     return PARAM if lesson.published_formats else fixed(param_decimals(lesson))
 
 
@@ -78,8 +75,10 @@ def table_formats(lesson: Lesson, published: Mapping[str, str]) -> dict[str, str
     if lesson.published_formats:
         return dict(published)
     params = param_format(lesson)
-    chosen = {"x": sample_format(lesson.descent_x), "y": sample_format(lesson.samples_y)}
+    parameters = {*lesson.params, *(f"new_{p}" for p in lesson.params)}
+    samples = zip((*lesson.features, "y"), (*lesson.x_columns, lesson.samples_y), strict=True)
+    chosen = {name: sample_format(values) for name, values in samples}
     for name in published:
         if name not in chosen:
-            chosen[name] = params if name in PARAMETERS else INTEGER if name in COUNTS else GENERAL
+            chosen[name] = params if name in parameters else INTEGER if name in COUNTS else GENERAL
     return chosen
