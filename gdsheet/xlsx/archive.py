@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -132,8 +133,10 @@ def open_archive(path: str | Path) -> zipfile.ZipFile:
         raise WorkbookError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise WorkbookError(f"{path}: is a directory, not a workbook") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error):
         raise WorkbookError(f"{path}: not a workbook (not a zip archive; truncated or corrupt?)") from None
+    except NotImplementedError as exc:  # a member that needs a newer zip version than zipfile reads
+        raise WorkbookError(f"{path}: refused: the archive cannot be read ({exc})") from None
     except OSError as exc:
         raise WorkbookError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:

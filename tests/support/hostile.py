@@ -119,3 +119,8 @@ def long_attribute(source: Path, target: Path, megabytes: int = 200) -> Path:
     return with_member_text(
         source, target, SHEET, b"<sheetData>", b'<sheetData><row r="1" spans="' + b"1" * (megabytes * MB) + b'"/>'
     )
+
+
+def future_version(source: Path, target: Path) -> Path:
+    """The sheet member declares it needs zip version 20.7 to extract (zipfile reads up to 6.3)."""
+    return _set_header_field(source, target, 4, 6, lambda version: 207)

@@ -23,6 +23,7 @@ from tests.support.hostile import (
     corrupt_deflate,
     deflate64,
     encrypted,
+    future_version,
     long_attribute,
     lying_bomb,
     zeros_bomb,
@@ -214,8 +215,9 @@ def lesson(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (corrupt_deflate, "member xl/worksheets/sheet1.xml is corrupt (Error -3 while decompressing data"),
         (long_attribute, "member xl/worksheets/sheet1.xml holds an XML token (an attribute, a tag or a text) of more "
                          "than 1 MB (GDSHEET_MAX_XML_TOKEN_MB raises it)"),
+        (future_version, "refused: the archive cannot be read (zip file version 20.7)"),
     ],
-    ids=["encrypted", "deflate64", "corrupt-deflate", "200MB-attribute"],
+    ids=["encrypted", "deflate64", "corrupt-deflate", "200MB-attribute", "zip-version-20.7"],
 )  # fmt: skip
 def test_an_unreadable_member_is_exit_3_in_one_line_within_bounds(
     lesson: Path, tmp_path: Path, make: object, said: str
