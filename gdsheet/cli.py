@@ -15,14 +15,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from gdsheet.commands.build import DEFAULT_PRESET, build
-from gdsheet.commands.check import check_workbook
-from gdsheet.commands.run import Record, reset, run, terminal_progress
+from typing import TYPE_CHECKING
+
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
-from gdsheet.lesson.spec import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
+from gdsheet.lesson.spec import (
+    DEFAULT_PRESET,
+    GRADIENT_RULES,
+    HYPER_PARAMETERS,
+    LOSSES,
+    OPTIMIZERS,
+    load_preset,
+    preset_names,
+)
 from gdsheet.limits import MAX_EPOCHS
-from gdsheet.xlsx.archive import check_workbook_archive
+
+if TYPE_CHECKING:  # the commands are imported by the subcommand that runs them (a light start)
+    from gdsheet.commands.run import Record
 
 EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch or an unchecked formula; 2 bad input or option;
 3 unreadable, hostile, read-only, open or busy workbook, a missing cell/name, or a carried or
@@ -92,6 +101,8 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from gdsheet.commands.build import build
+
     generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
     path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     print(f"wrote {path}")
@@ -119,6 +130,8 @@ def print_records(records: list[Record]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from gdsheet.commands.run import run, terminal_progress
+
     progress = terminal_progress if sys.stderr.isatty() and not args.json else None
     try:
         records = run(
@@ -146,12 +159,17 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
+    from gdsheet.commands.run import reset
+
     reset(args.workbook, force=args.force, engine=args.engine)
     print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from gdsheet.commands.check import check_workbook
+    from gdsheet.xlsx.archive import check_workbook_archive
+
     check_workbook_archive(args.workbook)
     report = check_workbook(
         args.workbook, engine=args.engine, verbose=args.verbose, allow_unchecked=args.allow_unchecked
@@ -177,6 +195,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from gdsheet.commands.build import build
+    from gdsheet.commands.run import run
+
     path = build(args.out, DEFAULT_PRESET)
     records = run(path)
     print_records(records)
@@ -291,10 +312,29 @@ def _out_of_memory() -> int:
     return EXIT_OUT_OF_MEMORY
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away (``| head``)."""
+
+
+def _closed_stdout() -> int:
+    """The reader of our output is gone: end quietly, as Unix tools do.
+
+    Nothing more can be printed, and Python would report the failed flush at exit, so stdout
+    is pointed at /dev/null first (the recipe of Python's signal documentation)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here when the output fitted the buffer
+        return code
+    except BrokenPipeError:
+        return _closed_stdout()
     except MemoryError:  # also one raised while reporting another error
         return _out_of_memory()
 
@@ -305,6 +345,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return args.func(args)
     except MemoryError:
         return _out_of_memory()
+    except BrokenPipeError:
+        raise  # stdout closed: main ends quietly
     except GdsheetError as exc:
         label = "" if isinstance(exc, Interrupted) else "error: "
         print(f"gdsheet: {label}{exc}", file=sys.stderr)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from gdsheet.engine.book import Book
-from gdsheet.engine.shapes import Unsupported
+if TYPE_CHECKING:  # the engine itself is imported on first use: `gdsheet --version` must stay light
+    from gdsheet.engine.book import Book
 
 Cell = tuple[int, int, int]
 ENGINES = ("compiled", "formulas")
@@ -47,6 +47,7 @@ def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False) -
         raise ValueError(f"unknown engine {kind!r}")
     if kind == "compiled":
         from gdsheet.engine.compiled import CompiledEngine
+        from gdsheet.engine.shapes import Unsupported
 
         try:
             engine = CompiledEngine(book)

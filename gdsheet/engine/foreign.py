@@ -9,6 +9,7 @@ the shape's first cell. So one unusual cell costs one slow call, not the whole w
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Sequence
@@ -21,11 +22,15 @@ from gdsheet.engine.plan import name_area
 from gdsheet.engine.shapes import Node, Shape, Unsupported, walk
 
 os.environ.setdefault("TQDM_DISABLE", "1")
-import formulas
-import schedula
-from formulas.tokens.operand import Error as _FormulasError
 
-_KNOWN = frozenset(formulas.get_functions())
+
+@functools.cache
+def known_functions() -> frozenset[str]:
+    """The functions `formulas` implements, read only when a fallback needs them: the registry
+    imports scipy.stats, about a second that no command should pay before it must."""
+    import formulas
+
+    return frozenset(formulas.get_functions())
 
 
 def _at(coord: tuple[bool, int], anchor: int) -> int:
@@ -50,6 +55,9 @@ def _plain_key(key: str) -> str:
 
 
 def _to_formulas(value: object) -> object:
+    import schedula
+    from formulas.tokens.operand import Error as _FormulasError
+
     if value is None:
         return schedula.EMPTY
     if isinstance(value, xl.XlError):
@@ -60,6 +68,8 @@ def _to_formulas(value: object) -> object:
 
 
 def _from_formulas(value: object) -> object:
+    import schedula
+
     value = np.asarray(getattr(value, "value", value), dtype=object).ravel()[0]
     if value is schedula.EMPTY:
         return None
@@ -76,8 +86,11 @@ class ForeignFormula:
     """One shape evaluated by `formulas`: called with its inputs' values, in `formulas`' order."""
 
     def __init__(self, book: Book, shape: Shape, tree: Node, why: str) -> None:
+        import formulas
+
         self.why = why
-        self.unknown = [node[1] for node in walk(tree) if node[0] == "fn" and node[1] not in _KNOWN]  # #NAME?
+        known = known_functions()
+        self.unknown = [node[1] for node in walk(tree) if node[0] == "fn" and node[1] not in known]  # #NAME?
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
