@@ -13,9 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped

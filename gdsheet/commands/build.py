@@ -13,8 +13,8 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.samples_csv import read_samples
 from gdsheet.lesson.samples_generated import generated_x, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
-from gdsheet.reference.oracle import DescentTable, lesson_values
 from gdsheet.limits import EXCEL_ROWS
+from gdsheet.reference.oracle import DescentTable, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
 
@@ -73,10 +73,16 @@ def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:
     fits = live_epochs_that_fit(len(lesson.descent_x))
     if lesson.live_epochs <= fits:
         return lesson
-    why = f"{len(lesson.descent_x):,} samples a Live sheet holds at most {fits:,} epoch(s) within Excel's {EXCEL_ROWS:,} rows"
+    why = (
+        f"{len(lesson.descent_x):,} samples a Live sheet holds at most {fits:,} epoch(s) "
+        f"within Excel's {EXCEL_ROWS:,} rows"
+    )
     if explicit:
         raise GdsheetError(f"--live-epochs {lesson.live_epochs}: with {why} (give --live-epochs {fits} or fewer)")
-    print(f"gdsheet: note: {fits:,} live epoch(s) instead of the preset's {lesson.live_epochs}: with {why}", file=sys.stderr)
+    print(
+        f"gdsheet: note: {fits:,} live epoch(s) instead of the preset's {lesson.live_epochs}: with {why}",
+        file=sys.stderr,
+    )
     return dataclasses.replace(lesson, live_epochs=fits)
 
 

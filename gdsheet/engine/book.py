@@ -18,7 +18,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
-from gdsheet.engine.shapes import ShapeTable
+from gdsheet.engine.shapes import MAX_FORMULA_LENGTH, FormulaRefused, ShapeTable
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import archive_limit
@@ -83,6 +83,7 @@ class Sheet:
     name: str
     constants: dict[int, dict[int, CellValue]] = field(default_factory=dict)
     runs: dict[int, list[Run]] = field(default_factory=dict)
+    cached: dict[tuple[int, int], CellValue] | None = None  # (col, row) -> a formula cell's saved value
 
     def formula_at(self, col: int, row: int) -> Run | None:
         """The run holding a formula at (col, row), if any."""
@@ -106,6 +107,8 @@ class Book:
     names: dict[str, str]  # lower-case workbook-level name -> its refers-to text
     shapes: ShapeTable
     unsupported: list[str] = field(default_factory=list)  # why the compiled engine cannot run it
+    local_names: dict[tuple[int, str], str] = field(default_factory=dict)  # (sheet, lower name) -> text
+    iterate: tuple[int, float] | None = None  # calcPr's iterateCount and iterateDelta when iteration is on
 
     def sheet_index(self, name: str) -> int | None:
         lowered = name.lower()
@@ -113,6 +116,13 @@ class Book:
             if sheet.name.lower() == lowered:
                 return index
         return None
+
+    def name_text(self, name: str, sheet: int | None) -> str | None:
+        """What a defined name refers to, seen from ``sheet``: the sheet's own name wins (as in Excel)."""
+        lowered = name.lower()
+        if sheet is not None and (sheet, lowered) in self.local_names:
+            return self.local_names[(sheet, lowered)]
+        return self.names.get(lowered)
 
     def runs(self) -> Iterator[Run]:
         for sheet in self.sheets:
@@ -214,6 +224,7 @@ class _SheetReader:
         self.sheet, self.index, self.strings, self.shapes = sheet, index, strings, shapes
         self.unsupported, self.budget = unsupported, budget
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
+        self.arrays: list[tuple[int, int, int, int]] = []  # (row1, col1, row2, col2) of multi-cell array formulas
         self.count = 0
         self.row = 0
         self.col = 0
@@ -274,6 +285,17 @@ class _SheetReader:
         row, col, sheet = self.row, self.col, self.sheet
         if col > MAX_COL or row > MAX_ROW or row < 1:
             raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
+        if sheet.cached is not None and (self.formula is not None or self.f_attrs or self.arrays):
+            self._keep_cached(row, col)
+        if self.arrays and self._in_array(row, col):
+            return  # a cell of a multi-cell array formula: its value comes from the formula
+        if self.formula is not None and len(self.formula) > MAX_FORMULA_LENGTH:
+            raise FormulaRefused(
+                f"{sheet.name}!{self.ref}: a formula of {len(self.formula):,} characters "
+                f"(Excel's limit is {MAX_FORMULA_LENGTH:,})"
+            )
+        if self.f_attrs.get("t") == "array" and self._array_formula(row, col):
+            return
         if self.formula is not None or self.f_attrs:
             runs = sheet.runs.get(col)
             guess = runs[-1].shape if runs and runs[-1].last == row - 1 else None
@@ -288,6 +310,44 @@ class _SheetReader:
         constant = _parse_constant(self.kind, self.value, self.strings, inline)
         if constant is not None:
             sheet.constants.setdefault(col, {})[row] = constant
+
+    def _keep_cached(self, row: int, col: int) -> None:
+        """The value Excel saved with a formula cell (or a cell of an array formula's range)."""
+        if not (self.formula is not None or self.f_attrs) and not self._in_array(row, col):
+            return
+        try:
+            value = _parse_constant(self.kind, self.value, self.strings, None)
+        except WorkbookError:
+            value = None
+        self.sheet.cached[(col, row)] = value  # type: ignore[index]
+
+    def _in_array(self, row: int, col: int) -> bool:
+        self.arrays = [span for span in self.arrays if span[2] >= row]  # spans above are done
+        return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in self.arrays)
+
+    def _array_formula(self, row: int, col: int) -> bool:
+        """A multi-cell array formula: its whole result in a virtual cell beyond the sheet's last
+        column, and each cell of its range a formula picking its element (False for one cell)."""
+        span = self.f_attrs.get("ref", "")
+        corners = [_ADDRESS.match(part.replace("$", "")) for part in span.split(":")]
+        if len(corners) != 2 or None in corners:
+            return False
+        (c1, r1), (c2, r2) = ((column_index(m.group(1)), int(m.group(2))) for m in corners)  # type: ignore[union-attr]
+        if (r1, c1) != (row, col) or (r2, c2) == (r1, c1) or r2 < r1 or c2 < c1 or c2 > MAX_COL or r2 > MAX_ROW:
+            return False
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > self.budget:
+            raise WorkbookError(
+                f"sheet {self.sheet.name!r}: an array formula over {span} covers more cells than the limit"
+            )
+        virtual = MAX_COL + 1 + sum(1 for _ in self.sheet.runs if _ > MAX_COL)
+        shape = self.shapes.shape_of(self.formula or "", row, virtual)
+        self.shapes.mark_array(shape)
+        _add_formula(self.sheet, self.index, virtual, row, shape)
+        element = self.shapes.array_element(virtual, r1, c1)
+        for column in range(c1, c2 + 1):
+            self.sheet.runs.setdefault(column, []).append(Run(self.index, column, r1, r2, element))
+        self.arrays.append((r1, c1, r2, c2))
+        return True
 
 
 def _refuse_entities(*_: object) -> None:
@@ -336,10 +396,7 @@ def _formula_shape(
         if index not in shared:
             raise WorkbookError(f"sheet {sheet!r}: cell {ref} uses shared formula {index!r}, which is never defined")
         return shared[index]
-    if kind == "array":
-        span = attrs.get("ref", ref or "")
-        if ":" in span and span.split(":")[0] != span.split(":")[1]:
-            unsupported.append(f"{sheet}!{ref}: an array formula over {span}")
+    if kind == "array":  # over one cell: the formula's array evaluated, its first value shown
         return shapes.shape_of(text, row, col)
     if kind != "normal":
         unsupported.append(f"{sheet}!{ref}: a {kind} formula")
@@ -355,13 +412,15 @@ def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> No
         runs.append(Run(index, col, row, row, shape))
 
 
-def read_book(path: str | Path) -> Book:
-    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError."""
+def read_book(path: str | Path, cached: bool = False) -> Book:
+    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError.
+
+    ``cached`` keeps each formula cell's saved value too (``Sheet.cached``), for ``recalc --check``."""
     path = Path(path)
     zf = _open_zip(path)
     try:
         with zf:
-            return _read(zf, path)
+            return _read(zf, path, cached)
     except WorkbookError as exc:
         text = str(exc)
         raise WorkbookError(text if text.startswith(str(path)) else f"{path}: {text}") from None
@@ -369,11 +428,13 @@ def read_book(path: str | Path) -> Book:
         raise WorkbookError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read(zf: zipfile.ZipFile, path: Path) -> Book:
+def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     wb_part = _workbook_part(zf)
     targets = _relationships(zf, wb_part)
     sheet_parts: list[tuple[str, str]] = []
     names: dict[str, str] = {}
+    local_names: dict[tuple[int, str], str] = {}
+    iterate: tuple[int, float] | None = None
     for event, elem in _events(zf, wb_part):
         if event != "end":
             continue
@@ -381,19 +442,28 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Book:
             target = targets.get(elem.get(f"{_REL}id", ""), "")
             if target.endswith(".xml") and "worksheet" in target:
                 sheet_parts.append((elem.get("name", ""), target))
-        elif elem.tag == f"{_MAIN}definedName" and elem.get("localSheetId") is None:
-            names[elem.get("name", "").lower()] = (elem.text or "").strip()
+        elif elem.tag == f"{_MAIN}definedName":
+            local = elem.get("localSheetId")
+            text = (elem.text or "").strip()
+            if local is None:
+                names[elem.get("name", "").lower()] = text
+            elif local.isdigit():
+                local_names[(int(local), elem.get("name", "").lower())] = text
+        elif elem.tag == f"{_MAIN}calcPr" and elem.get("iterate") in ("1", "true"):
+            count = elem.get("iterateCount", "100")
+            delta = elem.get("iterateDelta", "0.001")
+            iterate = (int(count) if count.isdigit() else 100, float(delta) if _NUMBER.match(delta) else 0.001)
     strings = _shared_strings(zf, targets)
     shapes = ShapeTable()
     unsupported: list[str] = []
     sheets = []
     budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
-        sheet = Sheet(name)
+        sheet = Sheet(name, cached={} if cached else None)
         if part not in zf.namelist():
             raise WorkbookError(f"sheet {name!r} has no part {part}")
         budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget)
         sheets.append(sheet)
     if not sheets:
         raise WorkbookError("no worksheets")
-    return Book(path, sheets, names, shapes, unsupported)
+    return Book(path, sheets, names, shapes, unsupported, local_names, iterate)

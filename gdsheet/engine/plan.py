@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from gdsheet.engine.book import Book, Run, a1, column_index
 from gdsheet.engine.shapes import Node, Unsupported, walk
+from gdsheet.engine.xlvalues import ADDRESS_FUNCTIONS, DYNAMIC
 from gdsheet.errors import WorkbookError
 
 _AREA = re.compile(
@@ -49,9 +50,10 @@ class Rect:
         return (self.row2 - self.row1 + 1) * (self.col2 - self.col1 + 1)
 
 
-def name_area(book: Book, name: str) -> Rect:
-    """The rectangle a workbook-level defined name points at (one area, no formula)."""
-    text = book.names.get(name.lower())
+def name_area(book: Book, name: str, sheet: int | None = None) -> Rect:
+    """The rectangle a defined name points at (one area, no formula), seen from ``sheet``: a
+    sheet-scoped name of that sheet wins over the workbook's, as in Excel."""
+    text = book.name_text(name, sheet)
     if text is None:
         raise Unsupported(f"unknown name {name!r}")
     match = _AREA.match(text.strip())
@@ -83,9 +85,23 @@ class Ref:
     is_range: bool
 
 
+def dependency_nodes(tree: Node) -> list[Node]:
+    """The reference nodes whose values ``tree`` reads: not the arguments ROW, COLUMN, ROWS and
+    COLUMNS read for their address only, nor OFFSET's base (its cells are found while evaluating)."""
+    skipped: set[int] = set()
+    for node in walk(tree):
+        if node[0] != "fn":
+            continue
+        if node[1] in ADDRESS_FUNCTIONS:
+            skipped.update(id(arg) for arg in node[2] if arg[0] in ("ref", "rng", "name"))
+        elif node[1] in DYNAMIC and node[2] and node[2][0][0] in ("ref", "rng", "name"):
+            skipped.add(id(node[2][0]))
+    return [node for node in walk(tree) if node[0] in ("ref", "rng", "name") and id(node) not in skipped]
+
+
 def resolve_refs(book: Book, run: Run, tree: Node) -> list[Ref]:
-    """Every reference in ``tree`` as seen from ``run``; raises Unsupported for what cannot be."""
-    return [resolve_ref(book, run, node) for node in walk(tree) if node[0] in ("ref", "rng", "name")]
+    """Every reference ``tree`` reads as seen from ``run``; raises Unsupported for what cannot be."""
+    return [resolve_ref(book, run, node) for node in dependency_nodes(tree)]
 
 
 def _sheet_of(book: Book, run: Run, sheet: str | None) -> int:
@@ -100,7 +116,8 @@ def _sheet_of(book: Book, run: Run, sheet: str | None) -> int:
 def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
     """One reference node as seen from ``run``."""
     if node[0] == "name":
-        rect = name_area(book, node[1])
+        scope = run.sheet if len(node) == 2 else _sheet_of(book, run, node[2])
+        rect = name_area(book, node[1], scope)
         single = rect.size == 1
         return Ref(rect.sheet, rect.col1, rect.row1, False, rect, not single)
     sheet = _sheet_of(book, run, node[1])
@@ -111,7 +128,7 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
             rows = (row, row)
         else:
             rows = (run.first + row, run.last + row)
-        if not (1 <= col <= 16_384 and rows[0] >= 1 and rows[1] <= 1_048_576):
+        if not (1 <= col <= 16_384 or (col_abs and col > 16_384)) or not (rows[0] >= 1 and rows[1] <= 1_048_576):
             raise Unsupported("a reference off the sheet (#REF!)")
         rect = Rect(sheet, rows[0], col, rows[1], col)
         return Ref(sheet, col, row, not row_abs, rect, False)
@@ -138,6 +155,7 @@ class Unit:
     last: int = 0
     descending: bool = False
     cells: list[tuple[Run, int]] | None = None  # cell-by-cell order, when the runs cannot loop
+    cyclic: bool = False  # a cycle left in, for iterative calculation
 
 
 @dataclass
@@ -148,6 +166,11 @@ class Plan:
     refs: dict[int, list[Ref]]  # id(run) -> refs
     deps: dict[int, set[int]] = field(default_factory=dict)  # id(run) -> ids of runs it reads
     by_id: dict[int, Run] = field(default_factory=dict)
+
+    @property
+    def cyclic(self) -> bool:
+        """Whether a cycle was kept for iterative calculation (the workbook enables it)."""
+        return any(unit.cyclic for unit in self.units)
 
 
 class _Columns:
@@ -353,6 +376,7 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
                 wanted.append((ref.sheet, ref.col, row + ref.row))
         deps[(sheet, col, row)] = wanted
     order: list[tuple[Run, int]] = []
+    cyclic = False
     state: dict[tuple[int, int, int], int] = {}  # 1 visiting, 2 done
     for start in sorted(cells, key=lambda c: (c[0], c[2], c[1])):
         if state.get(start) == 2:
@@ -364,6 +388,9 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
             for dep in it:
                 mark = state.get(dep)
                 if mark == 1:
+                    if book.iterate is not None:  # iterative calculation: the cycle is iterated
+                        cyclic = True
+                        continue
                     sheet = book.sheets[dep[0]].name
                     raise CircularReference(f"circular reference through {sheet}!{a1(dep[1], dep[2])}")
                 if mark is None:
@@ -374,7 +401,7 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
                 stack.pop()
                 state[cell] = 2
                 order.append((cells[cell], cell[2]))
-    return Unit(members, cells=order)
+    return Unit(members, cells=order, cyclic=cyclic)
 
 
 def _inside(rect: Rect, cell: tuple[int, int, int]) -> bool:
