@@ -20,6 +20,7 @@ Everything here is one pass over the areas' cells with dict and set look-ups: li
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,11 @@ import numpy as np
 
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
-from gdsheet.engine.evaluator import Area, Evaluator, a1
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE
+from gdsheet.engine.evaluator import Evaluator
+from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
 from gdsheet.reference.oracle import lesson_values
 from gdsheet.xlsx.cellvalue import is_overflow, json_number
+from gdsheet.xlsx.ranges import Range, a1
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -66,7 +68,14 @@ class CheckReport:
 
 def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
     """Reference values for every derived named area of a gdsheet lesson, shaped like the area."""
-    lesson = lesson_from_workbook(ev)
+    return expected_for(lesson_from_workbook(ev), ev.names)
+
+
+def expected_for(lesson: Lesson, names: Collection[str]) -> dict[str, np.ndarray]:
+    """Reference values of ``lesson`` for each derived area among ``names`` (the workbook's names).
+
+    `grade` calls this with the lesson a student was *assigned* (and perturbed copies of it),
+    not the one their workbook holds."""
     with np.errstate(all="ignore"):  # a diverged lesson overflows; that is compared, not warned about
         ref = lesson_values(lesson)
     state = OPTIMIZER_STATE[lesson.optimizer]
@@ -94,7 +103,7 @@ def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
         "live_log": ref.live_log,
         "fit_line": ref.fit_line,
     }
-    return {name: np.asarray(value, dtype=float) for name, value in expected.items() if name in ev.names}
+    return {name: np.asarray(value, dtype=float) for name, value in expected.items() if name in names}
 
 
 LABEL_COLUMNS = {"live_log": 0}
@@ -145,7 +154,7 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
-def _input_cells(ev: Evaluator, derived: dict[str, Area]) -> set[CellKey]:
+def _input_cells(ev: Evaluator, derived: dict[str, Range]) -> set[CellKey]:
     """Cells inside a derived area that an input name also covers (where constants are data).
 
     Only the overlaps are enumerated, so a large input area (the epoch log) costs nothing."""
@@ -170,6 +179,20 @@ def check_workbook(
     expected = expected_by_name(ev)
     with np.errstate(all="ignore"):
         computed = ev.all_values()
+    return compare_areas(ev, expected, computed, allow_unchecked)
+
+
+def compare_areas(
+    ev: Evaluator,
+    expected: Mapping[str, np.ndarray],
+    computed: Mapping[CellKey, object],
+    allow_unchecked: bool = False,
+    cells: Container[CellKey] | None = None,
+) -> CheckReport:
+    """Compare ``computed`` (formula cells' values, in evaluation order) with ``expected`` by area.
+
+    ``cells``, when given, limits the comparison to those cells (the rest count as covered):
+    `grade` compares one graded column at a time, under inputs it chose."""
     order = {cell: i for i, cell in enumerate(computed)}  # evaluation order (compiled engine)
     derived = {name: ev.area(name) for name in expected}
     inputs = _input_cells(ev, derived)
@@ -185,8 +208,11 @@ def check_workbook(
             message = f"{name}: area {area.sheet}!{area.ref()} is not {want.shape[0]}x{want.shape[1]}"
             found.append(((0, len(found)), {"name": name, "kind": "shape", "message": message}))
             continue
-        for (column, row), value in zip(area.cells(), want.ravel(), strict=True):
+        for (row, column), value in zip(area.cells(), want.ravel(), strict=True):
             key = (area.sheet, column, row)
+            if cells is not None and key not in cells:
+                covered.add(key)
+                continue
             want_value = float(value)
             address = f"{area.sheet}!{a1(column, row)}"
             if key in empty_by_design:

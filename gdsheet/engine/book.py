@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -21,8 +21,9 @@ from xml.parsers import expat
 from gdsheet.engine.shapes import MAX_FORMULA_LENGTH, FormulaRefused, ShapeTable
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
-from gdsheet.limits import archive_limit
+from gdsheet.limits import EXCEL_COLUMNS, archive_limit
 from gdsheet.xlsx.archive import open_archive
+from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
 try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
     from defusedxml.ElementTree import iterparse as _iterparse
@@ -30,39 +31,14 @@ except ImportError:  # pragma: no cover - defusedxml is a dependency
     from xml.etree.ElementTree import iterparse as _iterparse
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 _NS_LEN = len(_MAIN_NS)
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ADDRESS = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 CellValue = float | str | bool | XlError | None
-
-
-def column_index(letters: str) -> int:
-    """1-based index of column letters (A = 1, XFD = 16384)."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index
-
-
-def column_letters(index: int) -> str:
-    """Column letters of a 1-based index."""
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(column: int, row: int) -> str:
-    """The A1 address of a 1-based (column, row)."""
-    return f"{column_letters(column)}{row}"
 
 
 @dataclass
@@ -243,10 +219,10 @@ class _SheetReader:
             if ref is None:
                 self.col += 1
             else:
-                match = _ADDRESS.match(ref)
-                if match is None:
-                    raise WorkbookError(f"sheet {self.sheet.name!r}: a cell without a plain address ({ref!r})")
-                self.col, self.row = column_index(match.group(1)), int(match.group(2))
+                try:
+                    self.row, self.col = parse_cell(ref, dollars=False)
+                except RangeError as exc:
+                    raise WorkbookError(f"sheet {self.sheet.name!r}: {exc}") from None
             self.ref, self.kind = ref, attrs.get("t")
             self.value = self.formula = None
             self.f_attrs = {}
@@ -283,7 +259,7 @@ class _SheetReader:
             limit = archive_limit("cells")
             raise WorkbookError(f"holds more than {limit:,} cells (the limit; raise it with GDSHEET_MAX_CELLS)")
         row, col, sheet = self.row, self.col, self.sheet
-        if col > MAX_COL or row > MAX_ROW or row < 1:
+        if not on_sheet(row, col):
             raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
         if sheet.cached is not None and (self.formula is not None or self.f_attrs or self.arrays):
             self._keep_cached(row, col)
@@ -329,17 +305,20 @@ class _SheetReader:
         """A multi-cell array formula: its whole result in a virtual cell beyond the sheet's last
         column, and each cell of its range a formula picking its element (False for one cell)."""
         span = self.f_attrs.get("ref", "")
-        corners = [_ADDRESS.match(part.replace("$", "")) for part in span.split(":")]
-        if len(corners) != 2 or None in corners:
+        parts = span.split(":")
+        if len(parts) != 2:
             return False
-        (c1, r1), (c2, r2) = ((column_index(m.group(1)), int(m.group(2))) for m in corners)  # type: ignore[union-attr]
-        if (r1, c1) != (row, col) or (r2, c2) == (r1, c1) or r2 < r1 or c2 < c1 or c2 > MAX_COL or r2 > MAX_ROW:
+        try:
+            (r1, c1), (r2, c2) = (parse_cell(part) for part in parts)
+        except RangeError:
+            return False
+        if (r1, c1) != (row, col) or (r2, c2) == (r1, c1) or r2 < r1 or c2 < c1:
             return False
         if (r2 - r1 + 1) * (c2 - c1 + 1) > self.budget:
             raise WorkbookError(
                 f"sheet {self.sheet.name!r}: an array formula over {span} covers more cells than the limit"
             )
-        virtual = MAX_COL + 1 + sum(1 for _ in self.sheet.runs if _ > MAX_COL)
+        virtual = EXCEL_COLUMNS + 1 + sum(1 for _ in self.sheet.runs if _ > EXCEL_COLUMNS)
         shape = self.shapes.shape_of(self.formula or "", row, virtual)
         self.shapes.mark_array(shape)
         _add_formula(self.sheet, self.index, virtual, row, shape)
@@ -404,12 +383,40 @@ def _formula_shape(
     return shapes.shape_of(text, row, col, guess)
 
 
-def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> None:
-    runs = sheet.runs.setdefault(col, [])
+def with_constants(book: Book, cells: Mapping[tuple[int, int, int], CellValue]) -> Book:
+    """A copy of ``book`` in which each (sheet, column, row) of ``cells`` holds that constant
+    instead of whatever it held (a formula's run is split around it); ``book`` is unchanged.
+
+    `grade` judges one column of a student's formulas at a time: the other columns they wrote
+    become constants, which an evaluation may then override with the reference's values."""
+    by_sheet: dict[int, dict[int, dict[int, CellValue]]] = {}
+    for (index, col, row), value in cells.items():
+        by_sheet.setdefault(index, {}).setdefault(col, {})[row] = value
+    sheets = list(book.sheets)
+    for index, columns in by_sheet.items():
+        old = book.sheets[index]
+        sheet = Sheet(old.name, dict(old.constants), dict(old.runs))
+        for col, values in columns.items():
+            sheet.constants[col] = {**old.constants.get(col, {}), **values}
+            runs: list[Run] = []
+            for run in old.runs.get(col, ()):
+                for row in range(run.first, run.last + 1):
+                    if row not in values:
+                        _add_to_runs(runs, index, col, row, run.shape)
+            sheet.runs[col] = runs
+        sheets[index] = sheet
+    return Book(book.path, sheets, book.names, book.shapes, book.unsupported, book.local_names, book.iterate)
+
+
+def _add_to_runs(runs: list[Run], index: int, col: int, row: int, shape: int) -> None:
     if runs and runs[-1].shape == shape and runs[-1].last == row - 1:
         runs[-1].last = row
     else:
         runs.append(Run(index, col, row, row, shape))
+
+
+def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> None:
+    _add_to_runs(sheet.runs.setdefault(col, []), index, col, row, shape)
 
 
 def read_book(path: str | Path, cached: bool = False) -> Book:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from gdsheet.engine import xlvalues as xl
-from gdsheet.engine.book import MAX_COL, Book, Run, a1
+from gdsheet.engine.book import Book, Run
 from gdsheet.engine.codegen import (
     RUNTIME,
     Context,
@@ -30,6 +30,8 @@ from gdsheet.engine.codegen import (
 from gdsheet.engine.foreign import describe, foreign_formulas
 from gdsheet.engine.plan import Plan, Unit, make_plan
 from gdsheet.engine.shapes import FormulaRefused, Node, Unsupported, walk
+from gdsheet.limits import EXCEL_COLUMNS as MAX_COL
+from gdsheet.xlsx.ranges import a1
 
 Cell = tuple[int, int, int]  # (sheet index, column, row)
 _FAST_FAILURES = (Slow, ZeroDivisionError, OverflowError, ValueError, TypeError, FloatingPointError, IndexError)
@@ -97,10 +99,10 @@ class CompiledEngine:
                     break
                 for ref in self.plan.refs[id(run)]:
                     rect = ref.rect
-                    for col in range(rect.col1, rect.col2 + 1):
-                        key = (rect.sheet, col, rect.row1, rect.row2)
+                    for col in range(rect.min_col, rect.max_col + 1):
+                        key = (rect.sheet, col, rect.min_row, rect.max_row)
                         if key not in checked:
-                            checked[key] = self._numeric(rect.sheet, col, rect.row1, rect.row2, fast | members)
+                            checked[key] = self._numeric(rect.sheet, col, rect.min_row, rect.max_row, fast | members)
                         if not checked[key]:
                             ok = False
                             break
@@ -241,9 +243,9 @@ class CompiledEngine:
                         if target is None or target_id not in unit_of:
                             continue
                         rect = ref.rect
-                        if not (target.sheet == rect.sheet and rect.col1 <= target.col <= rect.col2):
+                        if not (target.sheet == rect.sheet and rect.min_col <= target.col <= rect.max_col):
                             continue
-                        if not (rect.row1 <= target.last and target.first <= rect.row2):
+                        if not (rect.min_row <= target.last and target.first <= rect.max_row):
                             continue
                         same_loop = unit_of[target_id] == index and unit.cells is None and unit.first != unit.last
                         if same_loop and not ref.is_range and ref.row_relative and ref.row in (0, 1, -1):
@@ -263,7 +265,7 @@ class CompiledEngine:
             height[sheet_index] = sheet.max_row()
         for refs in self.plan.refs.values():
             for ref in refs:
-                height[ref.rect.sheet] = max(height.get(ref.rect.sheet, 0), ref.rect.row2)
+                height[ref.rect.sheet] = max(height.get(ref.rect.sheet, 0), ref.rect.max_row)
         lists: list[list[object]] = [[] for _ in range(len(self.column_ids))]
         for (sheet, col), k in self.column_ids.items():
             column = [None] * (height.get(sheet, 0) + 2)
@@ -528,7 +530,7 @@ class CompiledEngine:
                 for ref in self.plan.refs[id(run)]:
                     rect = ref.rect
                     if any(
-                        s == rect.sheet and rect.col1 <= c <= rect.col2 and rect.row1 <= r <= rect.row2
+                        s == rect.sheet and rect.min_col <= c <= rect.max_col and rect.min_row <= r <= rect.max_row
                         for s, c, r in inputs
                     ):
                         hit = True
