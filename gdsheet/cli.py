@@ -31,7 +31,8 @@ from gdsheet.limits import MAX_EPOCHS
 if TYPE_CHECKING:  # the commands are imported by the subcommand that runs them (a light start)
     from gdsheet.commands.run import Record
 
-EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch or an unchecked formula; 2 bad input or option;
+EXIT_CODES = """exit codes: 0 ok; 1 check or recalc --check found a mismatch or an unchecked formula;
+2 bad input or option;
 3 unreadable, hostile, read-only, open or busy workbook, a missing cell/name, or a carried or
 recorded cell that holds no number; 4 a run diverged (inf, NaN, #NUM!, #DIV/0!);
 70 internal error; 75 out of memory; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM) a run interrupted,
@@ -192,6 +193,39 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_recalc(args: argparse.Namespace) -> int:
+    from gdsheet.commands.recalc import recalc
+
+    report = recalc(
+        args.workbook, check=args.check, force=args.force, engine=args.engine, verbose=args.verbose, seed=args.seed
+    )
+    if args.json:
+        print(json.dumps(report.as_json(), allow_nan=False))
+        return 0 if report.ok or not args.check else 1
+    counts = (
+        f"{report.cells:,} formula cells ({report.native:,} native, {report.fallback:,} by the formulas package, "
+        f"{report.volatile:,} volatile)"
+    )
+    if not args.check:
+        print(f"recalculated {args.workbook}: {counts}, their cached values written")
+        return 0
+    problems = []
+    if report.mismatches:
+        problems.append(f"{len(report.mismatches)} cached value(s) differ from their formula")
+    if report.unverified:
+        problems.append(f"{len(report.unverified)} value(s) the compiled engine cannot vouch for")
+    print(f"{args.workbook}: {counts}: {', '.join(problems) if problems else 'every cached value agrees'}")
+    for mismatch in report.mismatches[:20]:
+        cell, formula = mismatch["cell"], mismatch["formula"]
+        print(f"  {cell}: cached {mismatch['cached']!r}, recalculated {mismatch['got']!r} ({formula})")
+    if len(report.mismatches) > 20:
+        print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")
+    if report.unverified:
+        listed = ", ".join(report.unverified[:10]) + (", ..." if len(report.unverified) > 10 else "")
+        print(f"  unverified: {listed}")
+    return 0 if report.ok else 1
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from gdsheet.commands.build import build
     from gdsheet.commands.run import run
@@ -288,6 +322,15 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _add_engine_options(p)
     p.set_defaults(func=_cmd_check)
+
+    p = _command(sub, "recalc", "recalculate every formula and write its cached value (or --check them)")
+    p.add_argument("workbook", type=Path, help="an .xlsx or .xlsm")
+    p.add_argument("--check", action="store_true", help="write nothing: compare each cached value with its formula")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--seed", type=int, default=0, help="the seed of RAND and RANDBETWEEN's draws")
+    _add_force(p)
+    _add_engine_options(p)
+    p.set_defaults(func=_cmd_recalc)
 
     p = _command(sub, "demo", "build the default lesson, run its epochs and say where it is")
     p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="the workbook to write")

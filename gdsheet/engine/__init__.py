@@ -41,8 +41,9 @@ class Engine(Protocol):
     def formula_cells(self) -> Iterator[Cell]: ...
 
 
-def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False) -> Engine:
-    """The engine ``kind`` for ``book``; ``compiled`` falls back to ``formulas`` where it must."""
+def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False, seed: int = 0) -> Engine:
+    """The engine ``kind`` for ``book``; ``compiled`` falls back to ``formulas`` where it must.
+    ``seed`` starts the compiled engine's stream of RAND and RANDBETWEEN draws."""
     if kind not in ENGINES:
         raise ValueError(f"unknown engine {kind!r}")
     if kind == "compiled":
@@ -50,7 +51,7 @@ def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False) -
         from gdsheet.engine.shapes import Unsupported
 
         try:
-            engine = CompiledEngine(book)
+            engine = CompiledEngine(book, seed)
         except Unsupported as exc:
             if verbose:
                 print(f"gdsheet: {book.path.name}: using the formulas engine ({exc})", file=sys.stderr)
