@@ -216,7 +216,8 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
         problems.append(f"{len(report.unverified)} value(s) the compiled engine cannot vouch for")
     print(f"{args.workbook}: {counts}: {', '.join(problems) if problems else 'every cached value agrees'}")
     for mismatch in report.mismatches[:20]:
-        cell, formula = mismatch["cell"], mismatch["formula"]
+        cell, formula = mismatch["cell"], str(mismatch["formula"])
+        formula = formula if len(formula) <= 60 else formula[:57] + "..."
         print(f"  {cell}: cached {mismatch['cached']!r}, recalculated {mismatch['got']!r} ({formula})")
     if len(report.mismatches) > 20:
         print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")

@@ -21,7 +21,7 @@ from xml.parsers import expat
 from gdsheet.engine.shapes import MAX_FORMULA_LENGTH, FormulaRefused, ShapeTable
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
-from gdsheet.limits import EXCEL_COLUMNS, archive_limit
+from gdsheet.limits import ARCHIVE_LIMITS, EXCEL_COLUMNS, archive_limit
 from gdsheet.xlsx.archive import open_archive
 from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
@@ -329,6 +329,17 @@ class _SheetReader:
         return True
 
 
+def _bound_work(shapes: ShapeTable, sheets: list[Sheet]) -> None:
+    """Refuse a workbook whose formulas would cost unbounded work to compile: each distinct
+    formula is parsed and compiled once, and each run is a statement or a loop of the program."""
+    for what, count in (("shapes", len(shapes)), ("runs", sum(len(r) for s in sheets for r in s.runs.values()))):
+        limit = archive_limit(what)
+        if count > limit:
+            variable = ARCHIVE_LIMITS[what][0]
+            kind = "distinct formulas" if what == "shapes" else "blocks of formulas (runs of one formula down a column)"
+            raise WorkbookError(f"holds more than {limit:,} {kind}, the limit (raise it with {variable})")
+
+
 def _refuse_entities(*_: object) -> None:
     raise WorkbookError("refused: the XML declares entities")
 
@@ -471,6 +482,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
             raise WorkbookError(f"sheet {name!r} has no part {part}")
         budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget)
         sheets.append(sheet)
+        _bound_work(shapes, sheets)
     if not sheets:
         raise WorkbookError("no worksheets")
     return Book(path, sheets, names, shapes, unsupported, local_names, iterate)

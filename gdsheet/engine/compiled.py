@@ -19,6 +19,7 @@ import numpy as np
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
 from gdsheet.engine.codegen import (
+    NATIVE_SPECIALS,
     RUNTIME,
     Context,
     Slow,
@@ -59,9 +60,15 @@ class CompiledEngine:
                 except Unsupported as why:
                     unsupported[run.shape] = str(why)
                 self.trees[run.shape] = tree
+        unknown = self._unknown_only(unsupported)
         self.foreign = foreign_formulas(book, self.trees, unsupported)
         counts = [run.last - run.first + 1 for run in book.runs() if run.shape in self.foreign]
-        self.note = describe(self.foreign, counts) if self.foreign else None
+        notes = [describe(self.foreign, counts)] if self.foreign else []
+        if unknown:
+            cells = sum(run.last - run.first + 1 for run in book.runs() if run.shape in unknown)
+            names = ", ".join(sorted({name for names in unknown.values() for name in names}))
+            notes.append(f"{cells:,} formula cell(s) call a function no engine knows ({names}): #NAME?, as in Excel")
+        self.note = "; ".join(notes) if notes else None
         self.plan: Plan = make_plan(book, self.trees)
         self.dynamic = any(
             node[0] == "fn" and node[1] in xl.DYNAMIC for tree in self.trees.values() for node in walk(tree)
@@ -79,6 +86,27 @@ class CompiledEngine:
         self._whole_exact: tuple[Callable[..., None], list[object]] | None = None
         self._base = self._constant_lists()
         self.values = self._evaluate_lists({})
+
+    def _unknown_only(self, unsupported: dict[int, str]) -> dict[int, list[str]]:
+        """Shapes whose unsupported functions no engine knows: they stay compiled, each such call
+        ``#NAME?`` (so ``IFERROR(FOO(), x)`` is x, as in Excel); removed from ``unsupported``.
+        `formulas`' registry is read here, only when some function is unsupported."""
+        if not unsupported:
+            return {}
+        from gdsheet.engine.foreign import known_functions
+
+        known = known_functions()
+        unknown: dict[int, list[str]] = {}
+        for index in list(unsupported):
+            names = [
+                node[1]
+                for node in walk(self.trees[index])
+                if node[0] == "fn" and node[1] not in xl.FUNCTIONS and node[1] not in NATIVE_SPECIALS
+            ]
+            if not any(name in known for name in names):
+                unknown[index] = names
+                del unsupported[index]
+        return unknown
 
     # --- programs ------------------------------------------------------------------------
 

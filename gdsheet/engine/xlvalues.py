@@ -729,6 +729,7 @@ FUNCTIONS.update(
         "ROUND": _numeric(_round_function),
         "INT": _numeric(lambda x: float(math.floor(x))),
         "MOD": _numeric(_mod),
+        "QUOTIENT": _numeric(lambda x, y: DIV0 if y == 0 else float(math.trunc(x / y))),
         "SIGN": _numeric(lambda x: float((x > 0) - (x < 0))),
         "PI": lambda: math.pi,
         "CEILING.MATH": _numeric(_ceiling_math),

@@ -100,7 +100,8 @@ def test_graddesc_sheet_scoped_names_and_runs_natively(tmp_path: Path) -> None:
     cached = openpyxl.load_workbook(FASTAI / "graddesc.xlsm", data_only=True)["adam_ann"]["N34"].value
     assert ev.values({}, ["adam_ann!N34"])["adam_ann!N34"][0, 0] == pytest.approx(cached, rel=1e-12)
     carry = ["basic!C1=basic!C32", "basic!C2=basic!D32"]
-    done = run_cli("run", str(path), "--epochs", "2", *sum((["--carry", c] for c in carry), []), "--json")
+    options = [part for pair in carry for part in ("--carry", pair)]
+    done = run_cli("run", str(path), "--epochs", "2", *options, "--json")
     assert done.returncode == 0, done.stderr
     epochs = json.loads(done.stdout)["epochs"]
     assert [e["epoch"] for e in epochs] == [1, 2]
