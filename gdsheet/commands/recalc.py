@@ -13,6 +13,7 @@ and whatever reads them) are counted, never compared: they change at every recal
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,10 +100,23 @@ def recalc(
         ev = Evaluator(locked, engine, verbose, seed=seed)
         report = _counts(ev)
         readers = ev.formula_readers()
-        cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
+        cached_at = {sheet: _cached_reader(_as_excel_writes(read)) for sheet, read in readers.items()}
         patch_workbook(locked, locked, cached_at=cached_at, full_calc_on_load=False)
         report.written = True
         return report
+
+
+def _as_excel_writes(read: Callable[[int, int], object]) -> Callable[[int, int], object]:
+    """Whole numbers as Excel writes them (``<v>4</v>``, not ``4.0``), so that a recalculated
+    file reads back as Excel's would: RANDBETWEEN's draws are integers to openpyxl and pandas."""
+
+    def value(row: int, col: int) -> object:
+        got = read(row, col)
+        if isinstance(got, float) and got.is_integer() and abs(got) < 2**53:
+            return int(got)
+        return got
+
+    return value
 
 
 def _counts(ev: Evaluator) -> RecalcReport:
