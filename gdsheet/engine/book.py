@@ -9,6 +9,7 @@ so everything after reading costs the same whatever the number of samples.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 import zipfile
@@ -18,7 +19,9 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
-from gdsheet.engine.shapes import MAX_FORMULA_LENGTH, FormulaRefused, ShapeTable
+from gdsheet.engine.shapes import MAX_FORMULA_LENGTH, FormulaRefused, ShapeTable, Unsupported
+from gdsheet.engine.tables import Table
+from gdsheet.engine.tables import rewrite as rewrite_structured
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import ARCHIVE_LIMITS, EXCEL_COLUMNS, archive_limit
@@ -201,6 +204,7 @@ class _SheetReader:
         self.unsupported, self.budget = unsupported, budget
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
         self.arrays: list[tuple[int, int, int, int]] = []  # (row1, col1, row2, col2) of multi-cell array formulas
+        self.tables: dict[str, Table] = {}  # lower-case name -> Excel Table, for structured references
         self.count = 0
         self.row = 0
         self.col = 0
@@ -270,6 +274,9 @@ class _SheetReader:
                 f"{sheet.name}!{self.ref}: a formula of {len(self.formula):,} characters "
                 f"(Excel's limit is {MAX_FORMULA_LENGTH:,})"
             )
+        if self.tables and self.formula and "[" in self.formula:
+            with contextlib.suppress(Unsupported):  # else the parser says why, and `formulas` takes it
+                self.formula = rewrite_structured(self.formula, self.tables, row)
         if self.f_attrs.get("t") == "array" and self._array_formula(row, col):
             return
         if self.formula is not None or self.f_attrs:
@@ -344,10 +351,40 @@ def _refuse_entities(*_: object) -> None:
     raise WorkbookError("refused: the XML declares entities")
 
 
+def _tables(zf: zipfile.ZipFile, sheet_parts: list[tuple[str, str]]) -> dict[str, Table]:
+    """Every Excel Table of the workbook, found through each worksheet's relationships."""
+    tables: dict[str, Table] = {}
+    for sheet_name, part in sheet_parts:
+        for target in _relationships(zf, part).values():
+            if "/tables/" not in target or target not in zf.namelist():
+                continue
+            root = None
+            columns: list[str] = []
+            for event, elem in _events(zf, target):
+                if event == "start" and elem.tag == f"{_MAIN}table":
+                    root = dict(elem.attrib)
+                elif event == "end" and elem.tag == f"{_MAIN}tableColumn":
+                    columns.append(elem.get("name", ""))
+            if root is None:
+                continue
+            name = root.get("displayName") or root.get("name", "")
+            header, totals = root.get("headerRowCount", "1"), root.get("totalsRowCount", "0")
+            try:
+                tables[name.lower()] = Table.from_ref(
+                    name, sheet_name, root.get("ref", ""), tuple(columns),
+                    int(header) if header.isdigit() else 1, int(totals) if totals.isdigit() else 0,
+                )  # fmt: skip
+            except RangeError:
+                continue
+    return tables
+
+
 def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, strings: list[str],
-                shapes: ShapeTable, unsupported: list[str], budget: int) -> int:  # fmt: skip
+                shapes: ShapeTable, unsupported: list[str], budget: int,
+                tables: dict[str, Table] | None = None) -> int:  # fmt: skip
     """Read one worksheet part into ``sheet``; returns its number of cells (at most ``budget``)."""
     reader = _SheetReader(sheet, index, strings, shapes, unsupported, budget)
+    reader.tables = tables or {}
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = _refuse_entities
@@ -472,6 +509,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
             delta = elem.get("iterateDelta", "0.001")
             iterate = (int(count) if count.isdigit() else 100, float(delta) if _NUMBER.match(delta) else 0.001)
     strings = _shared_strings(zf, targets)
+    tables = _tables(zf, sheet_parts)
     shapes = ShapeTable()
     unsupported: list[str] = []
     sheets = []
@@ -480,7 +518,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
         sheet = Sheet(name, cached={} if cached else None)
         if part not in zf.namelist():
             raise WorkbookError(f"sheet {name!r} has no part {part}")
-        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget)
+        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget, tables)
         sheets.append(sheet)
         _bound_work(shapes, sheets)
     if not sheets:

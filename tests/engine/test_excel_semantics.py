@@ -73,7 +73,25 @@ def _functions(path: Path) -> Path:
     return path
 
 
-BUILDERS = {"names": _names, "arrays": _arrays, "functions": _functions}
+def _tables(path: Path) -> Path:
+    from openpyxl.worksheet.table import Table
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "People"
+    ws.append(["Name", "Age", "Fare"])
+    for person in (("a", 30, 7.25), ("b", 40, 71.3), ("c", 22, 8.05)):
+        ws.append(list(person))
+    ws.add_table(Table(displayName="Table1342", ref="A1:C4"))
+    ws["E1"], ws["E2"], ws["E3"] = "=MAX(Table1342[Age])", "=SUM(Table1342[[Age]:[Fare]])", "=COUNT(Table1342[Age])"
+    for row in range(2, 5):
+        ws[f"D{row}"] = "=Table1342[[#This Row],[Age]]*2"
+    wb.create_sheet("Other")["A1"] = "=AVERAGE(Table1342[Fare])"
+    wb.save(path)
+    return path
+
+
+BUILDERS = {"names": _names, "arrays": _arrays, "functions": _functions, "tables": _tables}
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +146,9 @@ def test_the_constructs_give_excels_values(hand_made: dict[str, Path]) -> None:
     column = [functions[("F", 4, r)] for r in range(1, 37)]
     assert column[:4] == [3.0, 3.0, 4.0, 50.0] and column[7] == 8.0 and column[10] == 1.0
     assert column[26:28] == [1.01, 2.68] and column[35] == pytest.approx(1.0, rel=1e-12)
+    tables = Evaluator(hand_made["tables"]).all_values()
+    assert [tables[("People", 5, r)] for r in (1, 2, 3)] == [40.0, pytest.approx(178.6, rel=1e-15), 3.0]
+    assert [tables[("People", 4, r)] for r in (2, 3, 4)] == [60.0, 80.0, 44.0]
 
 
 def test_rand_is_reproducible_under_a_seed_and_each_cell_draws(tmp_path: Path) -> None:
