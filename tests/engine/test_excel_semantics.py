@@ -13,6 +13,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 import gdsheet
 from gdsheet.engine.evaluator import Evaluator
+from tests.support.cli_inprocess import run_cli
 from tests.support.libreoffice import Grid, cell_text, recalculate_many
 
 
@@ -172,3 +173,23 @@ def test_rand_is_reproducible_under_a_seed_and_each_cell_draws(tmp_path: Path) -
     assert all(isinstance(row[1], int) and 1 <= row[1] <= 6 and row[2] == 2 * row[1] for row in first)
     report = gdsheet.recalc(path, check=True)
     assert report.volatile == 60 and report.ok  # volatile cells are counted, never compared
+
+
+def test_iterative_calculation_where_the_workbook_enables_it(tmp_path: Path) -> None:
+    from openpyxl.workbook.properties import CalcProperties
+
+    paths = {}
+    for iterate in (True, False):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws["A1"], ws["B1"], ws["C1"] = "=B1/2+1", "=A1", "=A1*10"  # a cycle whose fixed point is A1 = 2
+        if iterate:
+            wb.calculation = CalcProperties(iterate=True, iterateCount=100, iterateDelta=0.001)
+        paths[iterate] = tmp_path / f"iterate_{iterate}.xlsx"
+        wb.save(paths[iterate])
+    values = Evaluator(paths[True]).all_values()
+    # Excel stops once no value moves by iterateDelta: the result is the fixed point to within it
+    assert abs(values[("Sheet", 1, 1)] - 2.0) < 0.001 and values[("Sheet", 3, 1)] == 10 * values[("Sheet", 1, 1)]
+    assert values[("Sheet", 1, 1)] != 2.0  # iterated, not solved
+    done = run_cli("recalc", str(paths[False]), "--check")
+    assert done.returncode == 3 and "circular reference through Sheet!" in done.stderr
