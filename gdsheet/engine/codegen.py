@@ -193,13 +193,21 @@ class _Gen:
             return self._cell(ref.sheet, ref.col, _row(self.row_code, ref.row), None)
         return self._cell(ref.sheet, ref.col, str(ref.row), ref.row)
 
-    def _range_rows(self, node: Node) -> tuple[str, str, int, int, int]:
-        """(first-row code, last-row code, sheet, col1, col2) of a range at the current row."""
+    def _range_rows(self, node: Node, clip: bool = True) -> tuple[str, str, int, int, int]:
+        """(first-row code, last-row code, sheet, col1, col2) of a range at the current row; a
+        whole column or row is clipped to the sheet's used cells unless ``clip`` is False."""
+        ref = resolve_ref(self.ctx.book, self.run, node)
+        rect = ref.rect
         if node[0] == "name":
-            ref = resolve_ref(self.ctx.book, self.run, node)
-            rect = ref.rect
             return str(rect.min_row), str(rect.max_row), rect.sheet, rect.min_col, rect.max_col
-        sheet = resolve_ref(self.ctx.book, self.run, node).sheet
+        first, last, sheet, col1, col2 = self._written_corners(node, ref.sheet)
+        if clip and first.isdigit() and last.isdigit():
+            first, last = str(rect.min_row), str(rect.max_row)
+        if clip:
+            col1, col2 = max(col1, rect.min_col), min(col2, rect.max_col)
+        return first, last, sheet, col1, col2
+
+    def _written_corners(self, node: Node, sheet: int) -> tuple[str, str, int, int, int]:
         rows, cols = [], []
         for row_c, col_c in ((node[2], node[3]), (node[4], node[5])):
             (row_abs, row), (col_abs, col) = row_c, col_c
@@ -425,10 +433,10 @@ class _Gen:
             codes = ["None" if code == "_EMPTY" else code for code in codes]
         return f"_F_{_identifier(name)}({', '.join(codes)})"
 
-    def _corners(self, node: Node) -> tuple[str, str, int, int, int]:
+    def _corners(self, node: Node, clip: bool = True) -> tuple[str, str, int, int, int]:
         """(first-row code, last-row code, sheet, col1, col2) of any reference node."""
         if self.is_range(node):
-            return self._range_rows(node)
+            return self._range_rows(node, clip)
         ref = resolve_ref(self.ctx.book, self.run, node)
         row = _row(self.row_code, ref.row) if ref.row_relative else str(ref.row)
         return row, row, ref.sheet, ref.col, ref.col
@@ -437,7 +445,7 @@ class _Gen:
         """ROW, COLUMN, ROWS, COLUMNS of a reference: its address, never its values."""
         if not nodes:
             return {"ROW": f"float({self.row_code})", "COLUMN": f"{float(self.run.col)!r}"}.get(name, "_VALUE")
-        first, last, _, col1, col2 = self._corners(nodes[0])
+        first, last, _, col1, col2 = self._corners(nodes[0], clip=False)
         if name == "ROW":
             return f"float({first})" if first == last else f"_rowsof({first}, {last})"
         if name == "COLUMN":

@@ -117,10 +117,25 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
         high = row if row_abs else run.last + row
         corners.append((low, high, col))
     (lo1, hi1, c1), (lo2, hi2, c2) = corners
-    rect = Range(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2))
+    rect = _clipped(book, Range(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2)))
     if not rect.on_grid():
         raise Unsupported("a range off the sheet (#REF!)")
     return Ref(sheet, c1, 0, False, rect, True)
+
+
+def _clipped(book: Book, rect: Range) -> Range:
+    """A whole-column or whole-row range cut to the sheet's used cells (what lies beyond is empty,
+    so no value changes, and a million-row column costs nothing)."""
+    if rect.max_row < EXCEL_ROWS and rect.max_col < EXCEL_COLUMNS:
+        return rect
+    sheet = book.sheets[rect.sheet]
+    max_row, max_col = rect.max_row, rect.max_col
+    if max_row == EXCEL_ROWS:
+        max_row = max(min(sheet.max_row(), EXCEL_ROWS), rect.min_row)
+    if max_col == EXCEL_COLUMNS:
+        used = [c for c in (*sheet.constants, *sheet.runs) if c <= EXCEL_COLUMNS]
+        max_col = max(max(used, default=1), rect.min_col)
+    return Range(rect.sheet, rect.min_row, rect.min_col, max_row, max_col)
 
 
 @dataclass

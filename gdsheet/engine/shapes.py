@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from gdsheet.errors import WorkbookError
+from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.xlsx.ranges import column_index, on_sheet
 
 Node = tuple
@@ -290,11 +291,46 @@ def _operand_node(text: str, row: int, col: int) -> Node:
         if len(coords) == 1:
             return ("ref", sheet, coords[0][0], coords[0][1])
         return ("rng", sheet, coords[0][0], coords[0][1], coords[1][0], coords[1][1])
+    whole = _whole_lines(corners, row, col)
+    if whole is not None:
+        return ("rng", sheet, *whole)
     if len(corners) == 1 and _NAME_TEXT.match(body):
         return ("name", body.lower()) if sheet is None else ("name", body.lower(), sheet)
     if "[" in body:
         raise Unsupported(f"a structured reference {text[:40]!r} to no table of the workbook")
     raise Unsupported(f"reference {text[:40]!r} (whole rows or columns, or a range operator)")
+
+
+_WHOLE_COLUMN = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
+_WHOLE_ROW = re.compile(r"^(\$?)([0-9]{1,7})$")
+
+
+def _whole_lines(corners: list[str], row: int, col: int) -> tuple[Coord, ...] | None:
+    """``A:C`` (whole columns) or ``2:5`` (whole rows) as range corners, or None. The engine
+    clips them to the sheet's used cells, which changes no function's value but ROWS/COLUMNS'
+    (they read the written address)."""
+    if len(corners) != 2:
+        return None
+    columns = [_WHOLE_COLUMN.match(part) for part in corners]
+    if all(columns):
+        c1, c2 = (column_index(m.group(2)) for m in columns)  # type: ignore[union-attr]
+        if not (on_sheet(1, c1) and on_sheet(1, c2)):
+            return None
+        a, b = columns  # type: ignore[misc]
+        return ((True, 1), _coord(a.group(1) == "$", c1, col), (True, EXCEL_ROWS), _coord(b.group(1) == "$", c2, col))
+    lines = [_WHOLE_ROW.match(part) for part in corners]
+    if all(lines):
+        r1, r2 = (int(m.group(2)) for m in lines)  # type: ignore[union-attr]
+        if not (on_sheet(r1, 1) and on_sheet(r2, 1)):
+            return None
+        a, b = lines  # type: ignore[misc]
+        return (
+            _coord(a.group(1) == "$", r1, row),
+            (True, 1),
+            _coord(b.group(1) == "$", r2, row),
+            (True, EXCEL_COLUMNS),
+        )
+    return None
 
 
 def _constant(token: Token) -> object:
