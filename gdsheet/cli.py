@@ -183,14 +183,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
         problems.append(f"{len(report.unchecked)} formula cell(s) no lesson name covers (--allow-unchecked)")
     verdict = ", ".join(problems) if problems else "ok"
     print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
-    for mismatch in report.mismatches[:20]:
-        print(f"  {mismatch['message']}")
-    if len(report.mismatches) > 20:
-        print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")
-    if report.unchecked:
-        listed = ", ".join(report.unchecked[:10]) + (", ..." if len(report.unchecked) > 10 else "")
-        print(f"  {len(report.unchecked)} formula cell(s) not covered by a lesson name: {listed}")
+    _print_listing([str(m["message"]) for m in report.mismatches], report.unchecked,
+                   f"{len(report.unchecked)} formula cell(s) not covered by a lesson name")  # fmt: skip
     return 0 if report.ok else 1
+
+
+def _print_listing(lines: list[str], cells: list[str], label: str) -> None:
+    """The first 20 lines of a report (the rest are in --json), then the first 10 of its cells."""
+    for line in lines[:20]:
+        print(f"  {line}")
+    if len(lines) > 20:
+        print(f"  ... and {len(lines) - 20} more (--json lists them all)")
+    if cells:
+        print(f"  {label}: {', '.join(cells[:10])}{', ...' if len(cells) > 10 else ''}")
 
 
 def _cmd_recalc(args: argparse.Namespace) -> int:
@@ -215,15 +220,12 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
     if report.unverified:
         problems.append(f"{len(report.unverified)} value(s) the compiled engine cannot vouch for")
     print(f"{args.workbook}: {counts}: {', '.join(problems) if problems else 'every cached value agrees'}")
-    for mismatch in report.mismatches[:20]:
-        cell, formula = mismatch["cell"], str(mismatch["formula"])
+    lines = []
+    for mismatch in report.mismatches:
+        formula = str(mismatch["formula"])
         formula = formula if len(formula) <= 60 else formula[:57] + "..."
-        print(f"  {cell}: cached {mismatch['cached']!r}, recalculated {mismatch['got']!r} ({formula})")
-    if len(report.mismatches) > 20:
-        print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")
-    if report.unverified:
-        listed = ", ".join(report.unverified[:10]) + (", ..." if len(report.unverified) > 10 else "")
-        print(f"  unverified: {listed}")
+        lines.append(f"{mismatch['cell']}: cached {mismatch['cached']!r}, recalculated {mismatch['got']!r} ({formula})")
+    _print_listing(lines, report.unverified, "unverified")
     return 0 if report.ok else 1
 
 

@@ -423,22 +423,19 @@ def _log(x: float, base: float = 10.0) -> object:
     return math.log(x) / math.log(base) if base != 10.0 else math.log10(x)
 
 
-def _ceiling_math(x: float, significance: float = 1.0, mode: float = 0.0) -> object:
-    if significance == 0:
-        return 0.0
-    significance = abs(significance)
-    if x < 0 and mode != 0:
-        return -math.ceil(-x / significance) * significance
-    return math.ceil(x / significance) * significance
+def _to_multiple(rounding: Callable[[float], int]) -> Callable[..., object]:
+    """CEILING.MATH (``math.ceil``) or FLOOR.MATH (``math.floor``): to a multiple of the
+    significance; a negative number rounds the other way (toward zero) when ``mode`` is not 0."""
 
+    def function(x: float, significance: float = 1.0, mode: float = 0.0) -> object:
+        if significance == 0:
+            return 0.0
+        significance = abs(significance)
+        if x < 0 and mode != 0:
+            return -rounding(-x / significance) * significance
+        return rounding(x / significance) * significance
 
-def _floor_math(x: float, significance: float = 1.0, mode: float = 0.0) -> object:
-    if significance == 0:
-        return 0.0
-    significance = abs(significance)
-    if x < 0 and mode != 0:
-        return -math.floor(-x / significance) * significance
-    return math.floor(x / significance) * significance
+    return function
 
 
 def _mod(x: float, y: float) -> object:
@@ -732,8 +729,8 @@ FUNCTIONS.update(
         "QUOTIENT": _numeric(lambda x, y: DIV0 if y == 0 else float(math.trunc(x / y))),
         "SIGN": _numeric(lambda x: float((x > 0) - (x < 0))),
         "PI": lambda: math.pi,
-        "CEILING.MATH": _numeric(_ceiling_math),
-        "FLOOR.MATH": _numeric(_floor_math),
+        "CEILING.MATH": _numeric(_to_multiple(math.ceil)),
+        "FLOOR.MATH": _numeric(_to_multiple(math.floor)),
         "AND": _logical(all),
         "OR": _logical(any),
         "XOR": _logical(lambda truths: sum(truths) % 2 == 1),
