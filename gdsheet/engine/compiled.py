@@ -28,7 +28,7 @@ from gdsheet.engine.codegen import (
     fast_statement,
     foreign_statement,
 )
-from gdsheet.engine.foreign import describe, foreign_formulas
+from gdsheet.engine.foreign import ForeignFormula, describe, foreign_formulas
 from gdsheet.engine.plan import Plan, Unit, make_plan
 from gdsheet.engine.shapes import FormulaRefused, Node, Unsupported, walk
 from gdsheet.limits import EXCEL_COLUMNS as MAX_COL
@@ -49,12 +49,16 @@ class CompiledEngine:
         self._rng = random.Random(seed)
         self.trees: dict[int, Node] = {}
         unsupported: dict[int, str] = {}
+        unparsed: dict[int, str] = {}
         for run in book.runs():
-            if run.shape not in self.trees:
-                try:  # a formula the parser rejects sends the workbook to `formulas`
+            if run.shape not in self.trees and run.shape not in unparsed:
+                try:
                     tree = book.shapes.tree(run.shape)
                 except FormulaRefused as exc:
                     raise FormulaRefused(f"{book.sheets[run.sheet].name}!{a1(run.col, run.first)}: {exc}") from None
+                except Unsupported as exc:  # a formula our parser refuses: `formulas` takes its cells
+                    unparsed[run.shape] = f"a formula the engine does not parse ({exc})"
+                    continue
                 try:
                     check_supported(tree)
                 except Unsupported as why:
@@ -62,6 +66,9 @@ class CompiledEngine:
                 self.trees[run.shape] = tree
         unknown = self._unknown_only(unsupported)
         self.foreign = foreign_formulas(book, self.trees, unsupported)
+        for index, why in unparsed.items():  # `formulas` names their inputs, so the plan can place them
+            self.foreign[index] = ForeignFormula(book, book.shapes.shapes[index], None, why)
+            self.trees[index] = self.foreign[index].tree
         counts = [run.last - run.first + 1 for run in book.runs() if run.shape in self.foreign]
         notes = [describe(self.foreign, counts)] if self.foreign else []
         if unknown:

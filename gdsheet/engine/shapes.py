@@ -279,7 +279,7 @@ def _cell(text: str) -> tuple[bool, int, bool, int] | None:
     return match.group(1) == "$", col, match.group(3) == "$", row
 
 
-def _operand_node(text: str, row: int, col: int) -> Node:
+def operand_node(text: str, row: int, col: int) -> Node:
     """A RANGE operand of the tokenizer: a cell, a rectangle or a defined name."""
     sheet, body = _split_sheet(text)
     if body.upper() == "#REF!":
@@ -349,7 +349,7 @@ def _constant(token: Token) -> object:
 
 def _leaf(token: Token, row: int, col: int) -> Node:
     if token.subtype == Token.RANGE:
-        return _operand_node(token.value, row, col)
+        return operand_node(token.value, row, col)
     if token.subtype == Token.NUMBER:
         try:
             return ("num", float(token.value))

@@ -167,6 +167,18 @@ def test_an_unsupported_function_falls_back_to_formulas_for_that_cell(
     assert step([3.14159]) == [pytest.approx(3.14 * 2 + 3.14159, rel=1e-15)]
 
 
+def test_a_formula_the_parser_refuses_falls_back_for_its_cells_only(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["B1"], ws["B2"] = 2.0, 3.0, "=A1 A2", "=A1*10"  # an intersection, which is empty
+    wb.save(tmp_path / "intersect.xlsx")
+    ev = Evaluator(tmp_path / "intersect.xlsx")
+    values = ev.all_values()
+    assert isinstance(ev.engine, CompiledEngine) and ev.engine.is_native((0, 2, 2))
+    assert not ev.engine.is_native((0, 2, 1))
+    assert values[("Sheet", 2, 1)] == "#NULL!" and values[("Sheet", 2, 2)] == 20.0
+
+
 def test_an_array_formula_over_cells_is_compiled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from openpyxl.worksheet.formula import ArrayFormula
 
