@@ -12,8 +12,8 @@ An engine is loaded from a :class:`~gdsheet.engine.book.Book` and offers:
 Cells are ``(sheet index, column, row)``. ``compiled`` (the default) generates Python from
 the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A formula
 calling a function the compiled engine does not implement is evaluated by `formulas`, cell by
-cell, inside the compiled program; a workbook it cannot take at all (a formula the parser
-rejects, an array formula over several cells) falls back to ``formulas`` as a whole. Both say
+cell, inside the compiled program; a workbook it cannot take at all (a union, or an
+intersection `formulas` names as one input) falls back to ``formulas`` as a whole. Both say
 so when asked to be verbose.
 """
 

@@ -2,9 +2,9 @@
 
 Every column of a lesson repeats one formula down its rows (``=E90-learn*J90``,
 ``=E91-learn*J91``, ...). Written relative to its own cell (R1C1 style) each of those is the
-same *shape*. :class:`ShapeTable` keys formulas by that shape, and parses a shape once, with
-the `formulas` package's parser, into a small tree whose references are offsets from the
-cell (or absolute where the formula says ``$``).
+same *shape*. :class:`ShapeTable` keys formulas by that shape, and parses a shape once
+(openpyxl's tokenizer, then :func:`parse_shape`'s shunting-yard) into a small tree whose
+references are offsets from the cell (or absolute where the formula says ``$``).
 
 Tree nodes are tuples:
 
@@ -12,9 +12,11 @@ Tree nodes are tuples:
 - ``("ref", sheet, row, col)`` and ``("rng", sheet, row1, col1, row2, col2)`` where sheet is
   None (the cell's own sheet) or a name, and each row/col is ``(absolute, number)``: an absolute
   index, or an offset from the formula's cell
-- ``("name", lower_name)``: a defined name
+- ``("name", lower_name)`` or ``("name", lower_name, sheet)``: a defined name (``Sheet!name``)
 - ``("op", symbol, left, right)``, ``("neg", x)``, ``("pos", x)``, ``("pct", x)``
-- ``("fn", NAME, (args...))``
+- ``("fn", NAME, (args...))`` (NAME without Excel's ``_xlfn.`` prefix), ``("array", rows)``
+- ``("arrayformula", tree)``: a multi-cell array formula's whole result; ``("aelem", ("ref",
+  master), row, col)``: a cell of its range (range starting at row, col) picking its element
 """
 
 from __future__ import annotations
