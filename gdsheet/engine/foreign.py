@@ -2,7 +2,8 @@
 
 A shape that calls a function outside :data:`gdsheet.engine.xlvalues.FUNCTIONS` (TRUNC, say)
 still parses, so its references are known and its cells take their place in the plan like any
-other (a formula our parser refuses gets its references from `formulas`' own inputs). Only its value comes from the `formulas` package: its formula is compiled once by
+other (a formula our parser refuses gets its references from `formulas`' own inputs).
+Only its value comes from the `formulas` package: its formula is compiled once by
 `formulas`, and each cell calls that function with its own references' values, shifted from
 the shape's first cell. So one unusual cell costs one slow call, not the whole workbook.
 """
