@@ -173,7 +173,7 @@ def check_workbook(
 ) -> CheckReport:
     """Compare every derived cell of the workbook at ``path`` with the reference, and everything
     else a user sees of the lesson with what the lesson says (:func:`shown_problems`)."""
-    ev = Evaluator(path, engine, verbose, book=read_book(path, shown=True))
+    ev = Evaluator(path, engine, verbose, book=read_book(path, cached=True))
     lesson = lesson_from_workbook(ev)
     expected = expected_for(lesson, ev.names)
     with np.errstate(all="ignore"):

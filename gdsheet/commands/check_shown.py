@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from gdsheet.commands.recalc import agree
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.evaluator import Evaluator
@@ -38,41 +39,28 @@ REL_TOL = 1e-9
 ABS_TOL = 1e-12
 
 
-def same_value(cached: object, computed: object) -> bool:
-    """Whether a cached value shows what the recalculated one does (numbers to 1e-9, relative;
-    text, booleans and error codes exactly). Both as :func:`plain` gives them."""
-    if isinstance(cached, bool) or isinstance(computed, bool):
-        return type(cached) is type(computed) and cached == computed
-    if isinstance(cached, float) and isinstance(computed, float):
-        if math.isnan(cached) or math.isnan(computed):
-            return math.isnan(cached) and math.isnan(computed)
-        return math.isclose(cached, computed, rel_tol=REL_TOL, abs_tol=ABS_TOL)
-    if computed is None:  # a formula whose result is empty shows 0 (or nothing, as text)
-        return cached in (0.0, "")
-    return type(cached) is type(computed) and cached == computed
-
-
 def _shown(value: object) -> str:
     return str(value).upper() if isinstance(value, bool) else repr(value)
 
 
 def cache_mismatches(ev: Evaluator, computed: Mapping[CellKey, object]) -> list[Mismatch]:
-    """Formula cells whose cached value is not their recalculated value."""
+    """Formula cells whose cached value is not their recalculated value (as ``recalc --check``
+    holds them: :func:`gdsheet.commands.recalc.agree`); volatile cells (RAND) are not compared."""
+    is_volatile = getattr(ev.engine, "is_volatile", lambda cell: False)
     found = []
-    for sheet in ev.book.sheets:
-        for col, rows in sheet.cached.items():
-            for row, stored in rows.items():
-                key = (sheet.name, col, row)
-                if key not in computed:
-                    continue
-                value, cached = computed[key], plain(stored)
-                if not same_value(cached, value):
-                    address = f"{sheet.name}!{a1(col, row)}"
-                    found.append({
-                        "cell": address, "name": None, "kind": "cache", "got": cached, "want": value,
-                        "message": f"{address}: its cached value {_shown(cached)} is not its formula's value "
-                                   f"{_shown(value)} (an application that shows the cache shows another number)",
-                    })  # fmt: skip
+    for index, sheet in enumerate(ev.book.sheets):
+        for (col, row), stored in (sheet.cached or {}).items():
+            key = (sheet.name, col, row)
+            if stored is None or key not in computed or is_volatile((index, col, row)):
+                continue  # no cached value (a lesson not yet run), or one that changes on every recalculation
+            value, cached = computed[key], plain(stored)
+            if not agree(cached, value):
+                address = f"{sheet.name}!{a1(col, row)}"
+                found.append({
+                    "cell": address, "name": None, "kind": "cache", "got": cached, "want": value,
+                    "message": f"{address}: its cached value {_shown(cached)} is not its formula's value "
+                               f"{_shown(value)} (an application that shows the cache shows another number)",
+                })  # fmt: skip
     return found
 
 

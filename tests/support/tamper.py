@@ -212,8 +212,9 @@ round_half = _new_m_formula(lambda formula: f"{formula}+(ROUND(1.005,2)-1)*100")
 """Excel and LibreOffice round 1.005 to 1.01 (so this adds 1); a ROUND that gives 1.00 adds nothing."""
 round_half.__name__ = "round_half"
 
-iferror_quotient = _new_m_formula(lambda formula: f"=IFERROR(QUOTIENT(7,2)*0+{formula[1:]},{formula[1:]})")
-"""A function the engine does not implement wrapped around the right formula."""
+iferror_quotient = _new_m_formula(lambda formula: f"=IFERROR(ACOSH(1)*0+{formula[1:]},{formula[1:]})")
+"""A function the compiled engine does not implement (ACOSH: `formulas` evaluates it) beside the
+right formula: the values agree, but check cannot vouch for what Excel shows."""
 iferror_quotient.__name__ = "iferror_quotient"
 
 TAMPERINGS: tuple[Tampering, ...] = (
