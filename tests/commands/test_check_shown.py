@@ -17,7 +17,7 @@ from gdsheet.commands.build import build
 from gdsheet.commands.check import check_workbook
 from gdsheet.commands.run import run
 from tests.support.libreoffice import resave
-from tests.support.tamper import TAMPERINGS, Tampering, areas, cell
+from tests.support.tamper import DISPLAY_TAMPERINGS, TAMPERINGS, Tampering, areas, cell
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_the_run_lesson_passes_with_its_caches_and_log(ran: Path) -> None:
     assert report.ok and report.unchecked == [] and report.cells == 386
 
 
-@pytest.mark.parametrize("tamper", TAMPERINGS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("tamper", TAMPERINGS + DISPLAY_TAMPERINGS, ids=lambda t: t.__name__)
 def test_each_tampering_fails_naming_the_cell_or_the_name(
     ran: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], tamper: Tampering
 ) -> None:

@@ -1,0 +1,41 @@
+"""Number formats that show another number than the cell's value, and drawings over cells,
+read from a workbook's parts by relationship type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gdsheet.commands.build import build
+from gdsheet.xlsx.display import drawings, format_problem, number_formats
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("General", None), ("0", None), ("0.000", None), ("#,##0.00", None), ("0.00E+00", None),
+        ("[Red]0.00;[Blue]-0.00", None), ("0.0_);(0.0)", None), ('0.00" m"', None), ("@", None),
+        ('"12.50"', "literal number"), ("\\1\\2.00", "literal number"), ('0.00"1"', "literal number"),
+        ("12.50", "literal number"), ("0%", "by 100"), ("0.00%", "by 100"), ("0,,", "1,000 or more"),
+        ("#,##0.0,", "1,000 or more"), ("yyyy-mm-dd", "date or time"), ("[h]:mm", "date or time"),
+        (";;;", "shows no digits"), ("0.00;-0.00;", "shows no digits"), ('[>100]"big";0.00', "shows no digits"),
+    ],
+)  # fmt: skip
+def test_which_formats_show_another_number(code: str, why: str | None) -> None:
+    problem = format_problem(code)
+    assert (problem is None) if why is None else (problem is not None and why in problem), problem
+
+
+def test_a_built_lesson_uses_only_formats_that_show_the_value(tmp_path: Path) -> None:
+    path = build(tmp_path / "lesson.xlsx")
+    formats = number_formats(path)
+    assert "0.000" in formats.values() and "0.00" in formats.values()  # PARAM and the loss
+    assert [code for code in formats.values() if format_problem(code)] == []
+
+
+def test_drawings_are_found_through_the_sheet_relationships(tmp_path: Path) -> None:
+    path = build(tmp_path / "lesson.xlsx", live_epochs=0)
+    [charts] = drawings(path, {"Lesson": "xl/worksheets/sheet1.xml"}).values()
+    assert [item.kind for item in charts] == ["graphicFrame"] * 3
+    assert (charts[0].min_row, charts[0].min_col) == (8, 9)  # the fit chart's anchor, I8
