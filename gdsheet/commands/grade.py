@@ -230,6 +230,13 @@ def _grade(assignment: Assignment, path: Path, engine: str, record: Record) -> R
         "first_wrong_cell": None,
         "message": "; ".join(differences) if differences else "the assigned inputs",
     }
+    missing = [name for name in assignment.points if name not in assignment.blank and name != INPUTS_ITEM
+               and name not in ev.names]  # fmt: skip
+    items += [
+        {"name": name, "points": 0.0, "max": assignment.points[name], "first_wrong_cell": None,
+         "message": f"the workbook has no defined name {name!r}", "wrong_cells": 0, "cells": 0}
+        for name in missing
+    ]  # fmt: skip
     if INPUTS_ITEM in assignment.points:
         items = [inputs_item, *items]
     score = round(sum(float(item["points"]) for item in items), 2)  # type: ignore[arg-type]
@@ -289,7 +296,8 @@ def _item(
     name: str, points: float, cells: set[CellKey], found: list[list[dict[str, object]]], scenarios: Sequence[Scenario]
 ) -> Record:
     """One item's record from its mismatches in each scenario (empty lists: all right)."""
-    first, message, bad = None, f"right: {len(cells)} formula cell(s), also with changed inputs", set()
+    runs = f"{len(scenarios)} sets of inputs" if len(scenarios) > 1 else "the assigned inputs"
+    first, message, bad = None, f"right ({len(cells)} cell(s), {runs})", set()
     right_at_assigned = {str(m.get("cell")) for m in (found[0] if found else [])}
     for k, mismatches in enumerate(found):
         for mismatch in mismatches:
@@ -298,13 +306,15 @@ def _item(
                 first = mismatch.get("cell")
                 message = str(mismatch["message"])
                 if k > 0 and first not in right_at_assigned:
-                    message = f"{message} with {scenarios[k].label} (right with the assigned inputs)"
+                    got, want = mismatch.get("got"), mismatch.get("want")
+                    label = scenarios[k].label
+                    message = f"{first}: right with the assigned inputs, but with {label} got {got!r}, want {want!r}"
     if any(m.get("kind") == "shape" for ms in found for m in ms):
         fraction = 0.0
     else:
         fraction = (len(cells) - len(bad)) / len(cells) if cells else 1.0
     if bad and len(bad) > 1:
-        message = f"{message} (and {len(bad) - 1} more wrong cell(s) of {len(cells)})"
+        message = f"{message} ({len(bad) - 1} more of its {len(cells)} cells wrong)"
     return {
         "name": name,
         "points": round(points * fraction, 2),

@@ -96,7 +96,10 @@ code { font-size: 0.95em; }
 
 
 def _e(text: object) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+    """Escaped for HTML; text a spreadsheet's HTML import would take for a formula (LibreOffice
+    Calc evaluates a table cell reading ``=HYPERLINK(...)``) starts with a zero-width space."""
+    shown = "" if text is None else str(text)
+    return ("&#8203;" if shown.startswith(_FORMULA_START) else "") + html.escape(shown, quote=True)
 
 
 def as_html(records: Sequence[Record], title: str) -> str:

@@ -10,7 +10,9 @@ formulas that cheat are right at the assigned inputs (the reference says so) and
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +20,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 import gdsheet
+from gdsheet.commands import grade as grade_module
 from gdsheet.commands.assign import read_assignment
 from gdsheet.commands.grade import grade_files, perturbed
 from gdsheet.engine.evaluator import Evaluator, a1
@@ -221,14 +224,23 @@ def test_python_api_returns_the_same_records(klass: dict[str, object]) -> None:
     assert records == [klass["records"]["cy"]]  # type: ignore[index]
 
 
-def test_each_file_is_bounded_in_time_and_memory(klass: dict[str, object], tmp_path: Path) -> None:
+def test_each_file_is_bounded_in_time(klass: dict[str, object]) -> None:
     assignment, ada = klass["assignment"], klass["files"][0]  # type: ignore[index]
-    slow = grade_files(assignment, [ada], timeout=0.001)  # type: ignore[arg-type]
-    assert slow[0]["status"] == "unreadable" and "took longer than 0.001 s" in slow[0]["message"]
-    big = gdsheet.build(tmp_path / "big.xlsx", samples=10_000, live_epochs=0)  # 140,000 cells to read
-    hungry, roomy = grade_files(assignment, [big], memory_mb=1), grade_files(assignment, [big])  # type: ignore[arg-type]
-    assert hungry[0]["status"] == "unreadable" and "needs more than 1 MB of memory" in hungry[0]["message"]
-    assert roomy[0]["status"] == "unknown-id"  # read in full: it just is not a student's workbook
+    slow = grade_files(assignment, [ada, ada], timeout=0.001, jobs=2)  # type: ignore[arg-type]
+    assert [r["status"] for r in slow] == ["unreadable"] * 2 and "took longer than 0.001 s" in slow[0]["message"]
+
+
+def test_each_file_is_bounded_in_memory_and_a_crash_is_one_row(
+    klass: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked child runs whatever grade_workbook is: one that wants 4 GB, one that dies."""
+    assignment, ada = klass["assignment"], klass["files"][0]  # type: ignore[index]
+    monkeypatch.setattr(grade_module, "grade_workbook", lambda *args: bytearray(4 * 2**30))
+    hungry = grade_files(assignment, [ada], memory_mb=64)  # type: ignore[arg-type]
+    assert hungry[0]["status"] == "unreadable" and "needs more than 64 MB of memory" in hungry[0]["message"]
+    monkeypatch.setattr(grade_module, "grade_workbook", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    died = grade_files(assignment, [ada, ada])  # type: ignore[arg-type]
+    assert [r["status"] for r in died] == ["unreadable"] * 2 and "grading process died (exit -9)" in died[0]["message"]
 
 
 def test_perturbed_inputs_differ_and_are_reproducible(klass: dict[str, object]) -> None:
