@@ -28,10 +28,11 @@ import numpy as np
 
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
-from gdsheet.engine.evaluator import Area, Evaluator, a1
+from gdsheet.engine.evaluator import Evaluator
 from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
 from gdsheet.reference.oracle import lesson_values
 from gdsheet.xlsx.cellvalue import is_overflow, json_number
+from gdsheet.xlsx.ranges import Range, a1
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -153,7 +154,7 @@ def _shown(value: object) -> str:
     return repr(value)
 
 
-def _input_cells(ev: Evaluator, derived: dict[str, Area]) -> set[CellKey]:
+def _input_cells(ev: Evaluator, derived: dict[str, Range]) -> set[CellKey]:
     """Cells inside a derived area that an input name also covers (where constants are data).
 
     Only the overlaps are enumerated, so a large input area (the epoch log) costs nothing."""
@@ -207,7 +208,7 @@ def compare_areas(
             message = f"{name}: area {area.sheet}!{area.ref()} is not {want.shape[0]}x{want.shape[1]}"
             found.append(((0, len(found)), {"name": name, "kind": "shape", "message": message}))
             continue
-        for (column, row), value in zip(area.cells(), want.ravel(), strict=True):
+        for (row, column), value in zip(area.cells(), want.ravel(), strict=True):
             key = (area.sheet, column, row)
             if cells is not None and key not in cells:
                 covered.add(key)

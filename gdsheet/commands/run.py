@@ -9,26 +9,24 @@ macros and everything else in the file survive.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.utils.cell import absolute_coordinate, quote_sheetname
-
 from gdsheet.commands.interrupts import Signals, signal_name
 from gdsheet.engine import DEFAULT_ENGINE
-from gdsheet.engine.evaluator import Area, Evaluator, a1
+from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
 from gdsheet.lesson.spec import LOSSES, loss_key
 from gdsheet.limits import epochs_problem
 from gdsheet.xlsx.archive import check_workbook_archive
 from gdsheet.xlsx.cellvalue import describe, is_number, is_overflow
-from gdsheet.xlsx.chart_ranges import LogColumns, grow_log_ranges
+from gdsheet.xlsx.chart_ranges import grow_log_ranges
 from gdsheet.xlsx.locking import workbook_lock
 from gdsheet.xlsx.patch import MISSING, REMOVE, patch_workbook
+from gdsheet.xlsx.ranges import Range, a1, quote_sheet
 
 LOG_NAME = "epoch_log"
 LOG_COLUMNS = 4
@@ -49,7 +47,7 @@ class Plan:
 
     carry: tuple[tuple[str, str], ...]  # (target, source)
     record: tuple[tuple[str, str], ...]  # (record key, target)
-    log: Area | None  # where records are appended, for a lesson
+    log: Range | None  # where records are appended, for a lesson
 
 
 def lesson_carry(ev: Evaluator) -> tuple[tuple[str, str], ...]:
@@ -93,13 +91,11 @@ def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
 
 def _describe(ev: Evaluator, target: str) -> str:
     """The cell as Excel writes it (``'O''Brien'!B1``), and the defined name when one was given."""
-    area = ev.area(target)
-    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", area.sheet) is not None
-    cell = f"{area.sheet if plain else quote_sheetname(area.sheet)}!{area.ref()}"
+    cell = str(ev.area(target))
     return cell if "!" in target else f"{cell}, {target}"
 
 
-def existing_log(ev: Evaluator, log: Area) -> list[list[object]]:
+def existing_log(ev: Evaluator, log: Range) -> list[list[object]]:
     """The rows of the log that hold a record (their epoch cell is a number)."""
     rows = []
     for row in range(log.min_row, log.max_row + 1):
@@ -178,16 +174,14 @@ def _cell_key(ev: Evaluator, target: str) -> tuple[str, str]:
     return area.sheet, area.ref()
 
 
-def _log_ref(log: Area, rows: int, width: int) -> str:
+def _log_ref(log: Range, rows: int, width: int) -> str:
     """refers-to text of the log grown (or shrunk) to ``rows`` rows (at least one) and ``width`` columns."""
-    last_row = log.min_row + max(rows, 1) - 1
-    span = absolute_coordinate(f"{a1(log.min_col, log.min_row)}:{a1(log.min_col + width - 1, last_row)}")
-    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", log.sheet) is not None
-    return f"{log.sheet if plain else quote_sheetname(log.sheet)}!{span}"
+    grown = Range(log.sheet, log.min_row, log.min_col, log.min_row + max(rows, 1) - 1, log.min_col + width - 1)
+    return f"{quote_sheet(grown.sheet)}!{grown.ref(absolute=True)}"
 
 
 def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: list[list[object]] | None,
-               plan_log: Area | None, log_headers: dict[int, str] | None = None) -> None:  # fmt: skip
+               plan_log: Range | None, log_headers: dict[int, str] | None = None) -> None:  # fmt: skip
     """Write the carried inputs, the log and every formula's recalculated result into ``path``.
 
     ``log_headers``: text for the header row above the log, by column offset (``--record`` columns).
@@ -210,7 +204,7 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: li
                 values[(plan_log.sheet, a1(plan_log.min_col + j, plan_log.min_row + i))] = row_values[j]
         names[LOG_NAME] = _log_ref(plan_log, len(log_rows), width)
         last_row = plan_log.min_row + max(len(log_rows), 1) - 1
-        log = LogColumns(plan_log.sheet, plan_log.min_col, plan_log.min_col + width - 1, plan_log.min_row, last_row)
+        log = Range(plan_log.sheet, plan_log.min_row, plan_log.min_col, last_row, plan_log.min_col + width - 1)
         chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
     readers = ev.formula_readers(inputs)
     cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
@@ -290,7 +284,7 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     return records
 
 
-def record_columns(ev: Evaluator, log: Area, keys: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+def record_columns(ev: Evaluator, log: Range, keys: list[str]) -> tuple[dict[str, int], dict[int, str]]:
     """Each recorded CELL's column in the log (by offset), found by its header text above the log or
     added after the last one; returns those offsets and the headers to write."""
     header_row = log.min_row - 1

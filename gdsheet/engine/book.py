@@ -23,6 +23,7 @@ from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import archive_limit
 from gdsheet.xlsx.archive import open_archive
+from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
 try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
     from defusedxml.ElementTree import iterparse as _iterparse
@@ -30,39 +31,14 @@ except ImportError:  # pragma: no cover - defusedxml is a dependency
     from xml.etree.ElementTree import iterparse as _iterparse
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 _NS_LEN = len(_MAIN_NS)
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ADDRESS = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 CellValue = float | str | bool | XlError | None
-
-
-def column_index(letters: str) -> int:
-    """1-based index of column letters (A = 1, XFD = 16384)."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index
-
-
-def column_letters(index: int) -> str:
-    """Column letters of a 1-based index."""
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(column: int, row: int) -> str:
-    """The A1 address of a 1-based (column, row)."""
-    return f"{column_letters(column)}{row}"
 
 
 @dataclass
@@ -232,10 +208,10 @@ class _SheetReader:
             if ref is None:
                 self.col += 1
             else:
-                match = _ADDRESS.match(ref)
-                if match is None:
-                    raise WorkbookError(f"sheet {self.sheet.name!r}: a cell without a plain address ({ref!r})")
-                self.col, self.row = column_index(match.group(1)), int(match.group(2))
+                try:
+                    self.row, self.col = parse_cell(ref, dollars=False)
+                except RangeError as exc:
+                    raise WorkbookError(f"sheet {self.sheet.name!r}: {exc}") from None
             self.ref, self.kind = ref, attrs.get("t")
             self.value = self.formula = None
             self.f_attrs = {}
@@ -272,7 +248,7 @@ class _SheetReader:
             limit = archive_limit("cells")
             raise WorkbookError(f"holds more than {limit:,} cells (the limit; raise it with GDSHEET_MAX_CELLS)")
         row, col, sheet = self.row, self.col, self.sheet
-        if col > MAX_COL or row > MAX_ROW or row < 1:
+        if not on_sheet(row, col):
             raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
         if self.formula is not None or self.f_attrs:
             runs = sheet.runs.get(col)

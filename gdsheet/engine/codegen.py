@@ -182,7 +182,7 @@ class _Gen:
         if node[0] == "name":
             ref = resolve_ref(self.ctx.book, self.run, node)
             rect = ref.rect
-            return str(rect.row1), str(rect.row2), rect.sheet, rect.col1, rect.col2
+            return str(rect.min_row), str(rect.max_row), rect.sheet, rect.min_col, rect.max_col
         sheet = resolve_ref(self.ctx.book, self.run, node).sheet
         rows, cols = [], []
         for row_c, col_c in ((node[2], node[3]), (node[4], node[5])):
@@ -218,7 +218,7 @@ class _Gen:
         if self.is_range(node):
             first, last, sheet, col1, col2 = self._range_rows(node)
             rect = resolve_ref(self.ctx.book, self.run, node).rect
-            height = rect.row2 - rect.row1 + 1 if node[0] == "name" or first.isdigit() else None
+            height = rect.max_row - rect.min_row + 1 if node[0] == "name" or first.isdigit() else None
             if height is None:
                 rows = (node[2], node[4])
                 height = abs(rows[1][1] - rows[0][1]) + 1 if rows[0][0] == rows[1][0] else None

@@ -85,10 +85,10 @@ class CompiledEngine:
                     break
                 for ref in self.plan.refs[id(run)]:
                     rect = ref.rect
-                    for col in range(rect.col1, rect.col2 + 1):
-                        key = (rect.sheet, col, rect.row1, rect.row2)
+                    for col in range(rect.min_col, rect.max_col + 1):
+                        key = (rect.sheet, col, rect.min_row, rect.max_row)
                         if key not in checked:
-                            checked[key] = self._numeric(rect.sheet, col, rect.row1, rect.row2, fast | members)
+                            checked[key] = self._numeric(rect.sheet, col, rect.min_row, rect.max_row, fast | members)
                         if not checked[key]:
                             ok = False
                             break
@@ -221,9 +221,9 @@ class CompiledEngine:
                         if target is None or target_id not in unit_of:
                             continue
                         rect = ref.rect
-                        if not (target.sheet == rect.sheet and rect.col1 <= target.col <= rect.col2):
+                        if not (target.sheet == rect.sheet and rect.min_col <= target.col <= rect.max_col):
                             continue
-                        if not (rect.row1 <= target.last and target.first <= rect.row2):
+                        if not (rect.min_row <= target.last and target.first <= rect.max_row):
                             continue
                         same_loop = unit_of[target_id] == index and unit.cells is None and unit.first != unit.last
                         if same_loop and not ref.is_range and ref.row_relative and ref.row in (0, 1, -1):
@@ -243,7 +243,7 @@ class CompiledEngine:
             height[sheet_index] = sheet.max_row()
         for refs in self.plan.refs.values():
             for ref in refs:
-                height[ref.rect.sheet] = max(height.get(ref.rect.sheet, 0), ref.rect.row2)
+                height[ref.rect.sheet] = max(height.get(ref.rect.sheet, 0), ref.rect.max_row)
         lists: list[list[object]] = [[] for _ in range(len(self.column_ids))]
         for (sheet, col), k in self.column_ids.items():
             column = [None] * (height.get(sheet, 0) + 2)
@@ -404,7 +404,7 @@ class CompiledEngine:
                 for ref in self.plan.refs[id(run)]:
                     rect = ref.rect
                     if any(
-                        s == rect.sheet and rect.col1 <= c <= rect.col2 and rect.row1 <= r <= rect.row2
+                        s == rect.sheet and rect.min_col <= c <= rect.max_col and rect.min_row <= r <= rect.max_row
                         for s, c, r in inputs
                     ):
                         hit = True

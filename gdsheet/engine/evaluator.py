@@ -10,77 +10,40 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from openpyxl.utils.cell import range_boundaries
 
 from gdsheet.engine import DEFAULT_ENGINE, Engine, load_engine
-from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, a1, read_book, with_constants
+from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, read_book, with_constants
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.shapes import Unsupported
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import archive_limit
+from gdsheet.xlsx.ranges import Range, RangeError, quote_sheet, split_range
 
-__all__ = ["WORKBOOK_SUFFIXES", "Area", "Evaluator", "a1", "defined_areas", "parse_area"]
-
-_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-
-
-@dataclass(frozen=True)
-class Area:
-    """A rectangle of one sheet: ``Sheet!A1`` or ``Sheet!A1:C9``, 1-based, inclusive."""
-
-    sheet: str
-    min_col: int
-    min_row: int
-    max_col: int
-    max_row: int
-
-    def cells(self) -> Iterator[tuple[int, int]]:
-        """(column, row) of every cell, row by row."""
-        for row in range(self.min_row, self.max_row + 1):
-            for column in range(self.min_col, self.max_col + 1):
-                yield column, row
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.max_row - self.min_row + 1, self.max_col - self.min_col + 1
-
-    def ref(self) -> str:
-        """A1 text of the rectangle (without the sheet)."""
-        first = a1(self.min_col, self.min_row)
-        return first if self.shape == (1, 1) else f"{first}:{a1(self.max_col, self.max_row)}"
+__all__ = ["WORKBOOK_SUFFIXES", "Evaluator", "defined_areas", "parse_area"]
 
 
-def parse_area(text: str, sheets: Sequence[str], default_sheet: str | None = None) -> Area:
-    """``Sheet!B2`` (or ``'My sheet'!B2:C4``) as an Area; the sheet must exist."""
-    sheet_part, _, ref = text.rpartition("!")
-    sheet = sheet_part.strip("'").replace("''", "'") if sheet_part else default_sheet
+def parse_area(text: str, sheets: Sequence[str], default_sheet: str | None = None) -> Range:
+    """``Sheet!B2`` (or ``'My sheet'!B2:C4``) as a Range on that sheet, which must exist."""
+    try:
+        sheet, area = split_range(text)
+    except RangeError as exc:
+        raise WorkbookError(str(exc)) from None
+    sheet = sheet if sheet is not None else default_sheet
     if sheet is None:
         raise WorkbookError(f"{text!r}: give the sheet, as Sheet!A1")
     matches = [name for name in sheets if name.lower() == sheet.lower()]
     if not matches:
         raise WorkbookError(f"{text!r}: no sheet named {sheet!r} (sheets: {', '.join(sheets)})")
-    parts = ref.replace("$", "").split(":")
-    if not 1 <= len(parts) <= 2 or not all(_CELL.match(part) for part in parts):
-        raise WorkbookError(f"{text!r}: not a cell reference like Sheet!A1 or Sheet!A1:B9")
-    try:
-        min_col, min_row, max_col, max_row = range_boundaries(":".join(parts))
-    except ValueError:
-        raise WorkbookError(f"{text!r}: not a valid cell reference") from None
-    if min(min_col, min_row) < 1:
-        raise WorkbookError(f"{text!r}: not a cell reference (rows and columns start at 1)")
-    if max_col > 16384 or max_row > 1048576:
-        raise WorkbookError(f"{text!r}: beyond the last cell of a sheet (XFD1048576)")
-    return Area(matches[0], min_col, min_row, max_col, max_row)
+    return replace(area, sheet=matches[0])
 
 
-def _names_to_areas(names: Mapping[str, str], sheets: Sequence[str]) -> dict[str, Area]:
+def _names_to_areas(names: Mapping[str, str], sheets: Sequence[str]) -> dict[str, Range]:
     areas = {}
     for name, text in names.items():
         with contextlib.suppress(WorkbookError):
@@ -88,7 +51,7 @@ def _names_to_areas(names: Mapping[str, str], sheets: Sequence[str]) -> dict[str
     return areas
 
 
-def defined_areas(book: object) -> dict[str, Area]:
+def defined_areas(book: object) -> dict[str, Range]:
     """Workbook-level defined names of an openpyxl workbook that point at one rectangle."""
     sheets = list(book.sheetnames)  # type: ignore[attr-defined]
     texts = {}
@@ -96,7 +59,7 @@ def defined_areas(book: object) -> dict[str, Area]:
         destinations = list(definition.destinations) if definition.attr_text else []
         if len(destinations) == 1:
             sheet, ref = destinations[0]
-            texts[name] = f"'{sheet.replace(chr(39), chr(39) * 2)}'!{ref}"
+            texts[name] = f"{quote_sheet(sheet)}!{ref}"
     return _names_to_areas(texts, sheets)
 
 
@@ -136,8 +99,8 @@ class Evaluator:
 
     # --- addressing -----------------------------------------------------------------
 
-    def area(self, target: str) -> Area:
-        """A defined name (case-insensitive) or ``Sheet!A1[:B2]`` as an Area, bounded in size."""
+    def area(self, target: str) -> Range:
+        """A defined name (case-insensitive) or ``Sheet!A1[:B2]`` as a Range, bounded in size."""
         if "!" not in target and target.lower() in self.names:
             area = self.names[target.lower()]
         elif "!" not in target:
@@ -172,7 +135,7 @@ class Evaluator:
     def constants(self, name: str) -> list[object]:
         """The stored constants of a named area, row by row (None where a cell holds a formula)."""
         area = self.area(name)
-        return [None if self.is_formula(area.sheet, c, r) else self.stored(area.sheet, c, r) for c, r in area.cells()]
+        return [None if self.is_formula(area.sheet, c, r) else self.stored(area.sheet, c, r) for r, c in area.cells()]
 
     def numbers(self, name: str) -> tuple[float, ...]:
         """The named area's constants, which must all be finite numbers (inputs, not results)."""
@@ -218,7 +181,7 @@ class Evaluator:
         for target in outputs:
             area = self.area(target)
             sheet = self._index(area.sheet)
-            flat = [plain(read((sheet, c, r))) for c, r in area.cells()]
+            flat = [plain(read((sheet, c, r))) for r, c in area.cells()]
             result[target] = np.array(flat, dtype=object).reshape(area.shape)
         return result
 

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from gdsheet.engine import xlvalues as xl
-from gdsheet.engine.book import Book, a1
+from gdsheet.engine.book import Book
 from gdsheet.engine.plan import name_area
 from gdsheet.engine.shapes import Node, Shape, Unsupported, walk
+from gdsheet.xlsx.ranges import a1
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 import formulas

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gdsheet.engine.book import Book, a1
+from gdsheet.engine.book import Book
 from gdsheet.errors import WorkbookError
+from gdsheet.xlsx.ranges import a1
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # `formulas` shows progress bars while loading
 import formulas

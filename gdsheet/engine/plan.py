@@ -12,59 +12,34 @@ back to single cells in a topological order, found with an explicit stack; a tru
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from gdsheet.engine.book import Book, Run, a1, column_index
+from gdsheet.engine.book import Book, Run
 from gdsheet.engine.shapes import Node, Unsupported, walk
 from gdsheet.errors import WorkbookError
-
-_AREA = re.compile(
-    r"^(?:'((?:[^']|'')+)'|([^'!:]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?$"
-)
+from gdsheet.xlsx.ranges import Range, RangeError, a1, split_range
 
 
 class CircularReference(WorkbookError):
     """Formulas that depend on themselves: exit code 3, naming a cell of the cycle."""
 
 
-@dataclass(frozen=True)
-class Rect:
-    """A rectangle of one sheet (indexes, 1-based, inclusive)."""
-
-    sheet: int
-    row1: int
-    col1: int
-    row2: int
-    col2: int
-
-    def cells(self) -> Iterator[tuple[int, int]]:
-        for row in range(self.row1, self.row2 + 1):
-            for col in range(self.col1, self.col2 + 1):
-                yield row, col
-
-    @property
-    def size(self) -> int:
-        return (self.row2 - self.row1 + 1) * (self.col2 - self.col1 + 1)
-
-
-def name_area(book: Book, name: str) -> Rect:
+def name_area(book: Book, name: str) -> Range:
     """The rectangle a workbook-level defined name points at (one area, no formula)."""
     text = book.names.get(name.lower())
     if text is None:
         raise Unsupported(f"unknown name {name!r}")
-    match = _AREA.match(text.strip())
-    if match is None:
+    try:
+        sheet_name, area = split_range(text)
+    except RangeError:
+        sheet_name = None
+    if sheet_name is None:
         raise Unsupported(f"name {name!r} is not one rectangle ({text[:60]!r})")
-    sheet_name = (match.group(1) or "").replace("''", "'") or match.group(2)
     sheet = book.sheet_index(sheet_name)
     if sheet is None:
         raise Unsupported(f"name {name!r} points at a missing sheet")
-    c1, r1 = column_index(match.group(3).upper()), int(match.group(4))
-    c2 = column_index(match.group(5).upper()) if match.group(5) else c1
-    r2 = int(match.group(6)) if match.group(6) else r1
-    return Rect(sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+    return replace(area, sheet=sheet)
 
 
 @dataclass
@@ -79,7 +54,7 @@ class Ref:
     col: int
     row: int
     row_relative: bool
-    rect: Rect
+    rect: Range
     is_range: bool
 
 
@@ -102,7 +77,7 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
     if node[0] == "name":
         rect = name_area(book, node[1])
         single = rect.size == 1
-        return Ref(rect.sheet, rect.col1, rect.row1, False, rect, not single)
+        return Ref(rect.sheet, rect.min_col, rect.min_row, False, rect, not single)
     sheet = _sheet_of(book, run, node[1])
     if node[0] == "ref":
         (row_abs, row), (col_abs, col) = node[2], node[3]
@@ -111,9 +86,9 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
             rows = (row, row)
         else:
             rows = (run.first + row, run.last + row)
-        if not (1 <= col <= 16_384 and rows[0] >= 1 and rows[1] <= 1_048_576):
+        rect = Range(sheet, rows[0], col, rows[1], col)
+        if not rect.on_grid():
             raise Unsupported("a reference off the sheet (#REF!)")
-        rect = Rect(sheet, rows[0], col, rows[1], col)
         return Ref(sheet, col, row, not row_abs, rect, False)
     corners = []
     for row_c, col_c in ((node[2], node[3]), (node[4], node[5])):
@@ -123,8 +98,8 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
         high = row if row_abs else run.last + row
         corners.append((low, high, col))
     (lo1, hi1, c1), (lo2, hi2, c2) = corners
-    rect = Rect(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2))
-    if rect.row1 < 1 or rect.col1 < 1 or rect.col2 > 16_384 or rect.row2 > 1_048_576:
+    rect = Range(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2))
+    if not rect.on_grid():
         raise Unsupported("a range off the sheet (#REF!)")
     return Ref(sheet, c1, 0, False, rect, True)
 
@@ -167,14 +142,14 @@ class _Columns:
         for cols in self.cols_by_sheet.values():
             cols.sort()
 
-    def overlapping(self, rect: Rect) -> Iterator[Run]:
+    def overlapping(self, rect: Range) -> Iterator[Run]:
         cols = self.cols_by_sheet.get(rect.sheet, [])
-        start = bisect.bisect_left(cols, rect.col1)
-        for col in cols[start : bisect.bisect_right(cols, rect.col2)]:
+        start = bisect.bisect_left(cols, rect.min_col)
+        for col in cols[start : bisect.bisect_right(cols, rect.max_col)]:
             runs, firsts = self.by_col[(rect.sheet, col)], self.firsts[(rect.sheet, col)]
-            index = max(bisect.bisect_right(firsts, rect.row1) - 1, 0)
-            while index < len(runs) and runs[index].first <= rect.row2:
-                if runs[index].last >= rect.row1:
+            index = max(bisect.bisect_right(firsts, rect.min_row) - 1, 0)
+            while index < len(runs) and runs[index].first <= rect.max_row:
+                if runs[index].last >= rect.min_row:
                     yield runs[index]
                 index += 1
 
@@ -292,9 +267,9 @@ def _loop_unit(members: list[Run], refs: dict[int, list[Ref]], by_id: dict[int, 
             target = inside.get((ref.sheet, ref.col)) if not ref.is_range else None
             touches = any(
                 other.sheet == ref.rect.sheet
-                and ref.rect.col1 <= other.col <= ref.rect.col2
-                and ref.rect.row1 <= other.last
-                and other.first <= ref.rect.row2
+                and ref.rect.min_col <= other.col <= ref.rect.max_col
+                and ref.rect.min_row <= other.last
+                and other.first <= ref.rect.max_row
                 for other in members
             )
             if not touches:
@@ -344,7 +319,7 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
         wanted = []
         for ref in refs[id(run)]:
             if ref.is_range or not ref.row_relative:
-                rect = ref.rect if ref.is_range else Rect(ref.sheet, ref.row, ref.col, ref.row, ref.col)
+                rect = ref.rect if ref.is_range else Range(ref.sheet, ref.row, ref.col, ref.row, ref.col)
                 if rect.size > 100_000:
                     wanted.extend(c for c in cells if c[0] == rect.sheet and _inside(rect, c))
                 else:
@@ -377,5 +352,5 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
     return Unit(members, cells=order)
 
 
-def _inside(rect: Rect, cell: tuple[int, int, int]) -> bool:
-    return rect.col1 <= cell[1] <= rect.col2 and rect.row1 <= cell[2] <= rect.row2
+def _inside(rect: Range, cell: tuple[int, int, int]) -> bool:
+    return rect.min_col <= cell[1] <= rect.max_col and rect.min_row <= cell[2] <= rect.max_row

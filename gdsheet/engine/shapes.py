@@ -27,6 +27,9 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 import formulas
 from formulas.builder import AstBuilder
 
+from gdsheet.limits import EXCEL_ROWS
+from gdsheet.xlsx.ranges import column_index, on_sheet
+
 Node = tuple
 Coord = tuple[bool, int]
 
@@ -37,14 +40,6 @@ _SCAN = re.compile(
     r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'"
     r"|(?<![A-Za-z0-9_.$])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_.(!])"
 )
-_MAX_COL, _MAX_ROW = 16_384, 1_048_576
-
-
-def _col_index(letters: str) -> int:
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + ord(char) - 64
-    return index
 
 
 @dataclass(frozen=True)
@@ -63,8 +58,8 @@ def scan_refs(text: str) -> list[CellRef]:
     for match in _SCAN.finditer(text):
         if match.group(2) is None:
             continue
-        col, row = _col_index(match.group(2)), int(match.group(4))
-        if 1 <= col <= _MAX_COL and 1 <= row <= _MAX_ROW:
+        col, row = column_index(match.group(2)), int(match.group(4))
+        if on_sheet(row, col):
             found.append(CellRef(match.group(1) == "$", col, match.group(3) == "$", row))
     return found
 
@@ -75,8 +70,8 @@ def shape_key(text: str, row: int, col: int) -> str:
     def relative(match: re.Match[str]) -> str:
         if match.group(2) is None:
             return match.group(0)
-        c, r = _col_index(match.group(2)), int(match.group(4))
-        if not (1 <= c <= _MAX_COL and 1 <= r <= _MAX_ROW):
+        c, r = column_index(match.group(2)), int(match.group(4))
+        if not on_sheet(r, c):
             return match.group(0)
         col_part = f"C{c}" if match.group(1) else f"C[{c - col}]"
         row_part = f"R{r}" if match.group(3) else f"R[{r - row}]"
@@ -125,8 +120,8 @@ def _template(text: str, row: int, col: int) -> list[object]:
     for match in _SCAN.finditer(text):
         if match.group(2) is None:
             continue
-        c, r = _col_index(match.group(2)), int(match.group(4))
-        if not (1 <= c <= _MAX_COL and 1 <= r <= _MAX_ROW):
+        c, r = column_index(match.group(2)), int(match.group(4))
+        if not on_sheet(r, c):
             continue
         parts.append(text[last : match.start()])
         col_abs, row_abs = match.group(1) == "$", match.group(3) == "$"
@@ -161,7 +156,7 @@ class Shape:
             col_abs, c, row_abs, r = part  # type: ignore[misc]
             c = c if col_abs else c + col
             r = r if row_abs else r + row
-            if not (1 <= c <= _MAX_COL and 1 <= r <= _MAX_ROW):
+            if not on_sheet(r, c):
                 return None
             pieces.append(f"{'$' if col_abs else ''}{_letters(c)}{'$' if row_abs else ''}{r}")
         return "".join(pieces)
@@ -287,9 +282,9 @@ def _range_node(attr: dict[str, object], name: str, refs: object, row: int, col:
     sheet = attr.get("sheet")
     sheet = str(sheet).replace("''", "'") if sheet else None
     r1, r2 = int(str(attr["r1"])), int(str(attr["r2"]))
-    c1, c2 = _col_index(str(attr["c1"])), _col_index(str(attr["c2"]))
+    c1, c2 = column_index(str(attr["c1"])), column_index(str(attr["c2"]))
     ref_text = str(attr.get("ref", ""))
-    if r1 < 1 or r2 > _MAX_ROW or "!" in ref_text:
+    if r1 < 1 or r2 > EXCEL_ROWS or "!" in ref_text:
         raise Unsupported(f"whole-row or whole-column reference {name!r}")
     corners = [(c1, r1)] if ":" not in ref_text else [(c1, r1), (c2, r2)]
     coords = []

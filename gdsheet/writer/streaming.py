@@ -21,6 +21,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.xlsx.ranges import on_sheet
+
 _STYLE_FIELDS = ("number_format", "font", "fill", "border", "alignment", "quotePrefix")
 _PLAIN_STYLE = ("General", None, None, None, None, False)
 
@@ -116,7 +118,7 @@ class BufferedSheet(Worksheet):
         self._styles = styles
 
     def _get_cell(self, row: int, column: int) -> _CellProxy:  # type: ignore[override]
-        if not 0 < row <= 1_048_576 or not 0 < column <= 16_384:
+        if not on_sheet(row, column):
             raise ValueError(f"cell ({row}, {column}) is off the sheet")
         return _CellProxy(self, row, column)
 

@@ -10,44 +10,27 @@ starting at its first row: its last row becomes the log's.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from openpyxl.utils.cell import column_index_from_string
+from gdsheet.xlsx.ranges import Range, RangeError, split_range
 
 _FORMULA = re.compile(r"(<(?:\w+:)?f>)([^<]*)(</(?:\w+:)?f>)")
-_RANGE = re.compile(
-    r"^(?P<sheet>'(?:[^']|'')+'|[^!']+)!\$(?P<c1>[A-Z]+)\$(?P<r1>\d+)(?::\$(?P<c2>[A-Z]+)\$(?P<r2>\d+))?$"
-)
 
 
-@dataclass(frozen=True)
-class LogColumns:
-    """The log's sheet, its columns and its rows after the run (first to last)."""
-
-    sheet: str
-    min_col: int
-    max_col: int
-    first_row: int
-    last_row: int
-
-
-def _sheet_name(text: str) -> str:
-    return text[1:-1].replace("''", "'") if text.startswith("'") else text
-
-
-def grow_log_ranges(chart_xml: str, log: LogColumns) -> str:
-    """``chart_xml`` with each range over one log column, from the log's first row, ending at its last."""
+def grow_log_ranges(chart_xml: str, log: Range) -> str:
+    """``chart_xml`` with each range over one column of ``log`` (the log's columns, from its
+    first row to its last after the run), from the log's first row, ending at its last."""
 
     def grow(m: re.Match[str]) -> str:
-        found = _RANGE.match(m.group(2).strip())
-        if found is None or _sheet_name(found["sheet"]) != log.sheet:
+        try:
+            sheet, found = split_range(m.group(2))
+        except RangeError:
             return m.group(0)
-        c1, r1 = column_index_from_string(found["c1"]), int(found["r1"])
-        c2 = column_index_from_string(found["c2"]) if found["c2"] else c1
-        if c1 != c2 or not log.min_col <= c1 <= log.max_col or r1 != log.first_row:
+        if sheet != log.sheet or found.min_col != found.max_col or found.min_col not in log.cols:
             return m.group(0)
-        tail = f":${found['c1']}${log.last_row}" if log.last_row > r1 else ""
-        span = f"{found['sheet']}!${found['c1']}${r1}{tail}"
-        return f"{m.group(1)}{span}{m.group(3)}"
+        if found.min_row != log.min_row:
+            return m.group(0)
+        grown = Range(sheet, log.min_row, found.min_col, max(log.max_row, log.min_row), found.min_col)
+        as_written = m.group(2).strip().rpartition("!")[0]  # the sheet's text kept, quotes and all
+        return f"{m.group(1)}{as_written}!{grown.ref(absolute=True)}{m.group(3)}"
 
     return _FORMULA.sub(grow, chart_xml)

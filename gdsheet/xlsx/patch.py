@@ -31,11 +31,12 @@ from xml.sax.saxutils import escape, unescape
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from openpyxl.formula.translate import Translator, TranslatorError
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from gdsheet.errors import WorkbookError
+from gdsheet.limits import EXCEL_COLUMNS
 from gdsheet.xlsx.archive import open_archive, read_member
 from gdsheet.xlsx.atomic import atomic_output
+from gdsheet.xlsx.ranges import Range, RangeError, a1, column_index, parse_cell, split_range
 
 CellValue = float | int | str | bool | None
 
@@ -43,7 +44,6 @@ _ERRORS = frozenset("#NULL! #DIV/0! #VALUE! #REF! #NAME? #NUM! #N/A #GETTING_DAT
 _CORRUPT = (zipfile.BadZipFile, zlib.error, KeyError, EOFError, NotImplementedError, ValueError, SyntaxError)
 _ATTRS = r"(?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"  # quoted pairs: a '>' in a value can't end the tag
 _ATTR = re.compile(r"([\w:.-]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
-_REF = re.compile(r"([A-Za-z]{1,3})([1-9][0-9]{0,6})")
 
 
 def _elem(name: str) -> re.Pattern[str]:
@@ -99,16 +99,19 @@ def _number(value: float | int, where: str) -> str:
 
 
 def _parse_ref(ref: str, where: str) -> tuple[int, int]:
-    """(row, column) of an A1 reference within Excel's grid."""
-    m = _REF.fullmatch(ref) if isinstance(ref, str) else None
-    if m and column_index_from_string(m.group(1).upper()) <= 16384 and int(m.group(2)) <= 1048576:
-        return int(m.group(2)), column_index_from_string(m.group(1).upper())
-    raise WorkbookError(f"{where}: bad cell reference {ref!r} (expected A1..XFD1048576)")
+    """(row, column) of a cell's own A1 reference (no ``$``) within Excel's grid."""
+    try:
+        return parse_cell(ref, dollars=False)
+    except RangeError as exc:
+        raise WorkbookError(f"{where}: {exc}") from None
 
 
-def _range(ref: str, where: str) -> tuple[int, int, int, int]:
-    first, _, last = ref.replace("$", "").partition(":")
-    return _parse_ref(first, where) + _parse_ref(last or first, where)
+def _range(ref: str, where: str) -> Range:
+    """The rectangle of a ``ref=`` attribute (a dimension, an array or shared formula's span)."""
+    try:
+        return split_range(ref)[1]
+    except RangeError as exc:
+        raise WorkbookError(f"{where}: {exc}") from None
 
 
 def _resolve(part: str, target: str) -> str:
@@ -264,7 +267,7 @@ class _Sheet:
                 col = _parse_ref(ref, self.where)[1] if ref else col + 1
                 text, head = c.group(0), f"<{_prefix(c)}c"
                 if not ref:  # numbered by position: name it, as a cell may be inserted before it
-                    text = f'{head} r="{get_column_letter(col)}{row["num"]}"' + text[len(head) :]
+                    text = f'{head} r="{a1(col, row["num"])}"' + text[len(head) :]
                 row["cells"].append([col, body[pos : c.start()], text])
                 pos = c.end()
             row["rest"] = body[pos:]
@@ -293,7 +296,7 @@ class _Sheet:
         row["dirty"] = True
         j = bisect.bisect_left([c[0] for c in cells], col)
         if j == len(cells) or cells[j][0] != col:
-            attrs = {"r": f'"{get_column_letter(col)}{num}"'}
+            attrs = {"r": f'"{a1(col, num)}"'}
             if s := self.style_above(num, col):
                 attrs["s"] = s
             cells.insert(j, [col, "", _tag(self.p, "c", attrs, "")])
@@ -309,7 +312,7 @@ class _Sheet:
         for j, c in enumerate(cells):
             if c[0] == col:
                 if _F.search(c[2]):
-                    raise WorkbookError(f"{self.where}: will not remove the formula cell {get_column_letter(col)}{num}")
+                    raise WorkbookError(f"{self.where}: will not remove the formula cell {a1(col, num)}")
                 del cells[j]
                 self.rows[i]["dirty"] = True
                 return
@@ -343,9 +346,9 @@ class _Sheet:
         """The text before <sheetData>, its dimension grown to take in the cells created."""
         head = self.xml[: self.data.start]
         if self.created and (d := _DIM.search(head)) and (ref := _get(_attrs(d.group(2)), "ref")):
-            r1, c1, r2, c2 = _range(ref, self.where)
-            rows, cols = zip((r1, c1), (r2, c2), *self.created, strict=False)
-            new = f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
+            old = _range(ref, self.where)
+            rows, cols = zip((old.min_row, old.min_col), (old.max_row, old.max_col), *self.created, strict=False)
+            new = Range("", min(rows), min(cols), max(rows), max(cols)).ref()
             head = _splice(head, d, _tag(_prefix(d), "dimension", _attrs(d.group(2)) | {"ref": f'"{new}"'}, ""))
         return head
 
@@ -397,13 +400,12 @@ def _write(sheet: _Sheet, cell: list, value: CellValue, cached: bool, where: str
 def _unshare(sheet: _Sheet, master: dict) -> None:
     """A constant replaced a shared formula's master, the only cell holding its text: give each
     remaining child its own formula, translated from the master's, so it computes the same."""
-    r1, c1, r2, c2 = _range(master["ref"], sheet.where)
-    for num, col in ((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)):
+    for num, col in _range(master["ref"], sheet.where).cells():
         f = _F.search(cell[2]) if (cell := sheet.find(num, col)) else None  # cells given a constant have none
         fa = _attrs(f.group(2)) if f else {}
         if not f or _get(fa, "t") != "shared" or _get(fa, "si") != master["si"]:
             continue
-        ref = f"{get_column_letter(col)}{num}"
+        ref = a1(col, num)
         try:
             text = Translator("=" + master["text"], master["at"]).translate_formula(ref)[1:]
         except TranslatorError as exc:
@@ -443,8 +445,8 @@ _CHUNK = 8192  # pieces joined into one string at a time, so a million cells nev
 @functools.lru_cache(maxsize=4096)
 def _column(letters: str) -> int | None:
     """Column number of ``letters``, None beyond XFD (the slow path then names the bad reference)."""
-    col = column_index_from_string(letters.upper())
-    return col if col <= 16384 else None
+    col = column_index(letters)
+    return col if col <= EXCEL_COLUMNS else None
 
 
 class _CachedPass:
@@ -460,7 +462,7 @@ class _CachedPass:
         self.chunks: list[str] = []
         self.pieces: list[str] = []
         self.last = 0  # end of what has been copied or replaced
-        self.arrays: list[tuple[int, int, int, int]] = []
+        self.arrays: list[Range] = []
         self.row, self.col = 0, 0
         self.pending: tuple[int, int] | None = None  # attributes of the last cell whose column was not needed
 
@@ -535,7 +537,7 @@ class _CachedPass:
         self._resolve(m.span(8))
         if f is not None:
             self._note_array(f.group(2))
-        elif not any(r1 <= self.row <= r2 and c1 <= self.col <= c2 for r1, c1, r2, c2 in self.arrays):
+        elif not any((self.row, self.col) in area for area in self.arrays):
             return
         self._ask(m, None)
 
@@ -556,7 +558,7 @@ class _CachedPass:
             p = f"{m.group(1)}:" if m.group(1) else ""
             self._emit(self.xml[self.last : f_end] + f"<{p}v>{value!r}</{p}v></{p}c>", m.end())
             return
-        here = f"{self.where}, cell {get_column_letter(self.col)}{self.row}"
+        here = f"{self.where}, cell {a1(self.col, self.row)}"
         if not isinstance(value, numbers.Real | str | None):
             why = "REMOVE is for values, not cached results" if value is REMOVE else f"unsupported value {value!r}"
             raise WorkbookError(f"{here}: {why}")
@@ -585,7 +587,7 @@ def _cached_cell(text: str, value: CellValue, where: str) -> str:
 _ARRAY_WORD = re.compile(r"array[\"']")
 
 
-def _arrays(xml: str, start: int, end: int, where: str) -> list[tuple[int, int, int, int]]:
+def _arrays(xml: str, start: int, end: int, where: str) -> list[Range]:
     """The ranges of the array formulas in xml[start:end], found by the word ``array`` (rare) rather
     than by parsing every <f> (a million of them in a large lesson)."""
     arrays = []
@@ -604,8 +606,8 @@ def _patch_sheet(xml: str, edits: dict[tuple[int, int], tuple[bool, CellValue]],
     arrays = _arrays(xml, sheet.data.body_start, sheet.data.body_end, where)
     masters = []
     for (num, col), (cached, value) in sorted(edits.items()):
-        here = f"{where}, cell {get_column_letter(col)}{num}"
-        in_array = any(r1 <= num <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in arrays)
+        here = f"{where}, cell {a1(col, num)}"
+        in_array = any((num, col) in area for area in arrays)
         old = sheet.find(num, col)
         has_f = bool(old and _F.search(old[2]))
         if cached and not (has_f or in_array):

@@ -14,8 +14,9 @@ from gdsheet.cli import main
 from gdsheet.commands.build import build
 from gdsheet.commands.check import agrees, check_workbook
 from gdsheet.commands.run import run
-from gdsheet.engine.evaluator import Area, Evaluator, defined_areas
+from gdsheet.engine.evaluator import Evaluator, defined_areas
 from gdsheet.errors import Diverged
+from gdsheet.xlsx.ranges import Range
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +24,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("check") / "lesson.xlsx", live_epochs=0)  # the Lesson sheet alone
 
 
-def areas(path: Path) -> dict[str, Area]:
+def areas(path: Path) -> dict[str, Range]:
     return defined_areas(openpyxl.load_workbook(path))
 
 
-def address(area: Area, row: int = 0, column: int = 0) -> str:
+def address(area: Range, row: int = 0, column: int = 0) -> str:
     return f"{openpyxl.utils.get_column_letter(area.min_col + column)}{area.min_row + row}"
 
 

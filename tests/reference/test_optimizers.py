@@ -18,12 +18,13 @@ import pytest
 from gdsheet.cli import main
 from gdsheet.commands.build import make_lesson
 from gdsheet.commands.check import check_workbook
-from gdsheet.engine.evaluator import Area, defined_areas
+from gdsheet.engine.evaluator import defined_areas
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, OPTIMIZERS, Lesson, load_preset
 from gdsheet.reference.optimizers import STEPS
 from gdsheet.reference.oracle import LessonValues, descent_epoch, hypers, lesson_values, run_epochs, unrolled
 from gdsheet.writer.optimizers import TEMPLATES
+from gdsheet.xlsx.ranges import Range
 from tests.support.libreoffice import Grid, cell_text, recalculate_many
 
 LIVE = 10
@@ -96,9 +97,9 @@ def expected_areas(values: LessonValues, lesson: Lesson) -> dict[str, np.ndarray
     return expected
 
 
-def formula_cells(book: openpyxl.Workbook, area: Area) -> list[tuple[int, int]]:
+def formula_cells(book: openpyxl.Workbook, area: Range) -> list[tuple[int, int]]:
     ws = book[area.sheet]
-    return [(c, r) for c, r in area.cells() if ws.cell(row=r, column=c).data_type == "f"]
+    return [(c, r) for r, c in area.cells() if ws.cell(row=r, column=c).data_type == "f"]
 
 
 def compare(

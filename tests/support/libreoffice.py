@@ -21,8 +21,8 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from gdsheet.engine.evaluator import Area
 from gdsheet.errors import GdsheetError
+from gdsheet.xlsx.ranges import Range
 
 _RECALC_ITEM = (
     '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
@@ -124,7 +124,7 @@ def cell_text(sheet: Grid, address: str) -> str:
     return sheet[row - 1][column - 1]
 
 
-def area_text(sheet: Grid, area: Area) -> list[list[str]]:
+def area_text(sheet: Grid, area: Range) -> list[list[str]]:
     """The displayed text of every cell of ``area`` in a recalculated sheet, row by row."""
     return [
         [cell_text(sheet, f"{get_column_letter(c)}{r}") for c in range(area.min_col, area.max_col + 1)]

@@ -11,7 +11,8 @@ import pytest
 
 from gdsheet.commands.build import build
 from gdsheet.commands.run import reset, run
-from gdsheet.engine.evaluator import Area, defined_areas
+from gdsheet.engine.evaluator import defined_areas
+from gdsheet.xlsx.ranges import Range
 
 TITLE = re.compile(r"<a:t>([^<]*)</a:t>")
 RANGE = re.compile(r"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>")
@@ -28,7 +29,7 @@ def charts(path: Path) -> dict[str, list[str]]:
     return found
 
 
-def column_ref(area: Area, offset: int, first_row: int | None = None, last_row: int | None = None) -> str:
+def column_ref(area: Range, offset: int, first_row: int | None = None, last_row: int | None = None) -> str:
     letter = openpyxl.utils.get_column_letter(area.min_col + offset)
     first = area.min_row if first_row is None else first_row
     last = area.max_row if last_row is None else last_row

@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 
 from gdsheet.commands.check import expected_by_name
-from gdsheet.engine.evaluator import Area, Evaluator, defined_areas
+from gdsheet.engine.evaluator import Evaluator, defined_areas
+from gdsheet.xlsx.ranges import Range
 from tests.support.libreoffice import area_text, cell_text, recalculate
 from tests.support.published import DESCENT_ROWS, GRID, GUESS_LOSS, SUMMARY_LOSS, table
 
@@ -28,7 +29,7 @@ def test_seed_displays_every_published_number(need_soffice: str, books: dict[str
     assert area_text(sheet, areas["guess_rmse"]) == [[GUESS_LOSS]]
     assert area_text(sheet, areas["rmse"]) == [[SUMMARY_LOSS]]
     descent = areas["descent"]
-    visible = Area(descent.sheet, descent.min_col, descent.min_row, descent.max_col, descent.min_row + 10)
+    visible = Range(descent.sheet, descent.min_row, descent.min_col, descent.min_row + 10, descent.max_col)
     assert area_text(sheet, visible) == table(DESCENT_ROWS)
     assert area_text(sheet, areas["grid_b"]) == [[str(b) for b in range(0, 31, 3)]]
     assert cell_text(sheet, "F84") == "2" and cell_text(sheet, "G84") == "2.051"  # m: actual, current
@@ -46,7 +47,7 @@ def test_libreoffice_values_equal_the_reference(need_soffice: str, books: dict[s
     for name, want in expected.items():
         area = ev.area(name)
         text = area_text(sheets[area.sheet], area)
-        filled = [[ev.stored(area.sheet, c, r) is not None for c, r in area.cells()]]  # the Live sheet skips columns
+        filled = [[ev.stored(area.sheet, c, r) is not None for r, c in area.cells()]]  # the Live sheet skips columns
         mask = np.reshape(filled, area.shape)
         got = np.array([[float(v) if v else np.nan for v in row] for row in text])
         want = np.reshape(want, area.shape)

@@ -47,10 +47,10 @@ def test_derived_values_are_live_formulas(books: dict[str, Path]) -> None:
     areas = defined_areas(book)
     for name in ("data_y", "grid", "guess_rmse", "rmse", "next_m", "next_b"):
         area = areas[name]
-        for column, row in area.cells():
+        for row, column in area.cells():
             assert ws.cell(row=row, column=column).data_type == "f", (name, column, row)
     descent = areas["descent"]
-    for column, row in descent.cells():
+    for row, column in descent.cells():
         is_x = column == descent.min_col
         assert (ws.cell(row=row, column=column).data_type == "f") != is_x
     new_m = openpyxl.utils.get_column_letter(descent.min_col + 8)  # the 9th column: new_m
