@@ -24,12 +24,10 @@ from functools import cached_property
 from pathlib import Path
 
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 
 from gdsheet.commands.build import DEFAULT_PRESET, make_lesson, overflow
 from gdsheet.commands.check import expected_for
-from gdsheet.engine.evaluator import Area, a1
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.roster import Student, check_student, read_roster, unique
 from gdsheet.lesson.samples_generated import student_rng, student_samples
@@ -40,6 +38,7 @@ from gdsheet.writer.layout import layout_for
 from gdsheet.writer.streaming import save_streaming
 from gdsheet.writer.writer import lesson_workbook
 from gdsheet.xlsx.atomic import atomic_output
+from gdsheet.xlsx.ranges import Range, a1, split_range
 
 ASSIGNMENT_FILE = "assignment.toml"
 FORMAT_VERSION = 1
@@ -69,7 +68,7 @@ def table_areas(optimizer: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def column_cells(areas: Mapping[str, Area], optimizer: str, column: str) -> list[tuple[str, int, int]]:
+def column_cells(areas: Mapping[str, Range], optimizer: str, column: str) -> list[tuple[str, int, int]]:
     """Every cell (sheet, column, row) of one descent-table column, on the Lesson and Live sheets,
     found through the defined names (`assign` empties them, `grade` grades them)."""
     cells = []
@@ -136,14 +135,14 @@ class Assignment:
                 best, count = student, shared
         return best
 
-    def items(self, areas: Mapping[str, Area]) -> list[str]:
+    def items(self, areas: Mapping[str, Range]) -> list[str]:
         """The graded items: the inputs, each blank column, then each derived area that has cells
         outside the blank columns (``next_m`` is new_m's last cell), in that order."""
         blank = {cell for name in self.blank for cell in column_cells(areas, self.base.optimizer, name)}
         derived = [
             name
             for name in expected_for(self.base, set(areas))
-            if any((areas[name].sheet, c, r) not in blank for c, r in areas[name].cells())
+            if any((areas[name].sheet, c, r) not in blank for r, c in areas[name].cells())
         ]
         return [INPUTS_ITEM, *self.blank, *derived]
 
@@ -161,13 +160,12 @@ def _blank_list(text: str | Sequence[str] | None, lesson: Lesson, columns: Seque
     return tuple(dict.fromkeys(names))
 
 
-def _areas(wb: object) -> dict[str, Area]:
+def _areas(wb: object) -> dict[str, Range]:
     """The workbook's defined names as areas (the writer's ``Sheet!$A$1:$B$2`` texts)."""
     areas = {}
     for name, definition in wb.defined_names.items():  # type: ignore[attr-defined]
-        sheet, _, ref = definition.attr_text.rpartition("!")
-        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
-        areas[name] = Area(sheet.strip("'"), min_col, min_row, max_col, max_row)
+        sheet, area = split_range(definition.attr_text)
+        areas[name] = dataclasses.replace(area, sheet=sheet or SHEET)
     return areas
 
 

@@ -45,12 +45,13 @@ from gdsheet.commands.assign import INPUTS_ITEM, Assignment, column_cells, read_
 from gdsheet.commands.check import _input_cells, compare_areas, expected_for, left_empty
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
-from gdsheet.engine.evaluator import Evaluator, a1
+from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.samples_generated import student_rng
 from gdsheet.lesson.spec import HYPER_PARAMETERS, Lesson
 from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS
 from gdsheet.xlsx.archive import check_workbook_archive
+from gdsheet.xlsx.ranges import a1, quote_sheet
 
 Record = dict[str, object]
 CellKey = tuple[str, int, int]
@@ -110,8 +111,7 @@ def _address(key: CellKey) -> str:
 
 
 def _target(key: CellKey) -> str:
-    sheet = key[0].replace("'", "''")
-    return f"'{sheet}'!{a1(key[1], key[2])}"
+    return f"{quote_sheet(key[0])}!{a1(key[1], key[2])}"
 
 
 def scenario_inputs(ev: Evaluator, lesson: Lesson) -> dict[str, float]:
@@ -123,7 +123,7 @@ def scenario_inputs(ev: Evaluator, lesson: Lesson) -> dict[str, float]:
             continue
         area = ev.area(name)
         values = vectors.get(name) or (getattr(lesson, name),)
-        for (column, row), value in zip(area.cells(), values, strict=False):
+        for (row, column), value in zip(area.cells(), values, strict=False):
             if not ev.is_formula(area.sheet, column, row):
                 inputs[_target((area.sheet, column, row))] = float(value)
     return inputs
@@ -137,7 +137,7 @@ def reference_at(ev: Evaluator, expected: Mapping[str, np.ndarray], cells: set[C
             continue
         area = ev.area(name)
         want = expected[name].reshape(area.shape)
-        for column, row in area.cells():
+        for row, column in area.cells():
             if (area.sheet, column, row) in cells:
                 values[_target((area.sheet, column, row))] = float(want[row - area.min_row, column - area.min_col])
     return values
@@ -256,7 +256,7 @@ def _item_cells(assignment: Assignment, ev: Evaluator) -> dict[str, set[CellKey]
     derived = {name: ev.area(name) for name in derived_names}
     inputs = _input_cells(ev, derived)
     for name, area in derived.items():
-        keys = {(area.sheet, c, r) for c, r in area.cells()}
+        keys = {(area.sheet, c, r) for r, c in area.cells()}
         cells[name] = keys - blank - inputs - by_design
     return cells
 

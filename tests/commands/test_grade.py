@@ -23,8 +23,9 @@ import gdsheet
 from gdsheet.commands import grade as grade_module
 from gdsheet.commands.assign import read_assignment
 from gdsheet.commands.grade import grade_files, perturbed
-from gdsheet.engine.evaluator import Evaluator, a1
+from gdsheet.engine.evaluator import Evaluator
 from gdsheet.reference.oracle import lesson_values
+from gdsheet.xlsx.ranges import a1
 from tests.support.cli_inprocess import run_cli
 from tests.support.hostile import zeros_bomb
 from tests.support.libreoffice import resave_many
