@@ -201,10 +201,11 @@ def student_workbook(lesson: Lesson, student: Student, blank: Sequence[str]) -> 
     for sheet, column, row in (cell for name in blank for cell in cells[name]):
         wb[sheet].cell(row=row, column=column).value = None
     ws = wb[SHEET]
-    put(ws, 1, 2, "Student", header=True)
+    put(ws, 1, 2, "Student (id, name):", text=True)
     put(ws, 3, 2, student.id, text=True)
     put(ws, 4, 2, student.name, text=True)
-    ws.cell(row=2, column=3).font = Font(bold=True)
+    for column in (1, 3):
+        ws.cell(row=2, column=column).font = Font(bold=True)
     wb.defined_names["student_id"] = DefinedName("student_id", attr_text=f"{SHEET}!$C$2")
     wb.defined_names["student_name"] = DefinedName("student_name", attr_text=f"{SHEET}!$D$2")
     if blank:
