@@ -29,7 +29,7 @@ import numpy as np
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.engine.evaluator import Evaluator
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import lesson_values
 from gdsheet.xlsx.cellvalue import is_overflow, json_number
 from gdsheet.xlsx.ranges import Range, a1
@@ -78,7 +78,7 @@ def expected_for(lesson: Lesson, names: Collection[str]) -> dict[str, np.ndarray
     not the one their workbook holds."""
     with np.errstate(all="ignore"):  # a diverged lesson overflows; that is compared, not warned about
         ref = lesson_values(lesson)
-    state = OPTIMIZER_STATE[lesson.optimizer]
+    state, columns, estimates = lesson.state, lesson.columns, lesson.estimates
     data_x = np.asarray(lesson.data_x, dtype=float)
     expected = {
         "data_y": ref.data_y,
@@ -89,17 +89,15 @@ def expected_for(lesson: Lesson, names: Collection[str]) -> dict[str, np.ndarray
         "guess_err_sq": ref.guess_err_sq,
         "guess_rmse": ref.guess_rmse,
         "grid": ref.grid,
-        "actual_shown": np.array([lesson.m_actual, lesson.b_actual]),
+        "actual_shown": np.array(list(lesson.values_of("actual").values())),
         "rmse": ref.rmse,
-        "descent": ref.descent.block(DESCENT_COLUMNS),
-        "descent_estimates": ref.descent.block(ESTIMATE_COLUMNS),
-        "next_m": ref.next_m,
-        "next_b": ref.next_b,
+        "descent": ref.descent.block(columns),
+        "descent_estimates": ref.descent.block(estimates),
         "descent_state": ref.descent.block(state),
-        **{f"next_{name}": ref.next_state[name] for name in state},
-        "live_descent": ref.live.block(DESCENT_COLUMNS),
+        **{f"next_{name}": value for name, value in ref.next_values.items()},
+        "live_descent": ref.live.block(columns),
         "live_state": ref.live.block(state),
-        "live_estimates": ref.live.block(ESTIMATE_COLUMNS),
+        "live_estimates": ref.live.block(estimates),
         "live_log": ref.live_log,
         "fit_line": ref.fit_line,
     }
@@ -110,18 +108,20 @@ LABEL_COLUMNS = {"live_log": 0}
 """Columns of derived areas that hold labels, not results: the live log's epoch numbers are
 constants, and must equal the reference's."""
 
-LIVE_ONLY_FOR_ESTIMATES = ("error_sq", "err_m1", "err_b1")
-"""Columns of ``live_descent`` that the contract leaves empty unless the estimates drive the
-update (finite-difference rule): unrolled N times, they would only cost recalculation."""
-
 
 def left_empty(ev: Evaluator) -> set[CellKey]:
     """Cells of derived areas that the lesson leaves empty by design (the Live sheet's columns
     that only finite differences read, when they do not drive the update)."""
-    if "live_descent" not in ev.names or lesson_from_workbook(ev).gradient == "finite-difference":
+    if "live_descent" not in ev.names:
+        return set()
+    lesson = lesson_from_workbook(ev)
+    if lesson.gradient == "finite-difference":
         return set()
     area = ev.area("live_descent")
-    columns = [area.min_col + DESCENT_COLUMNS.index(name) for name in LIVE_ONLY_FOR_ESTIMATES]
+    # error_sq and each err_p1 are read only by the estimates (unrolled N times they would only
+    # cost recalculation), so the Live sheet leaves them empty
+    empty = ("error_sq", *(f"err_{p}1" for p in lesson.params))
+    columns = [area.min_col + lesson.columns.index(name) for name in empty]
     return {(area.sheet, column, row) for column in columns for row in range(area.min_row, area.max_row + 1)}
 
 
