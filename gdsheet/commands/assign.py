@@ -29,9 +29,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from gdsheet.commands.build import DEFAULT_PRESET, make_lesson, overflow
 from gdsheet.commands.check import expected_for
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.roster import Student, check_student, read_roster, unique
 from gdsheet.lesson.samples_generated import student_rng, student_samples
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, HYPER_PARAMETERS, OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.spec import Lesson
 from gdsheet.limits import MAX_ROSTER_BYTES
 from gdsheet.writer.cells import SHEET, put
 from gdsheet.writer.layout import layout_for
@@ -55,24 +56,21 @@ OPTIONS = ("m_start", "b_start", "learn", "epochs", "gradient", "loss", "optimiz
 """The build options an assignment records (``--samples`` and ``--noise`` are kept apart)."""
 
 
-def table_areas(optimizer: str) -> dict[str, tuple[str, ...]]:
+TABLE_AREAS = ("descent", "descent_state", "descent_estimates", "live_descent", "live_state", "live_estimates")
+"""The names whose cells are descent-table columns: the Lesson sheet's, then the Live sheet's."""
+
+
+def table_areas(lesson: Lesson) -> dict[str, tuple[str, ...]]:
     """The defined names whose columns are descent-table columns, and those columns by name."""
-    state = OPTIMIZER_STATE[optimizer]
-    return {
-        "descent": DESCENT_COLUMNS,
-        "descent_state": state,
-        "descent_estimates": ESTIMATE_COLUMNS,
-        "live_descent": DESCENT_COLUMNS,
-        "live_state": state,
-        "live_estimates": ESTIMATE_COLUMNS,
-    }
+    columns = (lesson.columns, lesson.state, lesson.estimates) * 2
+    return dict(zip(TABLE_AREAS, columns, strict=True))
 
 
-def column_cells(areas: Mapping[str, Range], optimizer: str, column: str) -> list[tuple[str, int, int]]:
+def column_cells(areas: Mapping[str, Range], lesson: Lesson, column: str) -> list[tuple[str, int, int]]:
     """Every cell (sheet, column, row) of one descent-table column, on the Lesson and Live sheets,
     found through the defined names (`assign` empties them, `grade` grades them)."""
     cells = []
-    for name, columns in table_areas(optimizer).items():
+    for name, columns in table_areas(lesson).items():
         if name in areas and column in columns:
             area = areas[name]
             index = area.min_col + columns.index(column)
@@ -138,7 +136,7 @@ class Assignment:
     def items(self, areas: Mapping[str, Range]) -> list[str]:
         """The graded items: the inputs, each blank column, then each derived area that has cells
         outside the blank columns (``next_m`` is new_m's last cell), in that order."""
-        blank = {cell for name in self.blank for cell in column_cells(areas, self.base.optimizer, name)}
+        blank = {cell for name in self.blank for cell in column_cells(areas, self.base, name)}
         derived = [
             name
             for name in expected_for(self.base, set(areas))
@@ -197,7 +195,7 @@ def student_workbook(lesson: Lesson, student: Student, blank: Sequence[str]) -> 
     """The lesson's workbook for one student: id and name shown and named, blank columns emptied."""
     wb = lesson_workbook(lesson)
     areas = _areas(wb)
-    cells = {name: column_cells(areas, lesson.optimizer, name) for name in blank}
+    cells = {name: column_cells(areas, lesson, name) for name in blank}
     for sheet, column, row in (cell for name in blank for cell in cells[name]):
         wb[sheet].cell(row=row, column=column).value = None
     ws = wb[SHEET]

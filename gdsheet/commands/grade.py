@@ -41,14 +41,15 @@ from pathlib import Path
 
 import numpy as np
 
-from gdsheet.commands.assign import INPUTS_ITEM, Assignment, column_cells, read_assignment, table_areas
+from gdsheet.commands.assign import INPUTS_ITEM, TABLE_AREAS, Assignment, column_cells, read_assignment
 from gdsheet.commands.check import _input_cells, compare_areas, expected_for, left_empty
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.samples_generated import student_rng
-from gdsheet.lesson.spec import HYPER_PARAMETERS, Lesson
+from gdsheet.lesson.spec import Lesson
 from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS
 from gdsheet.xlsx.archive import check_workbook_archive
 from gdsheet.xlsx.ranges import a1, quote_sheet
@@ -132,7 +133,7 @@ def scenario_inputs(ev: Evaluator, lesson: Lesson) -> dict[str, float]:
 def reference_at(ev: Evaluator, expected: Mapping[str, np.ndarray], cells: set[CellKey]) -> dict[str, float]:
     """The reference value of each of ``cells`` (cells of the descent tables), as inputs."""
     values = {}
-    for name in table_areas("sgd"):
+    for name in TABLE_AREAS:
         if name not in expected or name not in ev.names:
             continue
         area = ev.area(name)
@@ -245,10 +246,9 @@ def _grade(assignment: Assignment, path: Path, engine: str, record: Record) -> R
 
 def _item_cells(assignment: Assignment, ev: Evaluator) -> dict[str, set[CellKey]]:
     """The cells each graded item covers: a blank column's on both sheets, an area's outside them."""
-    optimizer = str(ev.constants("optimizer")[0]) if "optimizer" in ev.names else "sgd"
     by_design = left_empty(ev)
     cells = {
-        name: {cell for cell in column_cells(ev.names, optimizer, name) if cell not in by_design}
+        name: {cell for cell in column_cells(ev.names, assignment.base, name) if cell not in by_design}
         for name in assignment.blank
     }
     blank = set().union(*cells.values())
