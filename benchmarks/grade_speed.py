@@ -6,8 +6,9 @@ Makes a class with `gdsheet assign` (the default lesson, de/dm and new_m left bl
 epochs), fills every workbook in with openpyxl as a student would (three in four right, one in
 four with de/dm missing its factor 2, so that grading has to judge each column on its own),
 then runs ``python -m gdsheet grade ... --json`` as a separate process with ``--jobs 1`` and
-``--jobs 2`` and prints each one's wall time, time per workbook and peak resident memory (the
-largest process: the grader or one of its per-file children), and the ratio of the two. The
+``--jobs 2`` and prints each one's wall time, wall and CPU time per workbook (CPU: all its
+processes, user + system) and peak resident memory (the largest process: the grader or one of its
+per-file children), and the ratio of the two wall times. The
 grades are checked on the way: every right workbook has full marks, every wrong one loses
 exactly de/dm's points. Machines are shared and noisy: read the ratio.
 """
@@ -66,21 +67,23 @@ def prepare(root: Path, students: int) -> tuple[Path, list[Path], set[str]]:
     return toml, files, wrong
 
 
-def grade_once(toml: Path, files: list[Path], jobs: int) -> tuple[float, float, list[dict[str, object]]]:
-    """Wall seconds, peak MB of the largest process, and the records of one `gdsheet grade`."""
+def grade_once(toml: Path, files: list[Path], jobs: int) -> tuple[float, float, float, list[dict[str, object]]]:
+    """Wall seconds, peak MB of the largest process, CPU seconds of all its processes, and the
+    records of one `gdsheet grade`."""
     command = [sys.executable, "-m", "gdsheet", "grade", str(toml), *map(str, files), "--json", "--jobs", str(jobs)]
     # a fresh parent per measurement, so the peak is this run's own (RUSAGE_CHILDREN only grows)
     probe = (
         "import resource, subprocess, sys, time; t = time.perf_counter(); "
         "out = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True).stdout; "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(out)"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(time.perf_counter() - t, r.ru_maxrss, r.ru_utime + r.ru_stime); print(out)"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True, cwd=ROOT
     )
     head, _, body = result.stdout.partition("\n")
-    wall, peak_kb = head.split()
-    return float(wall), float(peak_kb) / 1024, json.loads(body)["students"]
+    wall, peak_kb, cpu = head.split()
+    return float(wall), float(peak_kb) / 1024, float(cpu), json.loads(body)["students"]
 
 
 def main(argv: list[str]) -> None:
@@ -92,14 +95,14 @@ def main(argv: list[str]) -> None:
         toml, files, wrong = prepare(root, students)
         walls = {}
         for jobs in (1, 2):
-            wall, peak, records = grade_once(toml, files, jobs)
+            wall, peak, cpu, records = grade_once(toml, files, jobs)
             for record in records:
                 lost = float(record["max"]) - float(record["score"])  # type: ignore[arg-type]
                 assert record["status"] == "graded" and lost == (10.0 if record["id"] in wrong else 0.0), record
             walls[jobs] = wall
             print(
                 f"grade {students} workbooks --jobs {jobs}  {wall:8.1f} s  {1000 * wall / students:6.0f} ms/workbook"
-                f"   peak {peak:6.0f} MB (largest process)"
+                f"   cpu {1000 * cpu / students:5.0f} ms/workbook   peak {peak:5.0f} MB (largest process)"
             )
         print(f"--jobs 2 / --jobs 1 wall time: {walls[2] / walls[1]:.2f}x")
 

@@ -261,6 +261,12 @@ def _field(table: Mapping[str, object], key: str, kind: type | tuple[type, ...],
     return value
 
 
+def _positive(value: object, name: str) -> float:
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise GdsheetError(f"{name} must be a number > 0, got {value!r}")
+    return float(value)
+
+
 def read_assignment(path: str | Path) -> Assignment:
     """The assignment recorded at ``path`` (an ``assignment.toml``), every value checked."""
     path = Path(path)
@@ -292,6 +298,8 @@ def read_assignment(path: str | Path) -> Assignment:
         raise GdsheetError(f"{where}: [[students]] must be tables with an id and a name")
     students = [check_student(s.get("id"), s.get("name"), f"{where}: students") for s in raw_students]
     seed = _field(head, "seed", int, where)
+    if seed < 0:  # type: ignore[operator]
+        raise GdsheetError(f"{where}: seed must be a whole number >= 0")
     samples = head.get("samples")
     if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool)):
         raise GdsheetError(f"{where}: samples must be a whole number")
@@ -301,7 +309,7 @@ def read_assignment(path: str | Path) -> Assignment:
         preset=_field(head, "preset", str, where),  # type: ignore[arg-type]
         options=options,
         samples=samples,
-        noise=float(_field(head, "noise", (int, float), where)),  # type: ignore[arg-type]
+        noise=_positive(_field(head, "noise", (int, float), where), f"{where}: noise"),
         blank=tuple(str(name) for name in blank),  # type: ignore[union-attr]
         students=tuple(unique(students, where)),
         points={key: float(value) for key, value in points.items()},

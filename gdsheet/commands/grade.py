@@ -365,6 +365,10 @@ def grade_files(
     """One record per file, in the order given; ``jobs`` files are graded at a time."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= 64:
         raise GdsheetError(f"--jobs must be a whole number from 1 to 64, got {jobs!r}")
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise GdsheetError(f"--timeout must be a number of seconds > 0, got {timeout!r}")
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb < 1:
+        raise GdsheetError(f"--max-memory must be a whole number of MB >= 1, got {memory_mb!r}")
     assignment.lesson_of(assignment.students[0].id)  # every student's samples, computed once before forking
     context = multiprocessing.get_context("fork")
     records: list[Record | None] = [None] * len(files)

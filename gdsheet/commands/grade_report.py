@@ -134,11 +134,13 @@ def as_html(records: Sequence[Record], title: str) -> str:
         if record["items"]:
             parts.append("<table><tr><th>item</th><th>points</th><th>first wrong cell</th><th>what</th></tr>")
             for item in record["items"]:  # type: ignore[attr-defined]
-                kind = "full" if item["points"] == item["max"] else "lost"
+                lost = item["points"] != item["max"]
+                # bgcolor as well as the class: spreadsheet HTML imports (and so their PDFs) ignore CSS
+                td = '<td bgcolor="#fdecea"' if lost else "<td"
                 parts.append(
-                    f'<tr class="{kind}"><td>{_e(item["name"])}</td>'
-                    f'<td class="num">{_points(item["points"])} / {_points(item["max"])}</td>'
-                    f"<td>{_e(item['first_wrong_cell'] or '')}</td><td>{_e(item['message'])}</td></tr>"
+                    f'<tr class="{"lost" if lost else "full"}">{td}>{_e(item["name"])}</td>'
+                    f'{td} class="num">{_points(item["points"])} / {_points(item["max"])}</td>'
+                    f"{td}>{_e(item['first_wrong_cell'] or '')}</td>{td}>{_e(item['message'])}</td></tr>"
                 )
             parts.append("</table>")
         parts.append("</section>")

@@ -260,3 +260,26 @@ def test_a_file_that_is_not_there_is_one_row(klass: dict[str, object], tmp_path:
     records = gdsheet.grade(Path(klass["hw"]) / "assignment.toml", [tmp_path / "missing.xlsx", copy])  # type: ignore[arg-type]
     assert records[0]["status"] == "unreadable" and "no such file" in records[0]["message"]
     assert records[1]["status"] == "graded" and records[1]["score"] == records[1]["max"]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--jobs", "0"], "--jobs must be a whole number from 1 to 64"),
+        (["--timeout", "-1"], "--timeout must be a number of seconds > 0"),
+        (["--max-memory", "0"], "--max-memory must be a whole number of MB >= 1"),
+        (["--csv", "/no/such/folder/g.csv"], "cannot write there"),
+    ],
+)
+def test_a_bad_grade_option_is_one_line_exit_2(klass: dict[str, object], option: list[str], message: str) -> None:
+    toml = str(Path(klass["hw"]) / "assignment.toml")  # type: ignore[arg-type]
+    result = run_cli("grade", toml, str(klass["files"][0]), *option)  # type: ignore[index]
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_bad_assignment_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("[assignment]\nversion = 1\nseed = -1\n", encoding="utf-8")
+    cases = ((tmp_path / "missing.toml", "cannot read"), (tmp_path / "a.toml", "seed must be a whole number >= 0"))
+    for toml, message in cases:
+        result = run_cli("grade", str(toml), str(tmp_path / "x.xlsx"))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
