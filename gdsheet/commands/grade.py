@@ -246,7 +246,7 @@ def _grade(assignment: Assignment, path: Path, engine: str, record: Record) -> R
 
 def _item_cells(assignment: Assignment, ev: Evaluator) -> dict[str, set[CellKey]]:
     """The cells each graded item covers: a blank column's on both sheets, an area's outside them."""
-    by_design = left_empty(ev)
+    by_design = left_empty(ev, assignment.base)
     cells = {
         name: {cell for cell in column_cells(ev.names, assignment.base, name) if cell not in by_design}
         for name in assignment.blank
