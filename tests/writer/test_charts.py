@@ -62,7 +62,7 @@ def test_default_lesson_charts_read_the_right_cells(books: dict[str, Path]) -> N
         want += [f"'Lesson'!{b_cell}", column_ref(grid_m, 0), column_ref(grid, j)]
     assert surface == want
     live = areas["live_log"]
-    assert chart_named(found, "rmse after each live epoch") == [
+    assert chart_named(found, "RMSE after each live epoch") == [
         f"'Live'!F{live.min_row - 1}",  # the header names the series
         column_ref(live, 0),
         column_ref(live, 3),
