@@ -136,7 +136,7 @@ def test_mismatches_are_listed_root_cause_first(built: Path, tmp_path: Path) -> 
 
 
 def diverged_lesson(tmp_path: Path) -> Path:
-    path = build(tmp_path / "diverged.xlsx", learn=0.01, live_epochs=0)
+    path = build(tmp_path / "diverged.xlsx", learn=0.01, live_epochs=0, m_start=1, b_start=1)
     with pytest.raises(Diverged) as stopped:
         run(path, epochs=1000)
     assert str(stopped.value).startswith("diverged at epoch 11 ")
