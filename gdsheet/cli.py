@@ -20,6 +20,7 @@ from gdsheet.commands.check import check_workbook
 from gdsheet.commands.run import Record, reset, run, terminal_progress
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
+from gdsheet.lesson.models import MODELS
 from gdsheet.lesson.spec import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
 from gdsheet.limits import MAX_EPOCHS
 from gdsheet.xlsx.archive import check_workbook_archive
@@ -71,6 +72,9 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y")
     parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
+    parser.add_argument(
+        "--model", choices=tuple(MODELS), help="the model: line, or logistic (its own preset unless --preset)"
+    )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help="the per-sample update rule (torch.optim's)")
     for name, default in HYPER_PARAMETERS.items():
         parser.add_argument(f"--{name}", type=float, help=f"optimizer hyper-parameter (default {default:g})")
@@ -92,7 +96,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
+    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed, "model": args.model}
     path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     print(f"wrote {path}")
     return 0
@@ -147,7 +151,7 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 def _cmd_reset(args: argparse.Namespace) -> int:
     reset(args.workbook, force=args.force, engine=args.engine)
-    print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
+    print(f"reset {args.workbook}: log cleared, the parameters and any optimizer state back to their built values")
     return 0
 
 

@@ -91,6 +91,7 @@ def expected_for(lesson: Lesson, names: Collection[str]) -> dict[str, np.ndarray
         "grid": ref.grid,
         "actual_shown": np.array(list(lesson.values_of("actual").values())),
         "rmse": ref.rmse,
+        **({} if ref.accuracy is None else {"accuracy": ref.accuracy}),
         "descent": ref.descent.block(columns),
         "descent_estimates": ref.descent.block(estimates),
         "descent_state": ref.descent.block(state),

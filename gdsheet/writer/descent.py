@@ -13,7 +13,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import HINT_FONT, INTEGER, PARAM, loss_formula, name_ref, put
+from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, PARAM, accuracy_formula, loss_formula, name_ref, put
 from gdsheet.writer.descent_rows import (
     column_formats,
     column_hints,
@@ -58,9 +58,14 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, loss_value, at.rule_row, lesson.loss)
     put(ws, loss_label, first, lesson.loss_label, text=True)
     inputs = [f"descent_{feature}" for feature in lesson.features]
-    predicted = MODELS[lesson.model].prediction(inputs, {p: f"{p}_start" for p in lesson.params}, None)
-    squares = f"SUMPRODUCT(({predicted}-descent_y)^2)"
+    starts = {p: f"{p}_start" for p in lesson.params}
+    squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, starts, None, 'descent_y', None)})"
     put(ws, loss_value, first, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
+    scores = {}
+    if lesson.spec.classes:
+        put(ws, loss_label, first + 1, "accuracy", text=True)
+        put(ws, loss_value, first + 1, accuracy_formula(lesson, inputs, starts), ACCURACY)
+        scores["accuracy"] = name_ref(loss_value, first + 1)
     return (
         _optimizer_controls(ws, lesson, at)
         | names
@@ -75,6 +80,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
             "gradient": name_ref(actual, at.rule_row),
             "loss": name_ref(loss_value, at.rule_row),
         }
+        | scores
     )
 
 
@@ -154,8 +160,8 @@ def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     ``epoch_log`` always names at least one row; rows with an empty epoch cell are unused.
     The first body row carries the number formats that the rows added later inherit.
     """
-    headers = ("epoch", *lesson.params, loss_key(lesson.loss))
-    formats = (INTEGER, *(PARAM for _ in lesson.params), lesson.loss_format)
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *(("accuracy",) if lesson.spec.classes else ()))
+    formats = (INTEGER, *(PARAM for _ in lesson.params), lesson.loss_format, ACCURACY)[: len(headers)]
     log = at.log_col
     put(ws, log, at.hints_row, "Epoch log")
     for i, (header, fmt) in enumerate(zip(headers, formats, strict=True)):

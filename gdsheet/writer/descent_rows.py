@@ -33,10 +33,12 @@ def column_hints(lesson: Lesson) -> dict[str, str]:
 
 def column_formats(lesson: Lesson) -> dict[str, str]:
     """The number format of each column, the optimizer's state columns included."""
-    formats = {name: INTEGER for name in (*lesson.features, "y", "error_sq")}
-    formats |= {name: PARAM for name in lesson.params} | {"y_pred": PREDICTION}
+    own = MODELS[lesson.model].number_format
+    formats = {name: INTEGER for name in (*lesson.features, "y")} | {"error_sq": own or INTEGER}
+    formats |= {name: PARAM for name in lesson.params} | {"y_pred": own or PREDICTION}
     for p in lesson.params:
-        formats |= {f"err_{p}1": INTEGER, f"de/d{p}": INTEGER, f"new_{p}": PARAM, f"est de/d{p}": INTEGER}
+        slope = own or INTEGER
+        formats |= {f"err_{p}1": slope, f"de/d{p}": slope, f"new_{p}": PARAM, f"est de/d{p}": slope}
     return formats | TEMPLATES[lesson.optimizer].column_formats(lesson.params)
 
 
@@ -63,10 +65,10 @@ def row_formulas(lesson: Lesson, here: Mapping[str, str], before: Mapping[str, s
         "y": f"={model.prediction(x, {p: f'{p}_actual' for p in params}, None)}",
         **{p: f"={before[p]}" for p in params},
         "y_pred": f"={model.prediction(x, cells, None)}",
-        "error_sq": f"={residual}^2",
+        "error_sq": f"={model.error(x, cells, None, here['y'], here['y_pred'])}",
     }
     for p, slope in zip(params, slopes, strict=True):
-        formulas[f"err_{p}1"] = f"=({model.prediction(x, cells, p)}-{here['y']})^2"
+        formulas[f"err_{p}1"] = f"={model.error(x, cells, p, here['y'], None)}"
         formulas[f"de/d{p}"] = slope
         formulas[f"est de/d{p}"] = f"=({here[f'err_{p}1']}-{here['error_sq']})/fd_step"
     drives = "est de/d" if lesson.gradient == "finite-difference" else "de/d"
