@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import WorkbookError
+from gdsheet.lesson.contract import MODEL_NAME, start_name
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.spec import PARAM_FIELDS, Lesson
@@ -31,7 +32,7 @@ def _text(ev: Evaluator, name: str, default: str) -> str:
 
 def lesson_from_workbook(ev: Evaluator) -> Lesson:
     """The lesson whose inputs the workbook holds (text, labels and formats left at defaults)."""
-    model = _text(ev, "model", DEFAULT_MODEL)
+    model = _text(ev, MODEL_NAME, DEFAULT_MODEL)
     if model not in MODELS:
         raise WorkbookError(f"{ev.path}: the model cell names {model!r}, not one of {', '.join(MODELS)}")
     spec = MODELS[model]
@@ -74,7 +75,7 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             grid_format="",
             optimizer=optimizer,
             **{name: _number(ev, name) for name in HYPER_PARAMETERS if name in ev.names},
-            state_start={name: _number(ev, f"{name}_start") for name in state_names if f"{name}_start" in ev.names},
+            state_start={name: _number(ev, start_name(name)) for name in state_names if start_name(name) in ev.names},
             live_epochs=ev.area("live_log").shape[0] if "live_log" in ev.names else 0,
             model=model,
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},

@@ -20,6 +20,7 @@ from gdsheet.commands.interrupts import Signals, signal_name
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
+from gdsheet.lesson.contract import LOG_NAME, PARAMETERS_NAME, next_name, reset_name, start_name
 from gdsheet.lesson.spec import LOSSES, loss_key
 from gdsheet.limits import epochs_problem
 from gdsheet.xlsx.archive import check_workbook_archive
@@ -29,8 +30,6 @@ from gdsheet.xlsx.locking import workbook_lock
 from gdsheet.xlsx.patch import MISSING, REMOVE, patch_workbook
 from gdsheet.xlsx.ranges import Range, a1, quote_sheet
 
-LOG_NAME = "epoch_log"
-PARAMETERS_NAME = "parameters"
 LINE_PARAMETERS = ("m", "b")
 """The parameters of a lesson built before the ``parameters`` name existed (the line's)."""
 
@@ -54,7 +53,7 @@ class Plan:
 
 def lesson_carry(ev: Evaluator) -> tuple[tuple[str, str], ...]:
     """Every ``next_X`` name with an ``X_start`` twin: m and b, and any carried state."""
-    pairs = [(f"{name[5:]}_start", name) for name in sorted(ev.names) if name.startswith("next_")]
+    pairs = [(start_name(name[5:]), name) for name in sorted(ev.names) if name == next_name(name[5:])]
     return tuple((target, source) for target, source in pairs if target in ev.names)
 
 
@@ -79,7 +78,7 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
         return Plan(pairs, records, None)
     hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
     params = lesson_parameters(ev)
-    ev.require((*(f"{p}_start" for p in params), *(f"next_{p}" for p in params), "rmse", LOG_NAME), hint)
+    ev.require((*map(start_name, params), *map(next_name, params), "rmse", LOG_NAME), hint)
     pairs = lesson_carry(ev)
     records = lesson_records(ev) + tuple((text, text) for text in record)
     return Plan(pairs, records, ev.area(LOG_NAME))
@@ -102,7 +101,7 @@ def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
     loss = str(ev.constants("loss")[0]) if "loss" in ev.names else "rmse"
     key = loss_key(loss) if loss in LOSSES else "rmse"
     scores = (("accuracy", "accuracy"),) if "accuracy" in ev.names else ()
-    return (*((p, f"{p}_start") for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"), *scores)
+    return (*((p, start_name(p)) for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"), *scores)
 
 
 def _describe(ev: Evaluator, target: str) -> str:
@@ -338,9 +337,9 @@ def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE
 def _reset(path: Path, ev: Evaluator) -> None:
     """:func:`reset`'s work, once the workbook is locked."""
     params = lesson_parameters(ev)
-    ev.require((*(f"{p}_start" for p in params), *(f"{p}_reset" for p in params), LOG_NAME))
+    ev.require((*map(start_name, params), *map(reset_name, params), LOG_NAME))
     resets = [name[: -len("_reset")] for name in sorted(ev.names) if name.endswith("_reset")]
-    inputs = {f"{x}_start": ev.numbers(f"{x}_reset")[0] for x in resets if f"{x}_start" in ev.names}
+    inputs = {start_name(x): ev.numbers(reset_name(x))[0] for x in resets if start_name(x) in ev.names}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 

@@ -269,7 +269,10 @@ def unrolled(
 class LessonValues:
     """Every derived value of a lesson, keyed the way the workbook's defined names are."""
 
+    data_x: Array
     data_y: Array
+    actual: Array
+    """The actual parameters, in the model's order."""
     guess_pred: Array
     guess_err_sq: Array
     guess_rmse: float
@@ -316,7 +319,9 @@ def lesson_values(lesson: Lesson) -> LessonValues:
     scores = [() if r.accuracy is None else (r.accuracy,) for r in records]
     width = 2 + len(lesson.params) + (1 if lesson.spec.classes else 0)
     return LessonValues(
+        data_x=data_x[0],
         data_y=data_y,
+        actual=np.array(list(lesson.values_of("actual").values()), dtype=float),
         guess_pred=guess_pred,
         guess_err_sq=guess_err_sq,
         guess_rmse=float(reduce_loss(guess_err_sq, lesson.loss)),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from gdsheet.lesson.contract import with_estimates
 from gdsheet.lesson.spec import Lesson
 
 TEXT_COL = 1  # A: prose
@@ -155,7 +156,7 @@ def layout_for(lesson: Lesson) -> Layout:
     state = lesson.state
     params = len(lesson.params)
     hints_row = controls_header + max(CONTROL_ROWS, params + 1, len(state)) + 2
-    estimates = lesson.estimates if lesson.gradient != "swapped" else ()
+    estimates = lesson.estimates if with_estimates(lesson) else ()
     return Layout(
         n_data=n,
         n_samples=len(lesson.descent_x),

@@ -13,31 +13,15 @@ from dataclasses import dataclass
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.lesson.contract import live_empty_columns
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import (
-    ACCURACY,
-    HEADING_FONT,
-    INTEGER,
-    PARAM,
-    SHEET,
-    WRAP_TOP,
-    accuracy_formula,
-    loss_formula,
-    put,
-)
+from gdsheet.writer.cells import ACCURACY, HEADING_FONT, INTEGER, SHEET, WRAP_TOP, accuracy_formula, loss_formula, put
 from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 from gdsheet.writer.models import MODELS
 
 LIVE_SHEET = "Live"
 EPOCH_COL = FIRST_COL - 1  # B: which epoch a table row belongs to
-
-
-def only_for_estimates(lesson: Lesson) -> tuple[str, ...]:
-    """Columns the update reads only when the estimates drive it (error_sq, each err_p1 and
-    est de/dp): elsewhere the Live sheet leaves them out (empty and hidden), since every cell
-    unrolled N times costs recalculation time."""
-    return ("error_sq", *(f"err_{p}1" for p in lesson.params), *lesson.estimates)
 
 
 EXPLANATION = (
@@ -82,10 +66,13 @@ def _ref(column: int, row: int, last_column: int | None = None, last_row: int | 
 
 
 def _live_columns(lesson: Lesson, at: Layout) -> tuple[str, ...]:
-    """The table columns the Live sheet fills, in the Lesson sheet's order."""
+    """The table columns the Live sheet fills, in the Lesson sheet's order: the columns only the
+    estimates read are left out (empty and hidden) unless they drive the update, since every cell
+    unrolled N times costs recalculation time (:func:`gdsheet.lesson.contract.live_empty_columns`)."""
     if lesson.gradient == "finite-difference":
         return at.table_columns
-    return tuple(name for name in at.table_columns if name not in only_for_estimates(lesson))
+    skipped = (*live_empty_columns(lesson), *lesson.estimates)
+    return tuple(name for name in at.table_columns if name not in skipped)
 
 
 def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -130,7 +117,7 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         row = live.log_first + epoch - 1
         put(ws, epoch_col, row, epoch, INTEGER)
         params = {
-            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", PARAM)
+            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", formats[p])
             for p, column in zip(lesson.params, log_cols[1:], strict=False)
         }
         squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'descent_y', None)})"
