@@ -146,6 +146,8 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     line.smooth = samples.smooth = False
     line.graphicalProperties.line.width = 28575  # 2.25 pt
     chart.series += [samples, line]
+    if lesson.spec.classes:  # probabilities and labels: LibreOffice's automatic axis would reach 2
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
     _show_axes(chart, "x", "y")
     _size(chart, box)
     return chart
