@@ -79,6 +79,9 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     for name, default in HYPER_PARAMETERS.items():
         parser.add_argument(f"--{name}", type=float, help=f"optimizer hyper-parameter (default {default:g})")
     parser.add_argument("--live-epochs", type=int, help="epochs unrolled as formulas on a Live sheet (0: none)")
+    parser.add_argument(
+        "--batch-size", type=int, help="samples per update (default 1; the number of samples: full batch)"
+    )
 
 
 def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -91,6 +94,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "loss": args.loss,
         "optimizer": args.optimizer,
         "live_epochs": args.live_epochs,
+        "batch_size": args.batch_size,
         **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 

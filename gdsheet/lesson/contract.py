@@ -115,6 +115,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
     add("epochs", "control", "the epochs per run")
     add("learn", "input", "the learning rate")
     add("fd_step", "input", "h, the finite-difference step")
+    if lesson.batch_size > 1:
+        add("batch_size", "control", "samples per update (the table's rows are laid out by batch)")
     add(MODEL_NAME, "control", "the model's name (text)")
     add(PARAMETERS_NAME, "control", "the model's parameters, one text cell each")
     for p in params:

@@ -104,6 +104,10 @@ class Lesson:
     state_start: Mapping[str, float] = field(default_factory=dict)
     """The optimizer state at the top of the table (missing entries are 0), e.g. after a run."""
     live_epochs: int = 0
+    batch_size: int = 1
+    """Samples per update: the parameters change once per batch of this many consecutive rows, by
+    the mean of their slopes (1: every sample, the published lesson's; the number of samples:
+    full-batch gradient descent)."""
     """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
     samples_note: str = ""
     """Where the descent samples came from, for the lesson's text ("" : the preset's, on the line)."""
@@ -281,6 +285,9 @@ def _validate_optimizer(lesson: Lesson) -> None:
         raise GdsheetError(f"the {lesson.optimizer} optimizer has no state {', '.join(unknown)}")
     for name, value in lesson.state_start.items():
         _finite(f"{name}_start", value)
+    size, n = lesson.batch_size, len(lesson.descent_x)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= n:
+        raise GdsheetError(f"batch_size must be a whole number from 1 to {n:,} (the samples), got {size!r}")
     live = lesson.live_epochs
     if isinstance(live, bool) or not isinstance(live, int) or not 0 <= live <= MAX_LIVE_EPOCHS:
         raise GdsheetError(f"live_epochs must be a whole number from 0 to {MAX_LIVE_EPOCHS}, got {live!r}")
@@ -345,6 +352,7 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             text={key: str(text_table.get(key, "")).strip() for key in TEXT_KEYS},
             optimizer=rules.get("optimizer", "sgd"),
             live_epochs=descent.get("live_epochs", 0),
+            batch_size=descent.get("batch_size", 1),
             published_rows=doc.get("layout", {}).get("published_rows", False),
             published_formats=doc.get("layout", {}).get("published_formats", False),
             model=model,

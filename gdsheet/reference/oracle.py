@@ -21,7 +21,7 @@ from gdsheet.lesson.models import MODELS as MODEL_SPECS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
 from gdsheet.reference.models import MODELS, ReferenceModel
-from gdsheet.reference.optimizers import STEPS, Hypers, Step
+from gdsheet.reference.optimizers import STEPS, Hypers
 
 Array = NDArray[np.float64]
 
@@ -140,12 +140,16 @@ def descent_epoch(
     h: float,
     optimizer: str = "sgd",
     state: Mapping[str, float] | None = None,
+    batch_size: int = 1,
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One per-sample epoch of ``model``; returns its table (one row per sample) and the state after it.
+    """One epoch of ``model``; returns its table (one row per sample) and the state after it.
 
-    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name. The update rule
-    is sequential (row k+1 starts from row k's new values and state), so the rows are a Python
-    loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
+    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name. The samples go
+    in consecutive batches of ``batch_size`` (the last may be smaller): every row of a batch
+    computes its slopes at the batch's starting parameters, and the parameters and the optimizer
+    state change once per batch, at its last row, by the mean of its rows' slopes (a row inside a
+    batch hands its parameters and state on unchanged). The update is sequential, so the rows are
+    a Python loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
     """
     spec = MODEL_SPECS[model]
     k = len(x_columns)
@@ -158,10 +162,17 @@ def descent_epoch(
     xs = np.column_stack(_columns(x_columns)) if k else np.empty((0, 0))
     ys = np.asarray(y, dtype=float)
     rows = np.empty((len(ys), len(columns)))
-    row = _Row(MODELS[model], features, names, settings, gradient, h, step)
+    row = _Row(MODELS[model], features, names, gradient, h)
+    batch: list[dict[str, float]] = []
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging lesson is allowed to overflow
         for i, yk in enumerate(ys):
-            values, current, carried = row(list(xs[i]), yk, current, carried)  # numpy floats: overflow is inf
+            values, grads = row(list(xs[i]), yk, current)  # numpy floats: overflow is inf
+            batch.append(grads)
+            if len(batch) == batch_size or i == len(ys) - 1:
+                mean = {q: sum(g[q] for g in batch) / len(batch) for q in names}  # in row order, as AVERAGE
+                current, carried = step.update(current, mean, carried, settings)
+                batch = []
+            values |= {f"new_{q}": current[q] for q in names} | carried
             rows[i] = [values[name] for name in columns]
     return DescentTable(columns, rows), carried
 
@@ -173,14 +184,11 @@ class _Row:
     model: ReferenceModel
     features: tuple[str, ...]
     params: tuple[str, ...]
-    settings: Hypers
     gradient: str
     h: float
-    step: Step
 
-    def __call__(self, x: list[float], yk: float, p: dict[str, float], state: dict[str, float]
-                 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:  # fmt: skip
-        """Every column's value by name, the new parameters and the state after this sample."""
+    def __call__(self, x: list[float], yk: float, p: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+        """Every column's value by name but the update's, and the gradient that drives the update."""
         y_pred = self.model.predict(p, x, None, 0.0)
         residual = y_pred - yk
         error_sq = self.model.error(p, x, yk, None, 0.0)
@@ -192,10 +200,8 @@ class _Row:
             estimates[q] = values[f"est de/d{q}"] = (err - error_sq) / self.h
         shown = dict(zip(self.params, reversed(true.values()), strict=True)) if self.gradient == "swapped" else true
         grads = estimates if self.gradient == "finite-difference" else shown
-        new, state = self.step.update(p, grads, state, self.settings)
-        for q in self.params:
-            values[f"de/d{q}"], values[f"new_{q}"] = shown[q], new[q]
-        return values | state, new, state
+        values |= {f"de/d{q}": shown[q] for q in self.params}
+        return values, grads
 
 
 def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float) -> DescentTable:
@@ -210,7 +216,7 @@ def lesson_epoch(
     """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state."""
     return descent_epoch(
         lesson.model, lesson.x_columns, lesson.samples_y, start, hypers(lesson), lesson.gradient, lesson.fd_step,
-        lesson.optimizer, state,
+        lesson.optimizer, state, lesson.batch_size,
     )  # fmt: skip
 
 

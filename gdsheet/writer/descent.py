@@ -15,9 +15,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, accuracy_formula, loss_formula, name_ref, put
 from gdsheet.writer.descent_rows import (
+    batch_start,
     column_formats,
     column_hints,
     first_row_sources,
+    mark_batch_end,
     row_formulas,
     sources_above,
 )
@@ -43,6 +45,11 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, FIRST_COL + 1, rows["learn"], lesson.learn, editable=True)
     put(ws, FIRST_COL, rows["h"], "h")
     put(ws, FIRST_COL + 1, rows["h"], lesson.fd_step, editable=True)
+    batch = {}
+    if lesson.batch_size > 1:  # the table's formulas are laid out by batch: shown, not an input
+        put(ws, FIRST_COL, rows["h"] + 1, "batch size")
+        put(ws, FIRST_COL + 1, rows["h"] + 1, lesson.batch_size, INTEGER)
+        batch["batch_size"] = name_ref(FIRST_COL + 1, rows["h"] + 1)
     names: dict[str, str] = {}
     first, last = at.epochs_row, at.epochs_row + len(lesson.params) - 1
     params = param_format(lesson)
@@ -83,6 +90,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
             "loss": name_ref(loss_value, at.rule_row),
         }
         | scores
+        | batch
     )
 
 
@@ -131,13 +139,18 @@ def write_descent_table(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
     for k, inputs in enumerate(zip(*lesson.x_columns, strict=True)):
         row = at.descent_first + k
         here = {name: cell(at.descent_col(name), row) for name in columns}
-        formulas = row_formulas(lesson, here, before)
+
+        def cells(j: int) -> dict[str, str]:
+            return {name: cell(at.descent_col(name), at.descent_first + j) for name in columns}
+
+        formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells))
         if lesson.descent_y is not None:
             formulas["y"] = lesson.descent_y[k]
         for feature, x in zip(features, inputs, strict=True):
             put(ws, at.descent_col(feature), row, x, formats[feature], editable=True)
         for header in columns[len(features) :]:
             put(ws, at.descent_col(header), row, formulas[header], formats[header])
+        mark_batch_end(ws, lesson, k, at.n_samples, row, [at.descent_col(name) for name in columns])
         before = sources_above(lesson, here)
     first, last = at.descent_first, at.descent_last
     names = {"descent": name_ref(at.descent_col(columns[0]), first, at.descent_col(at.descent_columns[-1]), last)}

@@ -16,7 +16,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson.contract import live_empty_columns
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.writer.cells import ACCURACY, HEADING_FONT, INTEGER, SHEET, WRAP_TOP, accuracy_formula, loss_formula, put
-from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
+from gdsheet.writer.descent_rows import (
+    batch_start,
+    column_formats,
+    first_row_sources,
+    mark_batch_end,
+    row_formulas,
+    sources_above,
+)
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 from gdsheet.writer.models import MODELS
 
@@ -97,13 +104,19 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         for k in range(at.n_samples):
             row = live.table_first + (epoch - 1) * at.n_samples + k
             here = {name: cell(at.descent_col(name), row) for name in at.table_columns}
-            formulas = row_formulas(lesson, here, before)
+            top = row - k
+
+            def cells(j: int, top: int = top) -> dict[str, str]:
+                return {name: cell(at.descent_col(name), top + j) for name in at.table_columns}
+
+            formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells))
             lesson_row = at.descent_first + k
             for name in (*lesson.features, "y"):
                 formulas[name] = f"={SHEET}!{cell(at.descent_col(name), lesson_row)}"
             put(ws, EPOCH_COL, row, epoch, INTEGER)
             for name in columns:
                 put(ws, at.descent_col(name), row, formulas[name], formats[name])
+            mark_batch_end(ws, lesson, k, at.n_samples, row, [at.descent_col(name) for name in columns])
             before = sources_above(lesson, here)
         last_rows.append(live.table_first + epoch * at.n_samples - 1)
     scores = ("accuracy",) if lesson.spec.classes else ()

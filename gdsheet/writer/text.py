@@ -66,6 +66,21 @@ SLOPES = {
 
 
 def update_rule(lesson: Lesson) -> str:
+    """What each row does to the parameters, for this lesson's model, gradient rule and optimizer
+    (and, with mini-batches, how the batches change that)."""
+    rule = _row_rule(lesson)
+    if lesson.batch_size == 1:
+        return rule
+    size, n = lesson.batch_size, len(lesson.descent_x)
+    batches = "one batch of every sample (full-batch gradient descent)" if size == n else f"batches of {size}"
+    return (
+        f"{rule} The samples go in {batches}, in table order: every row of a batch computes its slopes "
+        "at the batch's starting values, the rows inside a batch hand those values on unchanged, and "
+        "the batch's last row (ruled off below) makes the one update, with the mean of the batch's slopes."
+    )
+
+
+def _row_rule(lesson: Lesson) -> str:
     """What each row does to the parameters, for this lesson's model, gradient rule and optimizer.
 
     A model or an optimizer this module has no sentence for is an error, never another's text."""
