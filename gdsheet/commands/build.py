@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -12,12 +13,13 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.samples_csv import read_samples
 from gdsheet.lesson.samples_generated import generated_classes, generated_x, with_noise
-from gdsheet.lesson.spec import Lesson, load_preset
+from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
+from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import logistic
 from gdsheet.reference.oracle import DescentTable, lesson_values
+from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
 
-DEFAULT_PRESET = "corrected"
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -67,6 +69,7 @@ def make_lesson(
             descent_y=with_noise(lesson.samples_y, noise, seed),
             samples_note=f"{note}, plus Gaussian noise (standard deviation {noise:g}, seed {seed})",
         )
+    lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
@@ -88,6 +91,27 @@ def _generated_classes(lesson: Lesson, x: tuple[float, ...], noise: float, seed:
         "descent_y": generated_classes(scores, noise, seed),
         "samples_note": f"evenly spaced, labelled 1 where the true score z{how} is at least 0",
     }
+
+
+def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:
+    """The lesson with as many live epochs as its Live sheet can hold.
+
+    An explicit ``--live-epochs`` that does not fit is bad input (one line naming the option);
+    a preset's default is lowered to what fits, and one line on stderr says so."""
+    fits = live_epochs_that_fit(len(lesson.descent_x))
+    if lesson.live_epochs <= fits:
+        return lesson
+    why = (
+        f"{len(lesson.descent_x):,} samples a Live sheet holds at most {fits:,} epoch(s) "
+        f"within Excel's {EXCEL_ROWS:,} rows"
+    )
+    if explicit:
+        raise GdsheetError(f"--live-epochs {lesson.live_epochs}: with {why} (give --live-epochs {fits} or fewer)")
+    print(
+        f"gdsheet: note: {fits:,} live epoch(s) instead of the preset's {lesson.live_epochs}: with {why}",
+        file=sys.stderr,
+    )
+    return dataclasses.replace(lesson, live_epochs=fits)
 
 
 def overflow(lesson: Lesson) -> str | None:
