@@ -148,6 +148,8 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     chart.series += [samples, line]
     if lesson.spec.classes:  # probabilities and labels: LibreOffice's automatic axis would reach 2
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        chart.y_axis.majorUnit = 0.25
+        chart.y_axis.number_format = "0.00"  # not the labels' whole-number format, which shows 0.5 as 1
     _show_axes(chart, "x", "y")
     _size(chart, box)
     return chart

@@ -9,6 +9,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import INTEGER, THOUSANDS, loss_formula, name_ref, put
+from gdsheet.writer.formats import sample_format
 from gdsheet.writer.layout import FIRST_COL, Layout, cell
 from gdsheet.writer.models import MODELS
 
@@ -42,7 +43,7 @@ def write_data_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
     names = _param_inputs(ws, lesson, "actual", at.m_actual_row)
     for i, x in enumerate(lesson.data_x):
         row = at.data_first + i
-        x_cell = put(ws, X, row, x, INTEGER, editable=True)
+        x_cell = put(ws, X, row, x, sample_format(lesson.data_x), editable=True)
         put(ws, Y, row, _predicted(lesson, x_cell, "actual"), _fmt(lesson, INTEGER))
     last = at.data_first + at.n_data - 1
     return names | {"data_x": name_ref(X, at.data_first, X, last), "data_y": name_ref(Y, at.data_first, Y, last)}
@@ -55,7 +56,7 @@ def write_guess_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
     names = _param_inputs(ws, lesson, "guess", at.m_guess_row)
     for i in range(at.n_data):
         row = at.guess_first + i
-        x_cell = put(ws, X, row, f"={cell(X, at.data_first + i)}", INTEGER)
+        x_cell = put(ws, X, row, f"={cell(X, at.data_first + i)}", sample_format(lesson.data_x))
         put(ws, Y, row, _predicted(lesson, x_cell, "guess"), _fmt(lesson, INTEGER))
     last = at.guess_first + at.n_data - 1
     return names | {"guess_x": name_ref(X, at.guess_first, X, last), "guess_pred": name_ref(Y, at.guess_first, Y, last)}
