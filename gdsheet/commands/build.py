@@ -11,15 +11,18 @@ import numpy as np
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_samples
 from gdsheet.lesson.samples_generated import generated_classes, generated_x, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
 from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import logistic
-from gdsheet.reference.oracle import DescentTable, lesson_values
+from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
 
+DIVERGENCE_EPOCHS = 100
+"""`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -47,6 +50,12 @@ def make_lesson(
     lesson = load_preset(preset if model is None or preset != DEFAULT_PRESET else model_preset(model))
     if model is not None and lesson.model != model:
         raise GdsheetError(f"--model {model}: the preset {lesson.name!r} is a {lesson.model} lesson")
+    optimizer = overrides.get("optimizer") or lesson.optimizer
+    unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
+    unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
+    if unused:
+        options = ", ".join(f"--{name}" for name in unused)
+        raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
     classes = lesson.spec.classes
     if data is not None:
         overrides["descent_x"], overrides["descent_y"] = read_samples(data, lesson.features[0], classes)
@@ -91,6 +100,15 @@ def _generated_classes(lesson: Lesson, x: tuple[float, ...], noise: float, seed:
         "descent_y": generated_classes(scores, noise, seed),
         "samples_note": f"evenly spaced, labelled 1 where the true score z{how} is at least 0",
     }
+
+
+def divergence_warning(lesson: Lesson) -> str | None:
+    """One line when the reference diverges within the live epochs or the first 100 epochs
+    (a lesson worth building, but the user should know before opening it)."""
+    epochs = max(lesson.live_epochs, DIVERGENCE_EPOCHS)
+    if (epoch := diverges_at(lesson, epochs)) is None:
+        return None
+    return f"with learn {lesson.learn:g} the loss overflows at epoch {epoch} (the reference, from the start values)"
 
 
 def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:

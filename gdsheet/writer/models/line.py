@@ -35,4 +35,4 @@ def hints(params: Sequence[str]) -> Mapping[str, str]:
     }
 
 
-MODEL = FormulaModel("line", prediction, slope, hints, error, "the line through m_start, b_start")
+MODEL = FormulaModel("line", prediction, slope, hints, error, "the line through the current m and b")

@@ -60,4 +60,6 @@ def hints(params: Sequence[str]) -> Mapping[str, str]:
     return text | {"err_b1": "log loss with b+h"}
 
 
-MODEL = FormulaModel("logistic", prediction, slope, hints, error, "the probability curve at the start values", "0.000")
+MODEL = FormulaModel(
+    "logistic", prediction, slope, hints, error, "the probability curve at the current w1 and b", "0.000"
+)
