@@ -95,7 +95,9 @@ def _add_lesson_options(
     )
     parser.add_argument("--seed", type=int, help=seed_help)
     parser.add_argument(
-        "--model", choices=tuple(MODELS), help="the model: line, or logistic (its own preset unless --preset)"
+        "--model",
+        choices=tuple(MODELS),
+        help="the model: line, or logistic (its own preset unless --preset) (default: line)",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
