@@ -25,7 +25,7 @@ from gdsheet.xlsx.archive import check_workbook_archive
 from gdsheet.xlsx.cellvalue import describe, is_number, is_overflow
 from gdsheet.xlsx.chart_ranges import grow_log_ranges
 from gdsheet.xlsx.locking import workbook_lock
-from gdsheet.xlsx.patch import MISSING, REMOVE, patch_workbook
+from gdsheet.xlsx.patch import MISSING, REMOVE, RowBlock, patch_workbook
 from gdsheet.xlsx.ranges import Range, a1, quote_sheet
 
 LOG_NAME = "epoch_log"
@@ -180,35 +180,45 @@ def _log_ref(log: Range, rows: int, width: int) -> str:
     return f"{quote_sheet(grown.sheet)}!{grown.ref(absolute=True)}"
 
 
-def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: list[list[object]] | None,
-               plan_log: Range | None, log_headers: dict[int, str] | None = None) -> None:  # fmt: skip
+def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: Sequence[Sequence[object]] | None,
+               plan_log: Range | None, log_headers: dict[int, str] | None = None, *, unchanged: int = 0,
+               width: int | None = None) -> None:  # fmt: skip
     """Write the carried inputs, the log and every formula's recalculated result into ``path``.
 
     ``log_headers``: text for the header row above the log, by column offset (``--record`` columns).
-    The log's charts grow (or shrink) with its rows.
+    ``unchanged``: how many leading rows of ``log_rows`` the file already holds as they are (a
+    run's earlier checkpoint, the log a run started from); they are not written again, so a save
+    costs what it adds. ``width``: the log's columns, when the caller knows them (else the
+    widest row). The log's charts grow (or shrink) with its rows.
     """
     values: dict[tuple[str, str], object] = {_cell_key(ev, target): value for target, value in inputs.items()}
     names = {}
     chart_edit = None
+    blocks = {}
     if plan_log is not None and log_rows is not None:
-        width = max([plan_log.max_col - plan_log.min_col + 1] + [len(row) for row in log_rows])
-        log_rows = [row + [None] * (width - len(row)) for row in log_rows]
+        if width is None:
+            width = max([plan_log.max_col - plan_log.min_col + 1] + [len(row) for row in log_rows])
         for offset, text in (log_headers or {}).items():
             values[(plan_log.sheet, a1(plan_log.min_col + offset, plan_log.min_row - 1))] = text
         height = max(len(log_rows), plan_log.max_row - plan_log.min_row + 1)
-        for i in range(height):
+
+        def row_at(i: int, rows: Sequence[Sequence[object]] = log_rows, size: int = width) -> list[object]:
             # rows a reset (or a shorter log) gives up are removed, the first is only cleared,
             # so that its number formats stay for the next run
-            row_values = log_rows[i] if i < len(log_rows) else [None if i == 0 else REMOVE] * width
-            for j in range(width):
-                values[(plan_log.sheet, a1(plan_log.min_col + j, plan_log.min_row + i))] = row_values[j]
+            i += unchanged
+            if i < len(rows):
+                return [*rows[i], *[None] * (size - len(rows[i]))]
+            return [None if i == 0 else REMOVE] * size
+
+        blocks[plan_log.sheet] = RowBlock(plan_log.min_row + unchanged, plan_log.min_col, width, height - unchanged,
+                                          row_at)  # fmt: skip
         names[LOG_NAME] = _log_ref(plan_log, len(log_rows), width)
         last_row = plan_log.min_row + max(len(log_rows), 1) - 1
         log = Range(plan_log.sheet, plan_log.min_row, plan_log.min_col, last_row, plan_log.min_col + width - 1)
         chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
     readers = ev.formula_readers(inputs)
     cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
-    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit)
+    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit, rows=blocks)
 
 
 def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], object]:
@@ -270,18 +280,52 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
             row[offset] = record[key]
         return row
 
+    prefix = len(log_rows or ())  # rows the file holds as they are: the log before the run, then each save's
+    if plan.log is not None and any(
+        not isinstance(ev.stored(plan.log.sheet, plan.log.min_col, plan.log.min_row + i), int | float)
+        for i in range(prefix)
+    ):
+        prefix = 0  # a log with gaps is written anew, compacted
+    width = (
+        None if plan.log is None else max(plan.log.shape[1], LOG_COLUMNS, *[offset + 1 for offset in offsets.values()])
+    )
+    saved = [0, prefix]  # records saved so far, and the rows the file then holds as they are
+
     def save(records: list[Record], state: dict[str, float]) -> None:
-        rows = None if log_rows is None else log_rows + [log_row(r) for r in records]
-        save_state(ev, path, state, rows, plan.log, headers)
+        if saved[0] == len(records) and records:
+            return  # a checkpoint has just saved every one of them
+        rows = None if log_rows is None else _LogView(log_rows, records, log_row)
+        save_state(ev, path, state, rows, plan.log, headers, unchanged=saved[1], width=width)
+        saved[:] = [len(records), len(log_rows or ()) + len(records)]
 
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
     records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted)
     if records:
         save(records, state)
+    if stopped is None and (signum := interrupted()) is not None:  # it came during the last save
+        stopped = _interruption(signum, len(records), ev.path)
     if stopped is not None:
         stopped.records = records
         raise stopped
     return records
+
+
+class _LogView(Sequence[Sequence[object]]):
+    """The log's rows for a save: those it started with, then one per record, made as they are
+    read, so a million epochs never exist twice in memory."""
+
+    def __init__(
+        self, before: list[list[object]], records: list[Record], row: Callable[[Record], list[object]]
+    ) -> None:
+        self.before, self.records, self.row = before, records, row
+
+    def __len__(self) -> int:
+        return len(self.before) + len(self.records)
+
+    def __getitem__(self, i: int) -> Sequence[object]:  # type: ignore[override]
+        if i < len(self.before):
+            return self.before[i]
+        return self.row(self.records[i - len(self.before)])
 
 
 def record_columns(ev: Evaluator, log: Range, keys: list[str]) -> tuple[dict[str, int], dict[int, str]]:
