@@ -127,7 +127,9 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress:
     Stops at the first epoch whose carried or recorded values are not finite numbers, or when
     ``interrupted()`` names a signal, and returns the state before it, so the caller saves only
     finished, finite epochs. ``checkpoint(records, state)`` is called after an epoch whenever
-    :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint.
+    :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint, and at
+    least as long as that checkpoint took: a save grows with the log, so checkpoints never take
+    more than half of a run's time, and a run stays linear in its epochs.
     """
     sources = [source for _, source in plan.carry]
     targets = [target for target, _ in plan.carry]
@@ -136,7 +138,7 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress:
     state: dict[str, float] = {}
     current = [ev.values(state, sources)[source][0, 0] for source in sources]
     records: list[Record] = []
-    last_save = time.monotonic()
+    last_save, save_took = time.monotonic(), 0.0
     for epoch in range(first_epoch, first_epoch + epochs):
         if (signum := interrupted()) is not None:
             return records, state, _interruption(signum, len(records), ev.path)
@@ -156,9 +158,12 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress:
         state = next_state
         if progress is not None:
             progress(epoch - first_epoch + 1, epochs)
-        if checkpoint is not None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+        due = max(CHECKPOINT_SECONDS, save_took) if CHECKPOINT_SECONDS > 0 else 0.0  # 0: after every epoch
+        if checkpoint is not None and time.monotonic() - last_save >= due:
+            started = time.monotonic()
             checkpoint(records, state)
             last_save = time.monotonic()
+            save_took = last_save - started
     return records, state, None
 
 
