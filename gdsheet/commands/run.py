@@ -223,7 +223,8 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: Se
         chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
     readers = ev.formula_readers(inputs)
     cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
-    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit, rows=blocks)
+    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit, rows=blocks,
+                   formulas_end=ev.last_formula_rows())  # fmt: skip
 
 
 def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], object]:

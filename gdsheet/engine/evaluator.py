@@ -200,6 +200,14 @@ class Evaluator:
         read = self._evaluate(inputs or {})
         return {(self.sheets[s], c, r): plain(read((s, c, r))) for s, c, r in self.engine.formula_cells()}
 
+    def last_formula_rows(self) -> dict[str, int]:
+        """Sheet -> the last row that holds a formula (0 for none), as the file was read: a save
+        that appends below it can copy the rows between untouched."""
+        return {
+            sheet.name: max((run.last for runs in sheet.runs.values() for run in runs), default=0)
+            for sheet in self.book.sheets
+        }
+
     def formula_readers(self, inputs: Mapping[str, float] | None = None) -> dict[str, Callable[[int, int], object]]:
         """Sheet -> ``value_at(row, column)``: a formula cell's value after one full recalculation
         (None for a cell without a formula), read on demand from the engine.

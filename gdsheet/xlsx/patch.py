@@ -25,7 +25,7 @@ from gdsheet.xlsx.archive import open_archive, read_member
 from gdsheet.xlsx.atomic import atomic_output
 from gdsheet.xlsx.cached_values import MISSING, CachedPass, ValueAt
 from gdsheet.xlsx.package import chart_parts, package
-from gdsheet.xlsx.sheet_edits import REMOVE, Remove, RowBlock, SheetData, patch_sheet
+from gdsheet.xlsx.sheet_edits import REMOVE, Remove, RowBlock, SheetData, patch_sheet, split_tail
 from gdsheet.xlsx.workbook_part import drop_calc_chain, patch_workbook_xml
 from gdsheet.xlsx.xmltext import CellValue, cell_ref, part_text, write_checked
 
@@ -58,6 +58,7 @@ def patch_workbook(
     full_calc_on_load: bool = True,
     chart_edit: Callable[[str], str] | None = None,
     rows: Mapping[str, RowBlock] = {},
+    formulas_end: Mapping[str, int] = {},
 ) -> None:
     """Write ``src`` to ``dst`` with the given constants, cached formula results and defined names.
 
@@ -70,7 +71,9 @@ def patch_workbook(
     recalculate on open. ``chart_edit`` rewrites each chart part's XML text (the runner grows the
     epoch log's chart ranges with it). ``rows``: sheet -> a :class:`RowBlock` of constants
     written row by row (the epoch log; rows below the sheet's last row are rendered as the file is
-    written, so the save is linear in them and holds none of them). Every other member keeps its
+    written, so the save is linear in them and holds none of them). ``formulas_end``: sheet -> the
+    last row holding a formula (as the caller's evaluator read the file), which lets a save that
+    appends below it copy the rows between untouched. Every other member keeps its
     content, name, order and compression; the write is atomic, so on any error dst is as it was.
     Raises :class:`WorkbookError` (one line)."""
     src, dst = Path(src), Path(dst)
@@ -85,7 +88,9 @@ def patch_workbook(
             edits[sheet][key] = (is_cached, value)
     with atomic_output(dst, error=WorkbookError, mode_from=src) as tmp, _open(src) as zin:
         try:
-            changed, dropped = _patched_parts(zin, src, edits, cached_at, names, full_calc_on_load, chart_edit, rows)
+            changed, dropped = _patched_parts(
+                zin, src, edits, cached_at, names, full_calc_on_load, chart_edit, rows, formulas_end
+            )
             _write_archive(zin, tmp, changed, dropped, src)
         except _CORRUPT as exc:
             raise WorkbookError(f"{src}: corrupt workbook ({type(exc).__name__}: {exc})") from None
@@ -102,13 +107,24 @@ def _reader(given: dict[tuple[int, int], CellValue], value_at: ValueAt | None) -
 
 
 def _patched_sheet(
-    xml: str, edits: dict, value_at: ValueAt | None, where: str, block: RowBlock | None
+    xml: str, edits: dict, value_at: ValueAt | None, where: str, block: RowBlock | None, formulas_end: int | None
 ) -> tuple[list[str | Iterator[str]] | None, bool]:
-    """The sheet's new XML as pieces (None if nothing changed) and whether a formula was removed: cached
-    results first, in one forward pass over the formula cells; then the constants, and any cached
-    result given for a cell the pass found no formula in (the slow path says why that is wrong, or
-    fills an array formula's member). The caller passes the text without keeping it, so each
-    version is freed once the next exists: a sheet can be a hundred megabytes."""
+    """The sheet's new XML as pieces (None if nothing changed) and whether a formula was removed:
+    cached results first, in one forward pass over the formula cells; then the constants, and any
+    cached result given for a cell the pass found no formula in (the slow path says why that is
+    wrong, or fills an array formula's member). The caller passes the text without keeping it,
+    so each version is freed once the next exists: a sheet can be a hundred megabytes.
+
+    When ``block`` appends rows below every formula (``formulas_end``, the last row holding one)
+    and every edit, the rows between are split off first and copied untouched, so a save that
+    grows a long log costs what it adds, not what the log already holds."""
+    tail = None
+    if block is not None and formulas_end is not None:
+        through = max([formulas_end, *(row for row, _ in edits)])
+        if block.first_row > through and (split := split_tail(xml, where, through)) is not None:
+            if split[1].last_row < block.first_row:
+                xml, tail = split
+            del split
     given = {key: value for key, (is_cached, value) in edits.items() if is_cached}
     constants = {key: edit for key, edit in edits.items() if not edit[0]}
     changed = False
@@ -119,7 +135,7 @@ def _patched_sheet(
         del new
     rest = constants | {key: (True, value) for key, value in given.items()}
     if rest or block is not None:
-        return patch_sheet(xml, rest, where, block)
+        return patch_sheet(xml, rest, where, block, tail)
     return ([xml] if changed else None), False
 
 
@@ -132,6 +148,7 @@ def _patched_parts(
     full_calc: bool,
     chart_edit: Callable[[str], str] | None,
     rows: Mapping[str, RowBlock],
+    formulas_end: Mapping[str, int],
 ) -> tuple[dict[str, list[str | Iterator[str]]], str | None]:
     """New text of each member that changes (pieces, written out by :func:`_write_archive`), and
     the member to leave out (calcChain) if any."""
@@ -145,7 +162,12 @@ def _patched_parts(
             raise WorkbookError(f"{src}: no sheet {sheet!r} (sheets: {', '.join(paths)})")
         where = f"{src}: sheet {sheet!r}"
         new, removed = _patched_sheet(
-            part_text(zin, paths[sheet]), cell_edits, cached_at.get(sheet), where, rows.get(sheet)
+            part_text(zin, paths[sheet]),
+            cell_edits,
+            cached_at.get(sheet),
+            where,
+            rows.get(sheet),
+            formulas_end.get(sheet),
         )
         if new is not None:  # a sheet without formulas is left as it is
             done[paths[sheet]] = new

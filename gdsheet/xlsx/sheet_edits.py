@@ -218,12 +218,12 @@ class SheetRows:
             head = splice(head, d, tag(prefix(d), "dimension", attributes(d.group(2)) | {"ref": f'"{new}"'}, ""))
         return head
 
-    def render(self, appended: Iterator[str] | None = None) -> list[str | Iterator[str]]:
-        """The new sheet as pieces of text, with ``appended`` (rows below the last, rendered as
-        they are read) at the end of <sheetData>: nothing is joined, so a sheet a run grows by a
-        million rows never sits in memory whole."""
+    def render(self, tail: Sequence[str | Iterator[str]] = ()) -> list[str | Iterator[str]]:
+        """The new sheet as pieces of text, with ``tail`` (the rows split off below, untouched, and
+        rows appended after them, rendered as they are read) at the end of <sheetData>: nothing is
+        joined, so a sheet a run grows by a million rows never sits in memory whole."""
         data, body = self.data, self._body_parts()
-        tail = [appended] if appended is not None else []
+        tail = list(tail)
         if data.empty and not self.rows and not tail:
             return [self._head(), self.xml[data.start :]]
         if data.empty:
@@ -321,14 +321,56 @@ class RowBlock:
 _ROWS_PER_CHUNK = 4096
 
 
-def _appended_rows(sheet: SheetRows, block: RowBlock, start: int, where: str) -> Iterator[str]:
+@dataclass(frozen=True)
+class Tail:
+    """The rows of a sheet below every edit and every formula, split off to be copied as they are:
+    their text, the last one's number, and the styles of its cells by column."""
+
+    text: str
+    last_row: int
+    styles: dict[int, str]
+
+
+def split_tail(xml: str, where: str, through: int) -> tuple[str, Tail] | None:
+    """``xml`` without its rows numbered above ``through``, and those rows (None when there are
+    none, or the last one does not say its number). Only the rows up to ``through`` are scanned,
+    so a save that appends to a long log does not walk the log."""
+    data = SheetData(xml, where)
+    num, cut = 0, None
+    for r in _ROW_OPEN.finditer(xml, data.body_start, data.body_end):
+        m = ROW_NUM.match(xml, *r.span(1))
+        num = int(m.group(1)) if m else int(attribute(attributes(r.group(1)), "r") or num + 1)
+        if num > through:
+            cut = r.start()
+            break
+    if cut is None:
+        return None
+    last = xml.rfind(f"<{data.p}row", cut, data.body_end)
+    m = _ROW_OPEN.match(xml, last)
+    number = ROW_NUM.match(xml, *m.span(1)) if m else None
+    if number is None:
+        return None
+    styles = {}
+    end = _ROW_CLOSE.search(xml, m.end(), data.body_end) if not m.group(2) else None
+    for c in CELL_EL.finditer(xml, m.end(), end.start() if end else m.end()):
+        cell_attrs = attributes(c.group(2))
+        if (ref := attribute(cell_attrs, "r")) and "s" in cell_attrs:
+            styles[cell_ref(ref, where)[1]] = cell_attrs["s"]
+    tail = Tail(xml[cut : data.body_end], int(number.group(1)), styles)
+    return xml[:cut] + xml[data.body_end :], tail
+
+
+def _appended_rows(
+    sheet: SheetRows, block: RowBlock, start: int, where: str, styles: dict[int, str] | None = None
+) -> Iterator[str]:
     """Rows ``start``.. of ``block`` as XML text, in chunks; each column keeps the style of its
-    nearest cell above (looked up once), as :meth:`SheetRows.cell` does for one new cell."""
+    nearest cell above (``styles``, the split-off tail's last row, else looked up once), as
+    :meth:`SheetRows.cell` does for one new cell."""
     p, first = sheet.p, block.first_row + start
     columns = []
     for j in range(block.width):
         col = block.first_col + j
-        style = sheet.style_above(first, col)
+        style = styles[col] if styles and col in styles else sheet.style_above(first, col)
         columns.append((f'<{p}c r="{column_letters(col)}', f" s={style}" if style else "", col))
     pieces: list[str] = []
     for i in range(start, block.count):
@@ -352,33 +394,40 @@ def _appended_rows(sheet: SheetRows, block: RowBlock, start: int, where: str) ->
 
 
 def patch_sheet(
-    xml: str, edits: dict[tuple[int, int], tuple[bool, CellValue]], where: str, block: RowBlock | None = None
+    xml: str,
+    edits: dict[tuple[int, int], tuple[bool, CellValue]],
+    where: str,
+    block: RowBlock | None = None,
+    tail: Tail | None = None,
 ) -> tuple[list[str | Iterator[str]], bool]:
     """The sheet with a few cells changed and ``block``'s rows written, as pieces of text (see
     :meth:`SheetRows.render`), and whether a formula was removed (calcChain is then stale).
 
     The block's rows that fall among the sheet's rows are ordinary edits; the rest, below the
-    sheet's last row, are rendered as the output is written."""
+    sheet's last row, are rendered as the output is written. ``tail``: rows :func:`split_tail`
+    took out of ``xml``, put back untouched before the block's new rows."""
     sheet = SheetRows(xml, where)
     # only an array formula's first cell has <f>; the others are its results all the same
     arrays = _arrays(xml, sheet.data.body_start, sheet.data.body_end, where)
     masters: list[dict] = []
     for (num, col), (cached, value) in sorted(edits.items()):
         _edit(sheet, arrays, num, col, cached, value, where, masters)
-    appended = None
+    pieces: list[str | Iterator[str]] = [tail.text] if tail is not None else []
     if block is not None:
-        last = sheet.nums[-1] if sheet.nums else 0
+        last = tail.last_row if tail is not None else (sheet.nums[-1] if sheet.nums else 0)
         start = next((i for i in range(block.count) if block.first_row + i > last), block.count)
+        if tail is not None and start:
+            raise WorkbookError(f"{where}: internal: rows {block.first_row}.. fall inside the rows split off")
         for i in range(start):
             for j, value in enumerate(block.row_at(i)):
                 _edit(sheet, arrays, block.first_row + i, block.first_col + j, False, value, where, masters)
         if start < block.count:
             last_row, last_col = block.first_row + block.count - 1, block.first_col + block.width - 1
             sheet.created += [(block.first_row + start, block.first_col), (last_row, last_col)]
-            appended = _appended_rows(sheet, block, start, where)
+            pieces.append(_appended_rows(sheet, block, start, where, tail.styles if tail else None))
     for master in masters:
         _unshare(sheet, master)
-    return sheet.render(appended), sheet.formula_removed
+    return sheet.render(pieces), sheet.formula_removed
 
 
 def _edit(sheet: SheetRows, arrays: list[Range], num: int, col: int, cached: bool, value: CellValue | Remove,
