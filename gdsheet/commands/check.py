@@ -29,8 +29,9 @@ import numpy as np
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.engine.evaluator import Evaluator
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
-from gdsheet.reference.oracle import lesson_values
+from gdsheet.lesson.contract import Quantity, contract
+from gdsheet.lesson.spec import Lesson
+from gdsheet.reference.oracle import LessonValues, lesson_values
 from gdsheet.xlsx.cellvalue import is_overflow, json_number
 from gdsheet.xlsx.ranges import Range, a1
 
@@ -72,57 +73,44 @@ def expected_by_name(ev: Evaluator) -> dict[str, np.ndarray]:
 
 
 def expected_for(lesson: Lesson, names: Collection[str]) -> dict[str, np.ndarray]:
-    """Reference values of ``lesson`` for each derived area among ``names`` (the workbook's names).
+    """Reference values of ``lesson`` for each derived area among ``names`` (the workbook's names),
+    as the contract (:mod:`gdsheet.lesson.contract`) says.
 
     `grade` calls this with the lesson a student was *assigned* (and perturbed copies of it),
     not the one their workbook holds."""
     with np.errstate(all="ignore"):  # a diverged lesson overflows; that is compared, not warned about
         ref = lesson_values(lesson)
-    state = OPTIMIZER_STATE[lesson.optimizer]
-    data_x = np.asarray(lesson.data_x, dtype=float)
-    expected = {
-        "data_y": ref.data_y,
-        "guess_x": data_x,
-        "guess_pred": ref.guess_pred,
-        "error_y": ref.data_y,
-        "error_pred": ref.guess_pred,
-        "guess_err_sq": ref.guess_err_sq,
-        "guess_rmse": ref.guess_rmse,
-        "grid": ref.grid,
-        "actual_shown": np.array([lesson.m_actual, lesson.b_actual]),
-        "rmse": ref.rmse,
-        "descent": ref.descent.block(DESCENT_COLUMNS),
-        "descent_estimates": ref.descent.block(ESTIMATE_COLUMNS),
-        "next_m": ref.next_m,
-        "next_b": ref.next_b,
-        "descent_state": ref.descent.block(state),
-        **{f"next_{name}": ref.next_state[name] for name in state},
-        "live_descent": ref.live.block(DESCENT_COLUMNS),
-        "live_state": ref.live.block(state),
-        "live_estimates": ref.live.block(ESTIMATE_COLUMNS),
-        "live_log": ref.live_log,
-        "fit_line": ref.fit_line,
+    return {
+        name: np.asarray(reference_quantity(ref, entry.quantity), dtype=float)
+        for name, entry in contract(lesson).items()
+        if entry.kind == "derived" and entry.quantity is not None and name in names
     }
-    return {name: np.asarray(value, dtype=float) for name, value in expected.items() if name in names}
 
 
-LABEL_COLUMNS = {"live_log": 0}
-"""Columns of derived areas that hold labels, not results: the live log's epoch numbers are
-constants, and must equal the reference's."""
+def reference_quantity(ref: LessonValues, quantity: Quantity) -> object:
+    """The contract's quantity read from the reference's values."""
+    value = getattr(ref, quantity.field)
+    if quantity.columns:
+        return value.block(quantity.columns)
+    return value if quantity.key is None else value[quantity.key]
 
-LIVE_ONLY_FOR_ESTIMATES = ("error_sq", "err_m1", "err_b1")
-"""Columns of ``live_descent`` that the contract leaves empty unless the estimates drive the
-update (finite-difference rule): unrolled N times, they would only cost recalculation."""
+
+def label_columns(lesson: Lesson) -> dict[str, tuple[int, ...]]:
+    """Columns of derived areas that hold labels, not results (the live log's epoch numbers are
+    constants, and must equal the reference's), by name."""
+    return {name: entry.label_columns for name, entry in contract(lesson).items() if entry.label_columns}
 
 
-def left_empty(ev: Evaluator) -> set[CellKey]:
+def left_empty(ev: Evaluator, lesson: Lesson) -> set[CellKey]:
     """Cells of derived areas that the lesson leaves empty by design (the Live sheet's columns
     that only finite differences read, when they do not drive the update)."""
-    if "live_descent" not in ev.names or lesson_from_workbook(ev).gradient == "finite-difference":
-        return set()
-    area = ev.area("live_descent")
-    columns = [area.min_col + DESCENT_COLUMNS.index(name) for name in LIVE_ONLY_FOR_ESTIMATES]
-    return {(area.sheet, column, row) for column in columns for row in range(area.min_row, area.max_row + 1)}
+    cells: set[CellKey] = set()
+    for name, entry in contract(lesson).items():
+        if entry.empty_columns and name in ev.names:
+            area = ev.area(name)
+            rows = range(area.min_row, area.max_row + 1)
+            cells |= {(area.sheet, area.min_col + offset, row) for offset in entry.empty_columns for row in rows}
+    return cells
 
 
 def _rel_error(got: float, want: float) -> float:
@@ -196,7 +184,8 @@ def compare_areas(
     order = {cell: i for i, cell in enumerate(computed)}  # evaluation order (compiled engine)
     derived = {name: ev.area(name) for name in expected}
     inputs = _input_cells(ev, derived)
-    empty_by_design = left_empty(ev)
+    lesson = lesson_from_workbook(ev)
+    empty_by_design, labels = left_empty(ev, lesson), label_columns(lesson)
     report = CheckReport(allow_unchecked=allow_unchecked)
     found: list[tuple[tuple[int, int], dict[str, object]]] = []  # (root-cause rank, mismatch)
     covered: set[CellKey] = set()
@@ -228,7 +217,7 @@ def compare_areas(
             if key not in computed:  # a constant or an empty cell
                 if key in inputs or key in reported:
                     continue
-                if LABEL_COLUMNS.get(name) == column - area.min_col:
+                if column - area.min_col in labels.get(name, ()):
                     stored = ev.stored(area.sheet, column, row)
                     if stored != want_value:
                         mismatch = {"cell": address, "name": name, "kind": "value", "got": stored, "want": want_value,

@@ -2,68 +2,69 @@
 
 `gdsheet check` compares a workbook with the reference computed from the workbook's *own*
 inputs, so a lesson edited in Excel (new data, another learn rate) is checked as edited.
-Derived cells are never read here: a y cell that holds a formula stands for the line
-y = m_actual·x + b_actual, whatever the formula says, so the check can catch a wrong formula.
+Derived cells are never read here: a y cell that holds a formula stands for the model at its
+actual parameters (the line's y = m_actual·x + b_actual), whatever the formula says, so the check
+can catch a wrong formula. The model is read from the ``model`` cell (a workbook without one is a
+line lesson), and every name asked for is the model's.
 """
 
 from __future__ import annotations
 
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import WorkbookError
-from gdsheet.lesson.spec import HYPER_PARAMETERS, OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.contract import MODEL_NAME, start_name
+from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
+from gdsheet.lesson.spec import PARAM_FIELDS, Lesson
+from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 
-LESSON_NAMES = (
-    "data_x",
-    "m_actual",
-    "b_actual",
-    "m_guess",
-    "b_guess",
-    "grid_m",
-    "grid_b",
-    "descent_x",
-    "descent_y",
-    "m_start",
-    "b_start",
-    "learn",
-    "epochs",
-    "fd_step",
-    "gradient",
-    "loss",
-)
+COMMON_NAMES = ("data_x", "descent_y", "learn", "epochs", "fd_step", "gradient", "loss")
+"""The inputs every lesson has, whatever its model."""
 
 
 def _number(ev: Evaluator, name: str) -> float:
     return ev.numbers(name)[0]
 
 
+def _text(ev: Evaluator, name: str, default: str) -> str:
+    return str(ev.constants(name)[0]) if name in ev.names else default
+
+
 def lesson_from_workbook(ev: Evaluator) -> Lesson:
     """The lesson whose inputs the workbook holds (text, labels and formats left at defaults)."""
-    ev.require(LESSON_NAMES)
-    m_actual, b_actual = _number(ev, "m_actual"), _number(ev, "b_actual")
-    descent_x = ev.numbers("descent_x")
-    stored_y = ev.constants("descent_y")
+    model = _text(ev, MODEL_NAME, DEFAULT_MODEL)
+    if model not in MODELS:
+        raise WorkbookError(f"{ev.path}: the model cell names {model!r}, not one of {', '.join(MODELS)}")
+    spec = MODELS[model]
+    features, params = spec.features(1), spec.params(1)
+    rows_p, cols_p = spec.landscape(1)
+    per_param = tuple(f"{p}_{kind}" for p in params for kind in PARAM_FIELDS)
+    ev.require((*COMMON_NAMES, *per_param, *(f"descent_{f}" for f in features), f"grid_{rows_p}", f"grid_{cols_p}"))
+    values = {name: _number(ev, name) for name in per_param}
+    x_columns = [ev.numbers(f"descent_{feature}") for feature in features]
+    descent_x = x_columns[0]
+    actual = {p: values[f"{p}_actual"] for p in params}
+    predict = REFERENCE_MODELS[model].predict
     descent_y = tuple(
-        float(y) if isinstance(y, (int, float)) else m_actual * x + b_actual  # type: ignore[arg-type]
-        for x, y in zip(descent_x, stored_y, strict=True)
+        float(y)
+        if isinstance(y, (int, float))
+        else float(predict(actual, [column[i] for column in x_columns], None, 0.0))
+        for i, y in enumerate(ev.constants("descent_y"))
     )
     epochs = _number(ev, "epochs")
-    optimizer = str(ev.constants("optimizer")[0]) if "optimizer" in ev.names else "sgd"
-    state_names = OPTIMIZER_STATE.get(optimizer, ())
+    optimizer = _text(ev, "optimizer", "sgd")
+    spec_opt = OPTIMIZER_SPECS.get(optimizer)
+    state_names = spec_opt.state(params) if spec_opt else ()
+    fields = {name: value for name, value in values.items() if name in _LINE_FIELDS}
     try:
         return Lesson(
             name=ev.path.stem,
             summary="",
-            m_actual=m_actual,
-            b_actual=b_actual,
             data_x=ev.numbers("data_x"),
-            m_guess=_number(ev, "m_guess"),
-            b_guess=_number(ev, "b_guess"),
-            grid_m=ev.numbers("grid_m"),
-            grid_b=ev.numbers("grid_b"),
+            grid_m=ev.numbers(f"grid_{rows_p}"),
+            grid_b=ev.numbers(f"grid_{cols_p}"),
             descent_x=descent_x,
             descent_y=descent_y,
-            m_start=_number(ev, "m_start"),
-            b_start=_number(ev, "b_start"),
             learn=_number(ev, "learn"),
             epochs=int(epochs) if epochs.is_integer() else -1,
             fd_step=_number(ev, "fd_step"),
@@ -74,10 +75,21 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             grid_format="",
             optimizer=optimizer,
             **{name: _number(ev, name) for name in HYPER_PARAMETERS if name in ev.names},
-            state_start={name: _number(ev, f"{name}_start") for name in state_names if f"{name}_start" in ev.names},
+            state_start={name: _number(ev, start_name(name)) for name in state_names if start_name(name) in ev.names},
             live_epochs=ev.area("live_log").shape[0] if "live_log" in ev.names else 0,
+            model=model,
+            param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
+            **_line_defaults(fields),
         )
     except WorkbookError:
         raise
     except Exception as exc:
         raise WorkbookError(f"{ev.path}: {exc}") from None
+
+
+_LINE_FIELDS = tuple(f"{p}_{kind}" for p in ("m", "b") for kind in PARAM_FIELDS)
+
+
+def _line_defaults(values: dict[str, float]) -> dict[str, float]:
+    """The Lesson's m/b fields: the workbook's where it has them, 0 for a model without m."""
+    return {name: values.get(name, 0.0) for name in _LINE_FIELDS}

@@ -1,8 +1,9 @@
 """`gdsheet run` and `gdsheet reset`: the Run Epoch and Reset buttons, without a spreadsheet app.
 
-One epoch = recalculate, copy each carried SOURCE value into its TARGET (for a lesson:
-``next_m`` -> ``m_start``, ``next_b`` -> ``b_start``, and any other ``next_X`` -> ``X_start``
-pair, which is where optimizer state will ride), recalculate, record. The workbook is then
+One epoch = recalculate, copy each carried SOURCE value into its TARGET (for a lesson: each
+parameter's ``next_p`` -> ``p_start``, the line's ``next_m`` -> ``m_start`` and ``next_b`` ->
+``b_start``, and any other ``next_X`` -> ``X_start`` pair, which is where optimizer state rides),
+recalculate, record. A lesson's parameters are the text cells of its ``parameters`` name. The workbook is then
 patched in place (only the carried cells, the log, and cached results change), so charts,
 macros and everything else in the file survive.
 """
@@ -19,6 +20,7 @@ from gdsheet.commands.interrupts import Signals, signal_name
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
+from gdsheet.lesson.contract import LOG_NAME, PARAMETERS_NAME, next_name, reset_name, start_name
 from gdsheet.lesson.spec import LOSSES, loss_key
 from gdsheet.limits import epochs_problem
 from gdsheet.xlsx.archive import check_workbook_archive
@@ -28,9 +30,8 @@ from gdsheet.xlsx.locking import workbook_lock
 from gdsheet.xlsx.patch import MISSING, REMOVE, RowBlock, patch_workbook
 from gdsheet.xlsx.ranges import Range, a1, quote_sheet
 
-LOG_NAME = "epoch_log"
-LOG_COLUMNS = 4
-"""epoch, m, b and the loss; a run's ``--record`` cells are further columns, headed by their text."""
+LINE_PARAMETERS = ("m", "b")
+"""The parameters of a lesson built before the ``parameters`` name existed (the line's)."""
 
 Record = dict[str, float | int]
 Progress = Callable[[int, int], None]
@@ -52,7 +53,7 @@ class Plan:
 
 def lesson_carry(ev: Evaluator) -> tuple[tuple[str, str], ...]:
     """Every ``next_X`` name with an ``X_start`` twin: m and b, and any carried state."""
-    pairs = [(f"{name[5:]}_start", name) for name in sorted(ev.names) if name.startswith("next_")]
+    pairs = [(start_name(name[5:]), name) for name in sorted(ev.names) if name == next_name(name[5:])]
     return tuple((target, source) for target, source in pairs if target in ev.names)
 
 
@@ -76,17 +77,29 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
             ev.area(target)  # validates the sheet and the cell
         return Plan(pairs, records, None)
     hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
-    ev.require(("m_start", "b_start", "next_m", "next_b", "rmse", LOG_NAME), hint)
+    params = lesson_parameters(ev)
+    ev.require((*map(start_name, params), *map(next_name, params), "rmse", LOG_NAME), hint)
     pairs = lesson_carry(ev)
     records = lesson_records(ev) + tuple((text, text) for text in record)
     return Plan(pairs, records, ev.area(LOG_NAME))
 
 
+def lesson_parameters(ev: Evaluator) -> tuple[str, ...]:
+    """The lesson's parameters, from the text cells of its ``parameters`` name (the line's m and b
+    for a lesson without one)."""
+    if PARAMETERS_NAME not in ev.names:
+        return LINE_PARAMETERS
+    params = tuple(str(value) for value in ev.constants(PARAMETERS_NAME))
+    if not params or not all(p.isidentifier() for p in params):
+        raise WorkbookError(f"{ev.path}: the {PARAMETERS_NAME} cells must name the parameters, got {params!r}")
+    return params
+
+
 def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
-    """m, b and the loss, keyed by the lesson's loss (``rmse`` or ``root_sum_square``) and as ``loss``."""
+    """Each parameter and the loss, keyed by the lesson's loss (``rmse`` or ``root_sum_square``) and as ``loss``."""
     loss = str(ev.constants("loss")[0]) if "loss" in ev.names else "rmse"
     key = loss_key(loss) if loss in LOSSES else "rmse"
-    return (("m", "m_start"), ("b", "b_start"), (key, "rmse"), ("loss", "rmse"))
+    return (*((p, start_name(p)) for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"))
 
 
 def _describe(ev: Evaluator, target: str) -> str:
@@ -274,13 +287,17 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     headers: dict[int, str] = {}
     offsets: dict[str, int] = {}
     loss = "rmse"
+    params: list[str] = []
     if log_rows is not None and plan.log is not None:
         built_in = lesson_records(ev)
-        loss = built_in[2][0]
-        offsets, headers = record_columns(ev, plan.log, [key for key, _ in plan.record[len(built_in) :]])
+        loss = built_in[-2][0]
+        params = [key for key, _ in built_in[:-2]]
+        offsets, headers = record_columns(
+            ev, plan.log, [key for key, _ in plan.record[len(built_in) :]], len(params) + 2
+        )
 
     def log_row(record: Record) -> list[object]:
-        row: list[object] = [record["epoch"], record["m"], record["b"], record[loss]]
+        row: list[object] = [record["epoch"], *(record[p] for p in params), record[loss]]
         for key, offset in offsets.items():
             row += [None] * (offset + 1 - len(row))
             row[offset] = record[key]
@@ -293,7 +310,9 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     ):
         prefix = 0  # a log with gaps is written anew, compacted
     width = (
-        None if plan.log is None else max(plan.log.shape[1], LOG_COLUMNS, *[offset + 1 for offset in offsets.values()])
+        None
+        if plan.log is None
+        else max(plan.log.shape[1], len(params) + 2, *[offset + 1 for offset in offsets.values()])
     )
     saved = [0, prefix]  # records saved so far, and the rows the file then holds as they are
 
@@ -334,17 +353,18 @@ class _LogView(Sequence[Sequence[object]]):
         return self.row(self.records[i - len(self.before)])
 
 
-def record_columns(ev: Evaluator, log: Range, keys: list[str]) -> tuple[dict[str, int], dict[int, str]]:
+def record_columns(ev: Evaluator, log: Range, keys: list[str], built_in: int) -> tuple[dict[str, int], dict[int, str]]:
     """Each recorded CELL's column in the log (by offset), found by its header text above the log or
-    added after the last one; returns those offsets and the headers to write."""
+    added after the last one (after the ``built_in`` columns: epoch, each parameter, the loss);
+    returns those offsets and the headers to write."""
     header_row = log.min_row - 1
     existing = {
         str(ev.stored(log.sheet, column, header_row)): column - log.min_col
-        for column in range(log.min_col + LOG_COLUMNS, log.max_col + 1)
+        for column in range(log.min_col + built_in, log.max_col + 1)
         if ev.stored(log.sheet, column, header_row) is not None
     }
     offsets, headers = {}, {}
-    next_offset = max([LOG_COLUMNS - 1, *existing.values()]) + 1
+    next_offset = max([built_in - 1, *existing.values()]) + 1
     for key in keys:
         if key in existing:
             offsets[key] = existing[key]
@@ -356,7 +376,7 @@ def record_columns(ev: Evaluator, log: Range, keys: list[str]) -> tuple[dict[str
 
 
 def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE) -> None:
-    """The Reset button: m, b (and any optimizer state) back to their built values, log cleared.
+    """The Reset button: the parameters (and any optimizer state) back to their built values, log cleared.
 
     Every ``X_reset`` cell with an ``X_start`` twin is copied into it, so carried state such as
     momentum's velocity restarts at 0 with m and b.
@@ -368,9 +388,10 @@ def reset(path: str | Path, *, force: bool = False, engine: str = DEFAULT_ENGINE
 
 def _reset(path: Path, ev: Evaluator) -> None:
     """:func:`reset`'s work, once the workbook is locked."""
-    ev.require(("m_start", "b_start", "m_reset", "b_reset", LOG_NAME))
+    params = lesson_parameters(ev)
+    ev.require((*map(start_name, params), *map(reset_name, params), LOG_NAME))
     resets = [name[: -len("_reset")] for name in sorted(ev.names) if name.endswith("_reset")]
-    inputs = {f"{x}_start": ev.numbers(f"{x}_reset")[0] for x in resets if f"{x}_start" in ev.names}
+    inputs = {start_name(x): ev.numbers(reset_name(x))[0] for x in resets if start_name(x) in ev.names}
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 

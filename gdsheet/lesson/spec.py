@@ -17,25 +17,36 @@ from pathlib import Path
 from typing import Any
 
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.models import DEFAULT_MODEL, MODELS, ModelSpec
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZERS, optimizer_state
 from gdsheet.lesson.preset_input import check_lesson_texts, parse_preset, read_preset_text
 from gdsheet.limits import epochs_problem
 
 GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
-"""How new_m and new_b are computed.
+"""How each parameter's new value is computed (for the line: new_m and new_b).
 
-- ``analytic``: the true partial derivatives, de/dm = 2x(mx+b−y), de/db = 2(mx+b−y).
-- ``finite-difference``: the estimates (err(m+h) − err)/h and (err(b+h) − err)/h.
-- ``swapped``: the published sheet's rule, m moved by 2(mx+b−y) and b by 2x(mx+b−y).
+- ``analytic``: the true partial derivatives (the line's de/dm = 2x(mx+b−y), de/db = 2(mx+b−y)).
+- ``finite-difference``: the estimates (err(p+h) − err)/h, one per parameter p.
+- ``swapped``: the published sheet's rule, for a model of two parameters (the line): each is
+  moved by the other's derivative, m by 2(mx+b−y) and b by 2x(mx+b−y).
 """
 
 LOSSES = ("rmse", "root-sum-square")
 """``rmse`` is √(mean of squared errors); ``root-sum-square`` is the published sheet's √(sum)."""
 
-DESCENT_COLUMNS = ("x", "y", "m", "b", "y_pred", "error_sq", "err_m1", "de/dm", "new_m", "err_b1", "de/db", "new_b")
-"""The descent table's columns: the ``descent`` name's contract, shared by reference and writer."""
 
-ESTIMATE_COLUMNS = ("est de/dm", "est de/db")
-"""Finite-difference estimates of the two slopes, computed beside the table."""
+def descent_columns(features: tuple[str, ...], params: tuple[str, ...]) -> tuple[str, ...]:
+    """The descent table's columns (the ``descent`` name's contract, shared by reference and writer):
+    the inputs and y, the parameters, y_pred and error_sq, then per parameter p its shifted error
+    ``err_p1``, its slope ``de/dp`` and its new value ``new_p``. For the line: x, y, m, b, y_pred,
+    error_sq, err_m1, de/dm, new_m, err_b1, de/db, new_b."""
+    per_param = tuple(column for p in params for column in (f"err_{p}1", f"de/d{p}", f"new_{p}"))
+    return (*features, "y", *params, "y_pred", "error_sq", *per_param)
+
+
+def estimate_columns(params: tuple[str, ...]) -> tuple[str, ...]:
+    """Finite-difference estimates of each slope, computed beside the table: ``est de/dp``."""
+    return tuple(f"est de/d{p}" for p in params)
 
 
 def loss_key(loss: str) -> str:
@@ -43,21 +54,10 @@ def loss_key(loss: str) -> str:
     return loss.replace("-", "_")
 
 
-OPTIMIZER_STATE: Mapping[str, tuple[str, ...]] = {
-    "sgd": (),
-    "momentum": ("vel_m", "vel_b"),
-    "rmsprop": ("sq_m", "sq_b"),
-    "adam": ("t", "avg_m", "avg_b", "sq_m", "sq_b"),
-}
-"""The optimizers and the state each carries from row to row (and, through ``next_X`` ->
-``X_start``, from epoch to epoch): the state columns' names, in table order, shared by reference
-and writer like :data:`DESCENT_COLUMNS`. ``vel`` is momentum's velocity, ``avg`` a running mean of
-the gradient, ``sq`` a running mean of its square, ``t`` Adam's step count."""
-
-OPTIMIZERS = tuple(OPTIMIZER_STATE)
-
-HYPER_PARAMETERS = {"momentum": 0.9, "alpha": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-"""Each optimizer hyper-parameter and its default, torch.optim's (SGD momentum, RMSprop, Adam)."""
+PARAM_FIELDS = ("start", "actual", "guess")
+"""The values a lesson holds per parameter p, named ``p_start``, ``p_actual``, ``p_guess`` (as the
+workbook's defined names are). The line's m and b are fields (``m_start`` ...); any other
+parameter's are in :attr:`Lesson.param_values`."""
 
 MAX_LIVE_EPOCHS = 1000
 
@@ -109,6 +109,11 @@ class Lesson:
     published_rows: bool = False
     """Keep the published sheet's row gaps (the seed preset, whose cells sit where they were
     published); other lessons leave no more blank rows than their text and charts need."""
+    model: str = DEFAULT_MODEL
+    """The model the lesson fits (:data:`gdsheet.lesson.models.MODELS`)."""
+    param_values: Mapping[str, float] = field(default_factory=dict)
+    """Start, actual and guess values of parameters that are not the line's m and b, keyed
+    ``p_start``, ``p_actual``, ``p_guess`` (missing: 0)."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -125,11 +130,68 @@ class Lesson:
         return dataclasses.replace(self, **changes)
 
     @property
+    def spec(self) -> ModelSpec:
+        """The model's metadata."""
+        return MODELS[self.model]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.x_columns)
+
+    @property
+    def x_columns(self) -> tuple[tuple[float, ...], ...]:
+        """The descent samples' inputs, one tuple per feature (the line's one: ``descent_x``)."""
+        return (self.descent_x,)
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The data columns before y (the line's ``x``)."""
+        return self.spec.features(self.n_features)
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The model's parameters, in table order (the line's m and b)."""
+        return self.spec.params(self.n_features)
+
+    @property
+    def landscape(self) -> tuple[str, str]:
+        """The two parameters the loss grid spans: rows, columns."""
+        return self.spec.landscape(self.n_features)
+
+    @property
+    def state(self) -> tuple[str, ...]:
+        """The optimizer's state columns for this model's parameters."""
+        return optimizer_state(self.optimizer, self.params)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The descent table's columns (the ``descent`` name's)."""
+        return descent_columns(self.features, self.params)
+
+    @property
+    def estimates(self) -> tuple[str, ...]:
+        """The finite-difference estimate columns."""
+        return estimate_columns(self.params)
+
+    def value(self, name: str) -> float:
+        """A parameter's start, actual or guess value by its defined name (``m_start``, ``w2_guess``)."""
+        if name in _FIELD_NAMES:
+            return float(getattr(self, name))
+        return float(self.param_values.get(name, 0.0))
+
+    def values_of(self, kind: str) -> dict[str, float]:
+        """Every parameter's ``kind`` value (``start``, ``actual`` or ``guess``), by parameter."""
+        return {p: self.value(f"{p}_{kind}") for p in self.params}
+
+    @property
     def samples_y(self) -> tuple[float, ...]:
         """The descent samples' y values, derived from the line when not given."""
         if self.descent_y is not None:
             return self.descent_y
         return tuple(self.m_actual * x + self.b_actual for x in self.descent_x)
+
+
+_FIELD_NAMES = frozenset(f"{p}_{kind}" for p in ("m", "b") for kind in PARAM_FIELDS)
 
 
 def _finite(name: str, value: object) -> None:
@@ -158,8 +220,18 @@ def _validate(lesson: Lesson) -> None:
             raise GdsheetError("descent x and y must have the same length")
         for value in lesson.descent_y:
             _finite("descent_y", value)
+    if lesson.model not in MODELS:
+        raise GdsheetError(f"model must be one of {', '.join(MODELS)}, got {lesson.model!r}")
     if lesson.gradient not in GRADIENT_RULES:
         raise GdsheetError(f"gradient must be one of {', '.join(GRADIENT_RULES)}, got {lesson.gradient!r}")
+    if lesson.gradient not in lesson.spec.gradients:
+        allowed = ", ".join(lesson.spec.gradients)
+        raise GdsheetError(f"the {lesson.model} model takes the gradient {allowed}; not {lesson.gradient!r}")
+    allowed_values = {f"{p}_{kind}" for p in lesson.params for kind in PARAM_FIELDS} - _FIELD_NAMES
+    for name, value in lesson.param_values.items():
+        if name not in allowed_values:
+            raise GdsheetError(f"the {lesson.model} model has no setting {name!r}")
+        _finite(name, value)
     if lesson.loss not in LOSSES:
         raise GdsheetError(f"loss must be one of {', '.join(LOSSES)}, got {lesson.loss!r}")
     # preset input: texts and number formats (see gdsheet.lesson.preset_input)
@@ -182,7 +254,7 @@ def _validate_optimizer(lesson: Lesson) -> None:
             raise GdsheetError(f"{name} must be >= 0 and < 1, got {getattr(lesson, name)!r}")
     if lesson.eps <= 0:
         raise GdsheetError(f"eps must be > 0, got {lesson.eps!r}")
-    unknown = sorted(set(lesson.state_start) - set(OPTIMIZER_STATE[lesson.optimizer]))
+    unknown = sorted(set(lesson.state_start) - set(lesson.state))
     if unknown:
         raise GdsheetError(f"the {lesson.optimizer} optimizer has no state {', '.join(unknown)}")
     for name, value in lesson.state_start.items():
@@ -247,6 +319,7 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             optimizer=rules.get("optimizer", "sgd"),
             live_epochs=descent.get("live_epochs", 0),
             published_rows=doc.get("layout", {}).get("published_rows", False),
+            model=rules.get("model", DEFAULT_MODEL),
             **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )
     except KeyError as exc:

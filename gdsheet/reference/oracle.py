@@ -2,32 +2,33 @@
 
 This is the oracle the tests hold workbooks to, so it deliberately shares no code with the
 workbook writer: it reads a :class:`~gdsheet.lesson.spec.Lesson` (or plain numbers) and computes
-with numpy, never with formulas or cell layouts. The published sheet's quirks (the swapped
-update rule, the root-sum-square "rmse") are options, not separate code paths.
+with numpy, never with formulas or cell layouts. The model's mathematics comes from its module in
+:mod:`gdsheet.reference.models`; everything here is written once over the model's parameters.
+The published sheet's quirks (the swapped update rule, the root-sum-square "rmse") are options,
+not separate code paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, HYPER_PARAMETERS, Lesson
+from gdsheet.lesson.models import MODELS as MODEL_SPECS
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS
+from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
+from gdsheet.reference.models import MODELS, ReferenceModel
 from gdsheet.reference.optimizers import STEPS, Hypers, Step
 
 Array = NDArray[np.float64]
 
 
 def predictions(m: float, b: float, x: ArrayLike) -> Array:
-    """y_pred = m·x + b."""
+    """The line's y_pred = m·x + b."""
     return m * np.asarray(x, dtype=float) + b
-
-
-def squared_errors(m: float, b: float, x: ArrayLike, y: ArrayLike) -> Array:
-    """(y_pred − y)² for each sample."""
-    return (predictions(m, b, x) - np.asarray(y, dtype=float)) ** 2
 
 
 def reduce_loss(squared: ArrayLike, loss: str, axis: int = -1) -> Array:
@@ -37,28 +38,48 @@ def reduce_loss(squared: ArrayLike, loss: str, axis: int = -1) -> Array:
     return np.sqrt(total)
 
 
-def loss_value(m: float, b: float, x: ArrayLike, y: ArrayLike, loss: str) -> float:
-    """The loss of one (m, b) over the samples (inf once a diverging run has overflowed)."""
+def _columns(x_columns: Sequence[ArrayLike]) -> list[Array]:
+    return [np.asarray(column, dtype=float) for column in x_columns]
+
+
+def model_loss(model: str, params: Mapping[str, float], x_columns: Sequence[ArrayLike], y: ArrayLike, loss: str
+               ) -> float:  # fmt: skip
+    """The loss of one set of parameters over the samples (inf once a diverging run has overflowed)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(reduce_loss(squared_errors(m, b, x, y), loss))
+        predicted = MODELS[model].predict(params, _columns(x_columns), None, 0.0)
+        return float(reduce_loss((predicted - np.asarray(y, dtype=float)) ** 2, loss))
+
+
+def loss_value(m: float, b: float, x: ArrayLike, y: ArrayLike, loss: str) -> float:
+    """The line's loss at (m, b) over the samples."""
+    return model_loss("line", {"m": m, "b": b}, [x], y, loss)
+
+
+def model_landscape(
+    model: str,
+    axes: tuple[str, str],
+    rows: ArrayLike,
+    cols: ArrayLike,
+    fixed: Mapping[str, float],
+    x_columns: Sequence[ArrayLike],
+    y: ArrayLike,
+    loss: str,
+) -> Array:
+    """The loss grid over two parameters (rows, columns), the others at ``fixed``, by broadcasting.
+
+    Shape (len(rows), len(cols)); the sample axis is the last one and is reduced away.
+    """
+    params: dict[str, Any] = dict(fixed)
+    params[axes[0]] = np.asarray(rows, dtype=float)[:, None, None]
+    params[axes[1]] = np.asarray(cols, dtype=float)[None, :, None]
+    xs = [column[None, None, :] for column in _columns(x_columns)]
+    ys = np.asarray(y, dtype=float)[None, None, :]
+    return reduce_loss((MODELS[model].predict(params, xs, None, 0.0) - ys) ** 2, loss, axis=-1)
 
 
 def landscape(m_values: ArrayLike, b_values: ArrayLike, x: ArrayLike, y: ArrayLike, loss: str) -> Array:
-    """The loss grid: rows are m values, columns are b values, computed by broadcasting.
-
-    Shape (len(m), len(b)); the sample axis is the last one and is reduced away.
-    """
-    m = np.asarray(m_values, dtype=float)[:, None, None]
-    b = np.asarray(b_values, dtype=float)[None, :, None]
-    xs = np.asarray(x, dtype=float)[None, None, :]
-    ys = np.asarray(y, dtype=float)[None, None, :]
-    return reduce_loss((m * xs + b - ys) ** 2, loss, axis=-1)
-
-
-def finite_difference(m: float, b: float, x: float, y: float, h: float) -> tuple[float, float]:
-    """Forward-difference slopes of the squared error: ((err(m+h) − err)/h, (err(b+h) − err)/h)."""
-    err = (m * x + b - y) ** 2
-    return (((m + h) * x + b - y) ** 2 - err) / h, ((m * x + b + h - y) ** 2 - err) / h
+    """The line's loss grid: rows are m values, columns are b values."""
+    return model_landscape("line", ("m", "b"), m_values, b_values, {}, [x], y, loss)
 
 
 @dataclass(frozen=True)
@@ -86,9 +107,9 @@ class DescentTable:
         return {name: float(value) for name, value in zip(self.columns, self.rows[k], strict=True)}
 
 
-def table_columns(optimizer: str) -> tuple[str, ...]:
+def table_columns(lesson: Lesson) -> tuple[str, ...]:
     """The reference table's columns: the ``descent`` name's, the optimizer state, the estimates."""
-    return DESCENT_COLUMNS + STEPS[optimizer].state + ESTIMATE_COLUMNS
+    return lesson.columns + lesson.state + lesson.estimates
 
 
 def hypers(lesson: Lesson) -> Hypers:
@@ -97,110 +118,133 @@ def hypers(lesson: Lesson) -> Hypers:
 
 
 def descent_epoch(
-    x: ArrayLike,
+    model: str,
+    x_columns: Sequence[ArrayLike],
     y: ArrayLike,
-    m: float,
-    b: float,
+    start: Mapping[str, float],
     settings: Hypers,
     gradient: str,
     h: float,
     optimizer: str = "sgd",
     state: Mapping[str, float] | None = None,
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One per-sample epoch; returns its table (one row per sample) and the optimizer state after it.
+    """One per-sample epoch of ``model``; returns its table (one row per sample) and the state after it.
 
-    The update rule is sequential (row k+1 starts from row k's new values and state), so the
-    rows are a Python loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
+    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name. The update rule
+    is sequential (row k+1 starts from row k's new values and state), so the rows are a Python
+    loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
     """
+    spec = MODEL_SPECS[model]
+    k = len(x_columns)
+    features, names = spec.features(k), spec.params(k)
     step = STEPS[optimizer]
-    columns = table_columns(optimizer)
-    state = {name: float((state or {}).get(name, 0.0)) for name in step.state}
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    rows = np.empty((len(xs), len(columns)))
+    state_names = step.state(names)
+    columns = descent_columns(features, names) + state_names + estimate_columns(names)
+    current = {p: float(start[p]) for p in names}
+    carried = {name: float((state or {}).get(name, 0.0)) for name in state_names}
+    xs = np.column_stack(_columns(x_columns)) if k else np.empty((0, 0))
+    ys = np.asarray(y, dtype=float)
+    rows = np.empty((len(ys), len(columns)))
+    row = _Row(MODELS[model], features, names, settings, gradient, h, step)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging lesson is allowed to overflow
-        for k, (xk, yk) in enumerate(zip(xs, ys, strict=True)):
-            rows[k], m, b, state = _descent_row(xk, yk, m, b, settings, gradient, h, step, state, columns)
-    return DescentTable(columns, rows), state
+        for i, yk in enumerate(ys):
+            values, current, carried = row(list(xs[i]), yk, current, carried)  # numpy floats: overflow is inf
+            rows[i] = [values[name] for name in columns]
+    return DescentTable(columns, rows), carried
 
 
-def _descent_row(
-    xk: float, yk: float, m: float, b: float, settings: Hypers, gradient: str, h: float, step: Step,
-    state: dict[str, float], columns: tuple[str, ...],
-) -> tuple[list[float], float, float, dict[str, float]]:  # fmt: skip
-    """One sample's row (in ``columns`` order), the new m and b, and the state after it."""
-    y_pred = m * xk + b
-    residual = y_pred - yk
-    error_sq = residual**2
-    err_m1 = ((m + h) * xk + b - yk) ** 2
-    err_b1 = (m * xk + b + h - yk) ** 2
-    true_dm, true_db = 2 * xk * residual, 2 * residual
-    est_dm, est_db = (err_m1 - error_sq) / h, (err_b1 - error_sq) / h
-    shown_dm, shown_db = (true_db, true_dm) if gradient == "swapped" else (true_dm, true_db)
-    grads = (est_dm, est_db) if gradient == "finite-difference" else (shown_dm, shown_db)
-    (new_m, new_b), state = step.update((m, b), grads, state, settings)
-    values = {
-        "x": xk, "y": yk, "m": m, "b": b, "y_pred": y_pred, "error_sq": error_sq, "err_m1": err_m1,
-        "de/dm": shown_dm, "new_m": new_m, "err_b1": err_b1, "de/db": shown_db, "new_b": new_b,
-        "est de/dm": est_dm, "est de/db": est_db, **state,
-    }  # fmt: skip
-    return [values[name] for name in columns], new_m, new_b, state
+@dataclass(frozen=True)
+class _Row:
+    """One sample's row of the descent table, for a model, a gradient rule and an optimizer."""
+
+    model: ReferenceModel
+    features: tuple[str, ...]
+    params: tuple[str, ...]
+    settings: Hypers
+    gradient: str
+    h: float
+    step: Step
+
+    def __call__(self, x: list[float], yk: float, p: dict[str, float], state: dict[str, float]
+                 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:  # fmt: skip
+        """Every column's value by name, the new parameters and the state after this sample."""
+        y_pred = self.model.predict(p, x, None, 0.0)
+        residual = y_pred - yk
+        error_sq = residual**2
+        values = dict(zip(self.features, x, strict=True)) | {"y": yk, **p, "y_pred": y_pred, "error_sq": error_sq}
+        true = self.model.slopes(p, x, residual)
+        estimates = {}
+        for q in self.params:
+            values[f"err_{q}1"] = err = (self.model.predict(p, x, q, self.h) - yk) ** 2
+            estimates[q] = values[f"est de/d{q}"] = (err - error_sq) / self.h
+        shown = dict(zip(self.params, reversed(true.values()), strict=True)) if self.gradient == "swapped" else true
+        grads = estimates if self.gradient == "finite-difference" else shown
+        new, state = self.step.update(p, grads, state, self.settings)
+        for q in self.params:
+            values[f"de/d{q}"], values[f"new_{q}"] = shown[q], new[q]
+        return values | state, new, state
 
 
 def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float) -> DescentTable:
-    """One plain per-sample SGD epoch (the published sheet's kind), from numbers alone."""
+    """One plain per-sample SGD epoch of the line (the published sheet's kind), from numbers alone."""
     settings = Hypers(learn, *(HYPER_PARAMETERS[name] for name in ("momentum", "alpha", "beta1", "beta2", "eps")))
-    return descent_epoch(x, y, m, b, settings, gradient, h)[0]
+    return descent_epoch("line", [x], y, {"m": m, "b": b}, settings, gradient, h)[0]
 
 
 def lesson_epoch(
-    lesson: Lesson, m: float, b: float, state: Mapping[str, float] | None
+    lesson: Lesson, start: Mapping[str, float], state: Mapping[str, float] | None
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One epoch of the lesson's descent table from (m, b) and the optimizer state."""
+    """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state."""
     return descent_epoch(
-        lesson.descent_x, lesson.samples_y, m, b, hypers(lesson), lesson.gradient, lesson.fd_step,
+        lesson.model, lesson.x_columns, lesson.samples_y, start, hypers(lesson), lesson.gradient, lesson.fd_step,
         lesson.optimizer, state,
     )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """What one epoch leaves in the log: its number, the new m and b, and the loss there."""
+    """What one epoch leaves in the log: its number, the new parameters and the loss there.
+
+    The parameters read as attributes too (``record.m``), as the log's columns are named."""
 
     epoch: int
-    m: float
-    b: float
+    params: Mapping[str, float]
     rmse: float
+
+    def __getattr__(self, name: str) -> float:
+        if name != "params" and name in self.params:
+            return self.params[name]
+        raise AttributeError(name)
 
 
 def run_epochs(
-    lesson: Lesson, epochs: int, m: float | None = None, b: float | None = None, first_epoch: int = 1
+    lesson: Lesson, epochs: int, start: Mapping[str, float] | None = None, first_epoch: int = 1
 ) -> list[EpochRecord]:
-    """Play ``epochs`` epochs from the lesson's start (or (m, b)), as `gdsheet run` does.
+    """Play ``epochs`` epochs from the lesson's start (or ``start``), as `gdsheet run` does.
 
     The optimizer state starts at the lesson's ``state_start`` and is carried from epoch to epoch.
     """
-    return unrolled(lesson, epochs, m, b, first_epoch)[1]
+    return unrolled(lesson, epochs, start, first_epoch)[1]
 
 
 def unrolled(
-    lesson: Lesson, epochs: int, m: float | None = None, b: float | None = None, first_epoch: int = 1
+    lesson: Lesson, epochs: int, start: Mapping[str, float] | None = None, first_epoch: int = 1
 ) -> tuple[DescentTable, list[EpochRecord]]:
     """``epochs`` epochs one after another: the stacked tables and one record per epoch.
 
     This is the ``Live`` sheet's table (epoch k+1 starts from epoch k's last row, state included)
     and its live log.
     """
-    m = lesson.m_start if m is None else m
-    b = lesson.b_start if b is None else b
+    params = dict(lesson.values_of("start") if start is None else start)
     state: Mapping[str, float] = lesson.state_start
-    x, y = lesson.descent_x, lesson.samples_y
     tables, records = [], []
     for epoch in range(first_epoch, first_epoch + epochs):
-        table, state = lesson_epoch(lesson, m, b, state)
-        m, b = table.last("new_m"), table.last("new_b")
+        table, state = lesson_epoch(lesson, params, state)
+        params = {p: table.last(f"new_{p}") for p in lesson.params}
         tables.append(table.rows)
-        records.append(EpochRecord(epoch, m, b, loss_value(m, b, x, y, lesson.loss)))
-    columns = table_columns(lesson.optimizer)
+        records.append(EpochRecord(epoch, params, model_loss(lesson.model, params, lesson.x_columns,
+                                                              lesson.samples_y, lesson.loss)))  # fmt: skip
+    columns = table_columns(lesson)
     stacked = np.vstack(tables) if tables else np.empty((0, len(columns)))
     return DescentTable(columns, stacked), records
 
@@ -209,45 +253,65 @@ def unrolled(
 class LessonValues:
     """Every derived value of a lesson, keyed the way the workbook's defined names are."""
 
+    data_x: Array
     data_y: Array
+    actual: Array
+    """The actual parameters, in the model's order."""
     guess_pred: Array
     guess_err_sq: Array
     guess_rmse: float
     grid: Array
     descent: DescentTable
     rmse: float
-    next_m: float
-    next_b: float
-    next_state: dict[str, float]
+    next_values: dict[str, float]
+    """The last row's new parameters and optimizer state, by name (``next_m``'s value is ``next_values["m"]``)."""
     live: DescentTable
     live_log: Array
-    """One row per live epoch: epoch, m, b, loss (empty when the lesson has no live epochs)."""
+    """One row per live epoch: epoch, each parameter, loss (empty when the lesson has no live epochs)."""
     fit_line: Array
-    """The fitted line's two points (x, m_start·x + b_start) at the smallest and largest sample x."""
+    """The fitted line's two points (x, prediction at the start) at the smallest and largest sample x
+    (one-feature models)."""
+
+
+def data_block(lesson: Lesson) -> tuple[list[Array], Array]:
+    """The data block's inputs (one array per feature) and its y, on the model at the actual values."""
+    data_x = [np.asarray(lesson.data_x, dtype=float)]
+    return data_x, MODELS[lesson.model].predict(lesson.values_of("actual"), data_x, None, 0.0)
+
+
+def lesson_grid(lesson: Lesson) -> Array:
+    """The loss grid over the lesson's landscape parameters (the others at their start values)."""
+    data_x, data_y = data_block(lesson)
+    return model_landscape(lesson.model, lesson.landscape, lesson.grid_m, lesson.grid_b, lesson.values_of("start"),
+                           data_x, data_y, lesson.loss)  # fmt: skip
 
 
 def lesson_values(lesson: Lesson) -> LessonValues:
     """Compute the whole lesson: the values every formula in its workbook should show."""
-    data_x = np.asarray(lesson.data_x, dtype=float)
-    data_y = predictions(lesson.m_actual, lesson.b_actual, data_x)
-    guess_pred = predictions(lesson.m_guess, lesson.b_guess, data_x)
+    model = MODELS[lesson.model]
+    data_x, data_y = data_block(lesson)
+    guess_pred = model.predict(lesson.values_of("guess"), data_x, None, 0.0)
     guess_err_sq = (guess_pred - data_y) ** 2
-    x, y = lesson.descent_x, lesson.samples_y
-    table, state = lesson_epoch(lesson, lesson.m_start, lesson.b_start, lesson.state_start)
+    starts = lesson.values_of("start")
+    x, y = lesson.x_columns, lesson.samples_y
+    table, state = lesson_epoch(lesson, starts, lesson.state_start)
     live, records = unrolled(lesson, lesson.live_epochs)
-    ends = np.array([min(x), max(x)], dtype=float)
+    ends = [np.array([min(x[0]), max(x[0])], dtype=float)]
+    width = 2 + len(lesson.params)
     return LessonValues(
+        data_x=data_x[0],
         data_y=data_y,
+        actual=np.array(list(lesson.values_of("actual").values()), dtype=float),
         guess_pred=guess_pred,
         guess_err_sq=guess_err_sq,
         guess_rmse=float(reduce_loss(guess_err_sq, lesson.loss)),
-        grid=landscape(lesson.grid_m, lesson.grid_b, data_x, data_y, lesson.loss),
+        grid=lesson_grid(lesson),
         descent=table,
-        rmse=loss_value(lesson.m_start, lesson.b_start, x, y, lesson.loss),
-        next_m=table.last("new_m"),
-        next_b=table.last("new_b"),
-        next_state=state,
+        rmse=model_loss(lesson.model, starts, x, y, lesson.loss),
+        next_values={p: table.last(f"new_{p}") for p in lesson.params} | state,
         live=live,
-        live_log=np.array([[r.epoch, r.m, r.b, r.rmse] for r in records], dtype=float).reshape(len(records), 4),
-        fit_line=np.column_stack([ends, predictions(lesson.m_start, lesson.b_start, ends)]),
+        live_log=np.array([[r.epoch, *r.params.values(), r.rmse] for r in records], dtype=float).reshape(
+            len(records), width
+        ),
+        fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
     )

@@ -31,6 +31,7 @@ from gdsheet.reference.oracle import run_epochs
 from gdsheet.writer.cells import PREDICTION, name_ref, put
 from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout
+from gdsheet.writer.models import MODELS
 
 CM_PER_COLUMN = 1.9
 """About how wide a 10-character column prints, so a chart fits the columns it is anchored over."""
@@ -98,13 +99,16 @@ def _show_axes(chart: ScatterChart | LineChart, x_title: str, y_title: str) -> N
 
 
 def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """Two formula points on the line y = m_start·x + b_start, at the smallest and largest sample x."""
+    """Two formula points on the model's line at its start values (y = m_start·x + b_start), at the
+    smallest and largest sample x."""
     x_col, y_col = fit_line_cols()
     put(ws, x_col, at.data_header, "line x", header=True)
     put(ws, y_col, at.data_header, "line y", header=True)
+    starts = {p: f"{p}_start" for p in lesson.params}
+    feature = lesson.features[0]
     for row, pick in ((at.data_first, "MIN"), (at.data_first + 1, "MAX")):
-        x = put(ws, x_col, row, f"={pick}(descent_x)", PREDICTION)
-        put(ws, y_col, row, f"=m_start*{x}+b_start", PREDICTION)
+        x = put(ws, x_col, row, f"={pick}(descent_{feature})", PREDICTION)
+        put(ws, y_col, row, f"={MODELS[lesson.model].prediction([x], starts, None)}", PREDICTION)
     return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + 1)}
 
 
@@ -112,7 +116,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     chart = ScatterChart()
     chart.title = "The samples and the line through m_start, b_start"
     chart.style = 13
-    x_col, y_col = at.descent_col("x"), at.descent_col("y")
+    x_col, y_col = at.descent_col(lesson.features[0]), at.descent_col("y")
     samples = Series(
         Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
         Reference(ws, min_col=x_col, min_row=at.descent_first, max_row=at.descent_last),
@@ -190,7 +194,8 @@ def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
 def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> SurfaceChart3D:
     """The grid as a surface: one series per b column, over the m rows."""
     chart = SurfaceChart3D()
-    chart.title = f"The loss surface: {_loss_key(lesson)} over (m, b)"
+    rows_p, cols_p = lesson.landscape
+    chart.title = f"The loss surface: {_loss_key(lesson)} over ({rows_p}, {cols_p})"
     last_row = at.grid_first + len(lesson.grid_m) - 1
     first_b = FIRST_COL + 1
     last_b = first_b + len(lesson.grid_b) - 1
@@ -199,7 +204,7 @@ def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> Surfa
         titles_from_data=True,
     )
     chart.set_categories(Reference(ws, min_col=FIRST_COL, min_row=at.grid_first, max_row=last_row))
-    chart.x_axis.title, chart.y_axis.title = "m", lesson.loss_label
+    chart.x_axis.title, chart.y_axis.title = rows_p, lesson.loss_label
     chart.x_axis.delete = chart.y_axis.delete = chart.z_axis.delete = False
     chart.view3D.rotX, chart.view3D.rotY = 20, 40
     chart.legend = None
@@ -208,16 +213,18 @@ def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> Surfa
 
 
 def mark_you_are_here(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
-    """Outline (and bold) the grid cell nearest (m_start, b_start): its row's m and its column's b are
-    each at least as close as any other (SUMPRODUCT counts closer ones; no array formula needed)."""
+    """Outline (and bold) the grid cell nearest the start values of the grid's two parameters (the
+    line's m_start, b_start): its row's value and its column's are each at least as close as any
+    other (SUMPRODUCT counts closer ones; no array formula needed)."""
+    rows_p, cols_p = lesson.landscape
     first_b = FIRST_COL + 1
     last_row = at.grid_first + len(lesson.grid_m) - 1
     last_col = first_b + len(lesson.grid_b) - 1
     m_here = f"${col(FIRST_COL)}{at.grid_first}"
     b_here = f"{col(first_b)}${at.grid_header}"
     formula = (
-        f"AND(SUMPRODUCT(--(ABS(grid_m-m_start)<ABS({m_here}-m_start)))=0,"
-        f"SUMPRODUCT(--(ABS(grid_b-b_start)<ABS({b_here}-b_start)))=0)"
+        f"AND(SUMPRODUCT(--(ABS(grid_{rows_p}-{rows_p}_start)<ABS({m_here}-{rows_p}_start)))=0,"
+        f"SUMPRODUCT(--(ABS(grid_{cols_p}-{cols_p}_start)<ABS({b_here}-{cols_p}_start)))=0)"
     )
     rule = FormulaRule(formula=[formula], border=YOU_ARE_HERE, font=Font(bold=True, underline="single"))
     ws.conditional_formatting.add(f"{cell(first_b, at.grid_first)}:{cell(last_col, last_row)}", rule)

@@ -1,10 +1,11 @@
 """The descent section: controls, the per-sample descent table, and the (empty) epoch log.
 
-Row 1 of the table starts from m_start and b_start; row k+1 starts from row k's new_m and
-new_b, so one recalculation plays one epoch. `gdsheet run` plays more epochs by copying
-``next_m``/``next_b`` back into ``m_start``/``b_start``: that is all the Run Epoch button did.
-An optimizer's state (velocity, running means, Adam's step count) rides along the same way:
+Row 1 of the table starts from each parameter's ``p_start`` (the line's m_start and b_start);
+row k+1 starts from row k's ``new_p``, so one recalculation plays one epoch. `gdsheet run` plays
+more epochs by copying each ``next_p`` back into ``p_start``: that is all the Run Epoch button
+did. An optimizer's state (velocity, running means, Adam's step count) rides along the same way:
 each state column has a ``next_X`` cell (the last row) and an ``X_start`` cell (the controls).
+Everything here is written over the model's parameter list (``lesson.params``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,17 @@ from gdsheet.writer.descent_rows import (
     sources_above,
 )
 from gdsheet.writer.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
+from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """epochs, learn and h; m and b as actual, current and reset-to; the loss at the current m, b."""
+    """epochs, learn and h; each parameter as actual, current and reset-to; the loss at the current values.
+
+    The model's name heads the parameters' labels (the ``model`` name) and the labels are the
+    ``parameters`` name: what `run`, `reset` and `check` read to know the lesson's parameters."""
     label, actual, current, reset = PARAM_COLS
+    put(ws, label, at.controls_header, lesson.model, header=True)
     for header, column in (("actual", actual), ("current", current), ("reset to", reset)):
         put(ws, column, at.controls_header, header, header=True)
     rows = {"epochs": at.epochs_row, "learn": at.epochs_row + 1, "h": at.epochs_row + 2}
@@ -36,34 +42,40 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, FIRST_COL + 1, rows["learn"], lesson.learn, editable=True)
     put(ws, FIRST_COL, rows["h"], "h")
     put(ws, FIRST_COL + 1, rows["h"], lesson.fd_step, editable=True)
-    m_row, b_row = at.epochs_row, at.epochs_row + 1
-    for row, param, start in ((m_row, "m", lesson.m_start), (b_row, "b", lesson.b_start)):
+    names: dict[str, str] = {}
+    first, last = at.epochs_row, at.epochs_row + len(lesson.params) - 1
+    for row, (param, start) in enumerate(lesson.values_of("start").items(), start=first):
         put(ws, label, row, param)
         put(ws, actual, row, f"={param}_actual")
         put(ws, current, row, start, PARAM, editable=True)
         put(ws, reset, row, start, PARAM)
+        names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
-    put(ws, label, rows["h"], "rule")
-    put(ws, actual, rows["h"], lesson.gradient)
-    put(ws, loss_label, rows["h"], "loss")
-    put(ws, loss_value, rows["h"], lesson.loss)
-    put(ws, loss_label, m_row, lesson.loss_label, text=True)
-    squares = "SUMPRODUCT((m_start*descent_x+b_start-descent_y)^2)"
-    put(ws, loss_value, m_row, loss_formula(lesson.loss, squares, "descent_x"), lesson.loss_format)
-    return _optimizer_controls(ws, lesson, at) | {
-        "epochs": name_ref(FIRST_COL + 1, rows["epochs"]),
-        "learn": name_ref(FIRST_COL + 1, rows["learn"]),
-        "fd_step": name_ref(FIRST_COL + 1, rows["h"]),
-        "m_start": name_ref(current, m_row),
-        "b_start": name_ref(current, b_row),
-        "m_reset": name_ref(reset, m_row),
-        "b_reset": name_ref(reset, b_row),
-        "rmse": name_ref(loss_value, m_row),
-        "actual_shown": name_ref(actual, m_row, actual, b_row),
-        "gradient": name_ref(actual, rows["h"]),
-        "loss": name_ref(loss_value, rows["h"]),
-    }
+    put(ws, label, at.rule_row, "rule")
+    put(ws, actual, at.rule_row, lesson.gradient)
+    put(ws, loss_label, at.rule_row, "loss")
+    put(ws, loss_value, at.rule_row, lesson.loss)
+    put(ws, loss_label, first, lesson.loss_label, text=True)
+    inputs = [f"descent_{feature}" for feature in lesson.features]
+    predicted = MODELS[lesson.model].prediction(inputs, {p: f"{p}_start" for p in lesson.params}, None)
+    squares = f"SUMPRODUCT(({predicted}-descent_y)^2)"
+    put(ws, loss_value, first, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
+    return (
+        _optimizer_controls(ws, lesson, at)
+        | names
+        | {
+            "epochs": name_ref(FIRST_COL + 1, rows["epochs"]),
+            "learn": name_ref(FIRST_COL + 1, rows["learn"]),
+            "fd_step": name_ref(FIRST_COL + 1, rows["h"]),
+            "model": name_ref(label, at.controls_header),
+            "parameters": name_ref(label, first, label, last),
+            "rmse": name_ref(loss_value, first),
+            "actual_shown": name_ref(actual, first, actual, last),
+            "gradient": name_ref(actual, at.rule_row),
+            "loss": name_ref(loss_value, at.rule_row),
+        }
+    )
 
 
 def _optimizer_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -81,12 +93,12 @@ def _optimizer_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         put(ws, label, at.epochs_row + i, hyper)
         put(ws, value, at.epochs_row + i, getattr(lesson, hyper), editable=True)
         names[hyper] = name_ref(value, at.epochs_row + i)
-    if template.state:
+    if lesson.state:
         state_label, start, reset = STATE_COLS
         for header, column in (("state", state_label), ("start", start), ("reset to", reset)):
             put(ws, column, at.controls_header, header, header=True)
         formats = column_formats(lesson)
-        for i, state in enumerate(template.state):
+        for i, state in enumerate(lesson.state):
             row = at.epochs_row + i
             put(ws, state_label, row, state)
             put(ws, start, row, float(lesson.state_start.get(state, 0.0)), formats[state], editable=True)
@@ -107,45 +119,46 @@ def write_descent_table(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
             put(ws, column, at.hints_row, hints[header])
             ws[cell(column, at.hints_row)].font = HINT_FONT
     before = first_row_sources(lesson)
-    for k, x in enumerate(lesson.descent_x):
+    features = lesson.features
+    for k, inputs in enumerate(zip(*lesson.x_columns, strict=True)):
         row = at.descent_first + k
         here = {name: cell(at.descent_col(name), row) for name in columns}
         formulas = row_formulas(lesson, here, before)
         if lesson.descent_y is not None:
             formulas["y"] = lesson.descent_y[k]
-        put(ws, at.descent_col("x"), row, x, formats["x"], editable=True)
-        for header in columns[1:]:
+        for feature, x in zip(features, inputs, strict=True):
+            put(ws, at.descent_col(feature), row, x, formats[feature], editable=True)
+        for header in columns[len(features) :]:
             put(ws, at.descent_col(header), row, formulas[header], formats[header])
         before = sources_above(lesson, here)
     first, last = at.descent_first, at.descent_last
-    x_col, y_col = at.descent_col("x"), at.descent_col("y")
-    names = {
-        "descent": name_ref(x_col, first, at.descent_col("new_b"), last),
-        "descent_x": name_ref(x_col, first, x_col, last),
-        "descent_y": name_ref(y_col, first, y_col, last),
-        "next_m": name_ref(at.descent_col("new_m"), last),
-        "next_b": name_ref(at.descent_col("new_b"), last),
-    }
-    state = TEMPLATES[lesson.optimizer].state
-    if state:
-        names["descent_state"] = name_ref(at.descent_col(state[0]), first, at.descent_col(state[-1]), last)
-        names |= {f"next_{name}": name_ref(at.descent_col(name), last) for name in state}
-    if at.with_estimates:
-        names["descent_estimates"] = name_ref(at.descent_col("est de/dm"), first, at.descent_col("est de/db"), last)
-    return names
+    names = {"descent": name_ref(at.descent_col(columns[0]), first, at.descent_col(at.descent_columns[-1]), last)}
+    for name in (*features, "y"):
+        names[f"descent_{name}"] = name_ref(at.descent_col(name), first, at.descent_col(name), last)
+    names |= {f"next_{p}": name_ref(at.descent_col(f"new_{p}"), last) for p in lesson.params}
+    names |= _band(at, "descent_state", at.state_columns, first, last)
+    names |= {f"next_{name}": name_ref(at.descent_col(name), last) for name in at.state_columns}
+    return names | _band(at, "descent_estimates", at.estimate_columns, first, last)
+
+
+def _band(at: Layout, name: str, columns: tuple[str, ...], first: int, last: int) -> dict[str, str]:
+    """``name`` over the adjacent table columns ``columns`` (no name when there are none)."""
+    if not columns:
+        return {}
+    return {name: name_ref(at.descent_col(columns[0]), first, at.descent_col(columns[-1]), last)}
 
 
 def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """An empty log (epoch, m, b, loss) that `gdsheet run` fills and `gdsheet reset` clears.
+    """An empty log (epoch, each parameter, loss) that `gdsheet run` fills and `gdsheet reset` clears.
 
     ``epoch_log`` always names at least one row; rows with an empty epoch cell are unused.
     The first body row carries the number formats that the rows added later inherit.
     """
-    headers = ("epoch", "m", "b", loss_key(lesson.loss))
-    formats = (INTEGER, PARAM, PARAM, lesson.loss_format)
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss))
+    formats = (INTEGER, *(PARAM for _ in lesson.params), lesson.loss_format)
     log = at.log_col
     put(ws, log, at.hints_row, "Epoch log")
     for i, (header, fmt) in enumerate(zip(headers, formats, strict=True)):
         put(ws, log + i, at.descent_header, header, header=True)
         put(ws, log + i, at.descent_first, None, fmt)
-    return {"epoch_log": name_ref(log, at.descent_first, log + 3, at.descent_first)}
+    return {"epoch_log": name_ref(log, at.descent_first, log + len(headers) - 1, at.descent_first)}

@@ -1,94 +1,74 @@
 """The formulas of one descent-table row, wherever the table sits (the Lesson sheet or Live).
 
 A row is written from two maps of cell addresses by column name: ``here`` (this row's cells)
-and ``before`` (what m, b and each optimizer state start from: the row above, or the
-``m_start``/``X_start`` names on a table's first row). Nothing here knows a column's position,
-so the same rows serve the lesson's table and the unrolled epochs.
+and ``before`` (what each parameter and each optimizer state start from: the row above, or the
+``p_start``/``X_start`` names on a table's first row). Nothing here knows a column's position,
+and nothing here knows the model's mathematics: the prediction and the slopes come from the
+model's formula templates (:mod:`gdsheet.writer.models`), so the same rows serve every model,
+the lesson's table and the unrolled epochs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import INTEGER, PARAM, PREDICTION
+from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES, RowCells
-
-# What each column computes, shown in small italics above its header. The two derivative
-# hints depend on the rule: the published sheet swaps them. The optimizer adds its own.
-HINTS = {
-    "y_pred": "(mx+b)",
-    "error_sq": "(mx+b-y)^2",
-    "err_m1": "((m+h)x+b-y)^2",
-    "err_b1": "(mx+b+h-y)^2",
-    "est de/dm": "(err_m1-error_sq)/h",
-    "est de/db": "(err_b1-error_sq)/h",
-}
-TRUE_SLOPES = {"de/dm": "2x(mx+b-y)", "de/db": "2(mx+b-y)"}
-SWAPPED_SLOPES = {"de/dm": "2(mx+b-y)", "de/db": "2x(mx+b-y)"}
-
-FORMATS = {
-    "x": INTEGER,
-    "y": INTEGER,
-    "m": PARAM,
-    "b": PARAM,
-    "y_pred": PREDICTION,
-    "error_sq": INTEGER,
-    "err_m1": INTEGER,
-    "de/dm": INTEGER,
-    "new_m": PARAM,
-    "err_b1": INTEGER,
-    "de/db": INTEGER,
-    "new_b": PARAM,
-    "est de/dm": INTEGER,
-    "est de/db": INTEGER,
-}
 
 
 def column_hints(lesson: Lesson) -> dict[str, str]:
-    """The hint above each column, for this lesson's gradient rule and optimizer."""
-    slopes = SWAPPED_SLOPES if lesson.gradient == "swapped" else TRUE_SLOPES
-    return HINTS | slopes | dict(TEMPLATES[lesson.optimizer].hints)
+    """The hint above each column, for this lesson's model, gradient rule and optimizer.
+
+    The published (swapped) rule shows each slope under the other parameter's column."""
+    params = lesson.params
+    hints = dict(MODELS[lesson.model].hints(params))
+    if lesson.gradient == "swapped":
+        slopes = [hints[f"de/d{p}"] for p in params]
+        hints |= {f"de/d{p}": slope for p, slope in zip(params, reversed(slopes), strict=True)}
+    hints |= {f"est de/d{p}": f"(err_{p}1-error_sq)/h" for p in params}
+    return hints | TEMPLATES[lesson.optimizer].column_hints(params)
 
 
 def column_formats(lesson: Lesson) -> dict[str, str]:
     """The number format of each column, the optimizer's state columns included."""
-    return FORMATS | dict(TEMPLATES[lesson.optimizer].formats)
+    formats = {name: INTEGER for name in (*lesson.features, "y", "error_sq")}
+    formats |= {name: PARAM for name in lesson.params} | {"y_pred": PREDICTION}
+    for p in lesson.params:
+        formats |= {f"err_{p}1": INTEGER, f"de/d{p}": INTEGER, f"new_{p}": PARAM, f"est de/d{p}": INTEGER}
+    return formats | TEMPLATES[lesson.optimizer].column_formats(lesson.params)
 
 
 def first_row_sources(lesson: Lesson) -> dict[str, str]:
-    """What a table's first row starts from: the named start cells of m, b and the state."""
-    return {name: f"{name}_start" for name in ("m", "b", *OPTIMIZER_STATE[lesson.optimizer])}
+    """What a table's first row starts from: the named start cells of the parameters and the state."""
+    return {name: f"{name}_start" for name in (*lesson.params, *lesson.state)}
 
 
 def sources_above(lesson: Lesson, above: Mapping[str, str]) -> dict[str, str]:
-    """What a later row starts from: the row above's new m, new b and state, by column name."""
-    return {"m": above["new_m"], "b": above["new_b"]} | {
-        name: above[name] for name in OPTIMIZER_STATE[lesson.optimizer]
-    }
+    """What a later row starts from: the row above's new parameters and state, by column name."""
+    return {p: above[f"new_{p}"] for p in lesson.params} | {name: above[name] for name in lesson.state}
 
 
 def row_formulas(lesson: Lesson, here: Mapping[str, str], before: Mapping[str, str]) -> dict[str, str]:
-    """Every formula of one row by column name (all columns but x; y from the line)."""
-    x, y, m, b = here["x"], here["y"], here["m"], here["b"]
-    residual = f"({here['y_pred']}-{y})"
-    true_dm, true_db = f"=2*{x}*{residual}", f"=2*{residual}"
-    swapped = lesson.gradient == "swapped"
-    if lesson.gradient == "finite-difference":
-        grad = {"m": here["est de/dm"], "b": here["est de/db"]}
-    else:
-        grad = {"m": here["de/dm"], "b": here["de/db"]}
+    """Every formula of one row by column name (all columns but the inputs; y from the actual parameters)."""
+    model, params = MODELS[lesson.model], lesson.params
+    x = [here[name] for name in lesson.features]
+    cells = {p: here[p] for p in params}
+    residual = f"({here['y_pred']}-{here['y']})"
+    slopes = [f"={model.slope(p, x, residual)}" for p in params]
+    if lesson.gradient == "swapped":
+        slopes.reverse()
     formulas = {
-        "y": f"=m_actual*{x}+b_actual",
-        "m": f"={before['m']}",
-        "b": f"={before['b']}",
-        "y_pred": f"={m}*{x}+{b}",
+        "y": f"={model.prediction(x, {p: f'{p}_actual' for p in params}, None)}",
+        **{p: f"={before[p]}" for p in params},
+        "y_pred": f"={model.prediction(x, cells, None)}",
         "error_sq": f"={residual}^2",
-        "err_m1": f"=(({m}+fd_step)*{x}+{b}-{y})^2",
-        "de/dm": true_db if swapped else true_dm,
-        "err_b1": f"=({m}*{x}+{b}+fd_step-{y})^2",
-        "de/db": true_dm if swapped else true_db,
-        "est de/dm": f"=({here['err_m1']}-{here['error_sq']})/fd_step",
-        "est de/db": f"=({here['err_b1']}-{here['error_sq']})/fd_step",
     }
-    return formulas | TEMPLATES[lesson.optimizer].rows(RowCells(here, before, grad))
+    for p, slope in zip(params, slopes, strict=True):
+        formulas[f"err_{p}1"] = f"=({model.prediction(x, cells, p)}-{here['y']})^2"
+        formulas[f"de/d{p}"] = slope
+        formulas[f"est de/d{p}"] = f"=({here[f'err_{p}1']}-{here['error_sq']})/fd_step"
+    drives = "est de/d" if lesson.gradient == "finite-difference" else "de/d"
+    grad = {p: here[f"{drives}{p}"] for p in params}
+    return formulas | TEMPLATES[lesson.optimizer].rows(RowCells(params, here, before, grad))

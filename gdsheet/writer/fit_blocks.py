@@ -1,4 +1,7 @@
-"""The first three blocks: the data on the line, the guess's predictions, and their errors."""
+"""The first three blocks: the data on the model's curve, the guess's predictions, and their errors.
+
+The predictions are the model's formula (:mod:`gdsheet.writer.models`) over the actual or the
+guessed parameters, one shaded, named input cell each (``p_actual``, ``p_guess``)."""
 
 from __future__ import annotations
 
@@ -7,50 +10,50 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import INTEGER, THOUSANDS, loss_formula, name_ref, put
 from gdsheet.writer.layout import FIRST_COL, Layout, cell
+from gdsheet.writer.models import MODELS
 
 X, Y, Z = FIRST_COL, FIRST_COL + 1, FIRST_COL + 2
 
 
+def _param_inputs(ws: Worksheet, lesson: Lesson, kind: str, first_row: int) -> dict[str, str]:
+    """One labelled, shaded input cell per parameter (``m_actual``, ``b_actual`` ...), from ``first_row``."""
+    names = {}
+    for row, (param, value) in enumerate(lesson.values_of(kind).items(), start=first_row):
+        put(ws, X, row, f"{param}_{kind}")
+        put(ws, Y, row, value, editable=True)
+        names[f"{param}_{kind}"] = name_ref(Y, row)
+    return names
+
+
+def _predicted(lesson: Lesson, x_cell: str, kind: str) -> str:
+    """The model's prediction at ``x_cell`` from the parameters' ``kind`` cells, as a formula."""
+    return f"={MODELS[lesson.model].prediction([x_cell], {p: f'{p}_{kind}' for p in lesson.params}, None)}"
+
+
 def write_data_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """x values (inputs) and y = m_actual·x + b_actual (formulas); returns the defined names."""
+    """x values (inputs) and y from the actual parameters (formulas); returns the defined names."""
     put(ws, X, at.data_header, "x", header=True)
     put(ws, Y, at.data_header, "y", header=True)
-    put(ws, Y, at.m_actual_row, lesson.m_actual, editable=True)
-    put(ws, Y, at.m_actual_row + 1, lesson.b_actual, editable=True)
-    put(ws, X, at.m_actual_row, "m_actual")
-    put(ws, X, at.m_actual_row + 1, "b_actual")
+    names = _param_inputs(ws, lesson, "actual", at.m_actual_row)
     for i, x in enumerate(lesson.data_x):
         row = at.data_first + i
         x_cell = put(ws, X, row, x, INTEGER, editable=True)
-        put(ws, Y, row, f"=m_actual*{x_cell}+b_actual", INTEGER)
+        put(ws, Y, row, _predicted(lesson, x_cell, "actual"), INTEGER)
     last = at.data_first + at.n_data - 1
-    return {
-        "data_x": name_ref(X, at.data_first, X, last),
-        "data_y": name_ref(Y, at.data_first, Y, last),
-        "m_actual": name_ref(Y, at.m_actual_row),
-        "b_actual": name_ref(Y, at.m_actual_row + 1),
-    }
+    return names | {"data_x": name_ref(X, at.data_first, X, last), "data_y": name_ref(Y, at.data_first, Y, last)}
 
 
 def write_guess_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """The same x values and the y each would get under the guess (m_guess, b_guess)."""
+    """The same x values and the y each would get under the guessed parameters."""
     put(ws, X, at.guess_header, "x", header=True)
     put(ws, Y, at.guess_header, "y_pred", header=True)
-    put(ws, X, at.m_guess_row, "m_guess")
-    put(ws, X, at.m_guess_row + 1, "b_guess")
-    put(ws, Y, at.m_guess_row, lesson.m_guess, editable=True)
-    put(ws, Y, at.m_guess_row + 1, lesson.b_guess, editable=True)
+    names = _param_inputs(ws, lesson, "guess", at.m_guess_row)
     for i in range(at.n_data):
         row = at.guess_first + i
         x_cell = put(ws, X, row, f"={cell(X, at.data_first + i)}", INTEGER)
-        put(ws, Y, row, f"=m_guess*{x_cell}+b_guess", INTEGER)
+        put(ws, Y, row, _predicted(lesson, x_cell, "guess"), INTEGER)
     last = at.guess_first + at.n_data - 1
-    return {
-        "m_guess": name_ref(Y, at.m_guess_row),
-        "b_guess": name_ref(Y, at.m_guess_row + 1),
-        "guess_x": name_ref(X, at.guess_first, X, last),
-        "guess_pred": name_ref(Y, at.guess_first, Y, last),
-    }
+    return names | {"guess_x": name_ref(X, at.guess_first, X, last), "guess_pred": name_ref(Y, at.guess_first, Y, last)}
 
 
 def write_error_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:

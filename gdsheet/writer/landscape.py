@@ -1,4 +1,7 @@
-"""The loss landscape: a grid of losses, rows = m values, columns = b values, as a heat map."""
+"""The loss landscape: a grid of losses over two parameters (the line's: rows = m, columns = b), as a heat map.
+
+A model of more parameters shows a slice: the grid's two parameters vary, every other one stays
+at its start value (the formulas read its ``p_start`` cell)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import HEADER_FONT, loss_formula, name_ref, put
 from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
+from gdsheet.writer.models import MODELS
 
 # Low losses green, high red, the median yellow: the usual three-colour heat map.
 HEAT_MAP = ColorScaleRule(
@@ -24,11 +28,13 @@ HEAT_MAP = ColorScaleRule(
 def write_landscape(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Axis values as inputs, every grid cell a formula over the data block, and its heat map.
 
-    Each cell is the loss of (m in its row's column C, b in its column's header row) over
-    ``data_x``/``data_y``, written with SUMPRODUCT so the sum over samples stays in one cell.
+    Each cell is the loss of (the row parameter in its row's column C, the column parameter in
+    its column's header row) over ``data_x``/``data_y``, written with SUMPRODUCT so the sum over
+    samples stays in one cell. The axes are named ``grid_<p>`` (the line's ``grid_m``, ``grid_b``).
     """
-    put(ws, FIRST_COL, at.grid_label_row, "m ↓  b →", header=True)
-    put(ws, FIRST_COL, at.grid_header, "m \\ b", header=True)
+    rows_p, cols_p = lesson.landscape
+    put(ws, FIRST_COL, at.grid_label_row, f"{rows_p} ↓  {cols_p} →", header=True)
+    put(ws, FIRST_COL, at.grid_header, f"{rows_p} \\ {cols_p}", header=True)
     first_b = FIRST_COL + 1
     for j, b in enumerate(lesson.grid_b):
         put(ws, first_b + j, at.grid_header, b, editable=True)
@@ -38,15 +44,17 @@ def write_landscape(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
         put(ws, FIRST_COL, row, m, editable=True)
         ws[cell(FIRST_COL, row)].font = HEADER_FONT
         for j in range(len(lesson.grid_b)):
-            m_ref = f"${col(FIRST_COL)}{row}"
-            b_ref = f"{col(first_b + j)}${at.grid_header}"
-            squares = f"SUMPRODUCT(({m_ref}*data_x+{b_ref}-data_y)^2)"
+            params = {p: f"{p}_start" for p in lesson.params}
+            params[rows_p] = f"${col(FIRST_COL)}{row}"
+            params[cols_p] = f"{col(first_b + j)}${at.grid_header}"
+            predicted = MODELS[lesson.model].prediction(["data_x"], params, None)
+            squares = f"SUMPRODUCT(({predicted}-data_y)^2)"
             put(ws, first_b + j, row, loss_formula(lesson.loss, squares, "data_x"), lesson.grid_format)
     last_row = at.grid_first + len(lesson.grid_m) - 1
     last_col = first_b + len(lesson.grid_b) - 1
     ws.conditional_formatting.add(f"{cell(first_b, at.grid_first)}:{cell(last_col, last_row)}", HEAT_MAP)
     return {
         "grid": name_ref(first_b, at.grid_first, last_col, last_row),
-        "grid_m": name_ref(FIRST_COL, at.grid_first, FIRST_COL, last_row),
-        "grid_b": name_ref(first_b, at.grid_header, last_col, at.grid_header),
+        f"grid_{rows_p}": name_ref(FIRST_COL, at.grid_first, FIRST_COL, last_row),
+        f"grid_{cols_p}": name_ref(first_b, at.grid_header, last_col, at.grid_header),
     }

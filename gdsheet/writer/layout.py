@@ -15,17 +15,12 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.contract import with_estimates
+from gdsheet.lesson.spec import Lesson
 
 TEXT_COL = 1  # A: prose
 FIRST_COL = 3  # C: the blocks
 LOG_GAP = 2  # the epoch log starts this many columns right of the table's last column
-
-DESCENT_HEADERS = DESCENT_COLUMNS
-"""The descent table's columns in the ``descent`` name's order."""
-
-ESTIMATE_HEADERS = ESTIMATE_COLUMNS
-"""Finite-difference estimates, right of the table, in lessons that are not the seed's."""
 
 
 def col(index: int) -> str:
@@ -49,7 +44,13 @@ class Layout:
     n_grid_b: int
     table_columns: tuple[str, ...]
     """The descent table's columns, left to right: the ``descent`` ones, optimizer state, estimates."""
-    with_estimates: bool
+    descent_columns: tuple[str, ...]
+    """The ``descent`` name's columns (the model's), the first of :attr:`table_columns`."""
+    state_columns: tuple[str, ...]
+    estimate_columns: tuple[str, ...]
+    """The estimates' columns (empty when the lesson has none: the published rule)."""
+    param_rows: int
+    """Rows the controls give the parameters (one each, and at least the two of the line)."""
     data_header: int
     m_actual_row: int
     guess_header: int
@@ -95,18 +96,23 @@ class Layout:
         return self.descent_first + self.n_samples - 1
 
     @property
-    def descent_columns(self) -> int:
-        return len(self.table_columns)
+    def with_estimates(self) -> bool:
+        return bool(self.estimate_columns)
+
+    @property
+    def rule_row(self) -> int:
+        """The controls' row of h, the rule and the loss: below epochs and learn, and below every parameter."""
+        return self.epochs_row + max(2, self.param_rows)
 
     @property
     def last_col(self) -> int:
         """The right-most column of the main blocks (the grid or the descent table)."""
-        return FIRST_COL + max(self.n_grid_b, self.descent_columns - 1)
+        return FIRST_COL + max(self.n_grid_b, len(self.table_columns) - 1)
 
     @property
     def log_col(self) -> int:
         """First column of the epoch log: right of the descent table, whatever its width."""
-        return FIRST_COL + self.descent_columns - 1 + LOG_GAP
+        return FIRST_COL + len(self.table_columns) - 1 + LOG_GAP
 
     @property
     def descent_text_last_col(self) -> int:
@@ -127,7 +133,7 @@ LOSS_COLS = (FIRST_COL + 6, FIRST_COL + 7)
 # (L, M); its state, one row each: name, start value (carried by a run) and reset value (O-Q).
 HYPER_COLS = (FIRST_COL + 9, FIRST_COL + 10)
 STATE_COLS = (FIRST_COL + 12, FIRST_COL + 13, FIRST_COL + 14)
-CONTROL_ROWS = 3  # epochs/m, learn/b, h/rule
+CONTROL_ROWS = 3  # epochs/m, learn/b, h/rule (a model of more parameters moves h and the rule below them)
 
 
 def layout_for(lesson: Lesson) -> Layout:
@@ -147,15 +153,19 @@ def layout_for(lesson: Lesson) -> Layout:
     grid_label_row = landscape_text_row + (9 if lesson.published_rows else 5)
     descent_title_row = grid_label_row + 2 + len(lesson.grid_m) + 1
     controls_header = descent_title_row + (28 if lesson.published_rows else 22)
-    state = OPTIMIZER_STATE[lesson.optimizer]
-    hints_row = controls_header + max(CONTROL_ROWS, len(state)) + 2
-    with_estimates = lesson.gradient != "swapped"
+    state = lesson.state
+    params = len(lesson.params)
+    hints_row = controls_header + max(CONTROL_ROWS, params + 1, len(state)) + 2
+    estimates = lesson.estimates if with_estimates(lesson) else ()
     return Layout(
         n_data=n,
         n_samples=len(lesson.descent_x),
         n_grid_b=len(lesson.grid_b),
-        table_columns=DESCENT_HEADERS + state + (ESTIMATE_HEADERS if with_estimates else ()),
-        with_estimates=with_estimates,
+        table_columns=lesson.columns + state + estimates,
+        descent_columns=lesson.columns,
+        state_columns=state,
+        estimate_columns=estimates,
+        param_rows=params,
         data_header=data_header,
         m_actual_row=data_header + n + 1,
         guess_header=guess_header,

@@ -3,7 +3,8 @@
 No macro and no `gdsheet run` is needed to see training: epoch k+1's first row starts from
 epoch k's last row (m, b and the optimizer state), so editing ``learn``, a hyper-parameter, a
 sample or a start value on the Lesson sheet redraws every epoch at once, in any spreadsheet.
-The columns are the lesson table's, found by name, in the same letters as on the Lesson sheet.
+The columns are the lesson table's, found by name, in the same letters as on the Lesson sheet,
+and the log has one column per parameter of the model.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from dataclasses import dataclass
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson, loss_key
+from gdsheet.lesson.contract import live_empty_columns
+from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.writer.cells import HEADING_FONT, INTEGER, PARAM, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
+from gdsheet.writer.models import MODELS
 
 LIVE_SHEET = "Live"
 EPOCH_COL = FIRST_COL - 1  # B: which epoch a table row belongs to
-ONLY_FOR_ESTIMATES = ("error_sq", "err_m1", "err_b1", "est de/dm", "est de/db")
-"""Columns the update reads only when the estimates drive it: elsewhere the Live sheet leaves
-them out (empty and hidden), since every cell unrolled N times costs recalculation time."""
+
 
 EXPLANATION = (
     "Each block of rows below is one epoch of the Lesson sheet's descent table, and each block "
@@ -65,10 +66,13 @@ def _ref(column: int, row: int, last_column: int | None = None, last_row: int | 
 
 
 def _live_columns(lesson: Lesson, at: Layout) -> tuple[str, ...]:
-    """The table columns the Live sheet fills, in the Lesson sheet's order."""
+    """The table columns the Live sheet fills, in the Lesson sheet's order: the columns only the
+    estimates read are left out (empty and hidden) unless they drive the update, since every cell
+    unrolled N times costs recalculation time (:func:`gdsheet.lesson.contract.live_empty_columns`)."""
     if lesson.gradient == "finite-difference":
         return at.table_columns
-    return tuple(name for name in at.table_columns if name not in ONLY_FOR_ESTIMATES)
+    skipped = (*live_empty_columns(lesson), *lesson.estimates)
+    return tuple(name for name in at.table_columns if name not in skipped)
 
 
 def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -95,32 +99,36 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             here = {name: cell(at.descent_col(name), row) for name in at.table_columns}
             formulas = row_formulas(lesson, here, before)
             lesson_row = at.descent_first + k
-            formulas["x"] = f"={SHEET}!{cell(at.descent_col('x'), lesson_row)}"
-            formulas["y"] = f"={SHEET}!{cell(at.descent_col('y'), lesson_row)}"
+            for name in (*lesson.features, "y"):
+                formulas[name] = f"={SHEET}!{cell(at.descent_col(name), lesson_row)}"
             put(ws, EPOCH_COL, row, epoch, INTEGER)
             for name in columns:
                 put(ws, at.descent_col(name), row, formulas[name], formats[name])
             before = sources_above(lesson, here)
         last_rows.append(live.table_first + epoch * at.n_samples - 1)
-    log_cols = range(FIRST_COL, FIRST_COL + 4)
-    for column, header in zip(log_cols, ("epoch", "m", "b", loss_key(lesson.loss)), strict=True):
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss))
+    log_cols = range(FIRST_COL, FIRST_COL + len(headers))
+    for column, header in zip(log_cols, headers, strict=True):
         put(ws, column, live.log_header, header, header=True)
-    epoch_col, m_col, b_col, loss_col = log_cols
+    epoch_col, loss_col = log_cols[0], log_cols[-1]
+    inputs = [f"descent_{feature}" for feature in lesson.features]
     for epoch, last in enumerate(last_rows, start=1):
         row = live.log_first + epoch - 1
         put(ws, epoch_col, row, epoch, INTEGER)
-        m = put(ws, m_col, row, f"={cell(at.descent_col('new_m'), last)}", PARAM)
-        b = put(ws, b_col, row, f"={cell(at.descent_col('new_b'), last)}", PARAM)
-        squares = f"SUMPRODUCT(({m}*descent_x+{b}-descent_y)^2)"
-        put(ws, loss_col, row, loss_formula(lesson.loss, squares, "descent_x"), lesson.loss_format)
+        params = {
+            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", PARAM)
+            for p, column in zip(lesson.params, log_cols[1:], strict=False)
+        }
+        squares = f"SUMPRODUCT(({MODELS[lesson.model].prediction(inputs, params, None)}-descent_y)^2)"
+        put(ws, loss_col, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
     first, last = live.table_first, live.table_last
     names = {
         "live_log": _ref(epoch_col, live.log_first, loss_col, live.log_first + live.epochs - 1),
-        "live_descent": _ref(at.descent_col("x"), first, at.descent_col("new_b"), last),
+        "live_descent": _ref(
+            at.descent_col(at.descent_columns[0]), first, at.descent_col(at.descent_columns[-1]), last
+        ),
     }
-    state = OPTIMIZER_STATE[lesson.optimizer]
-    if state:
-        names["live_state"] = _ref(at.descent_col(state[0]), first, at.descent_col(state[-1]), last)
-    if "est de/dm" in columns:
-        names["live_estimates"] = _ref(at.descent_col("est de/dm"), first, at.descent_col("est de/db"), last)
+    for name, band in (("live_state", at.state_columns), ("live_estimates", at.estimate_columns)):
+        if band and band[0] in columns:
+            names[name] = _ref(at.descent_col(band[0]), first, at.descent_col(band[-1]), last)
     return names

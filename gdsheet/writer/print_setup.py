@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gdsheet.lesson.spec import OPTIMIZER_STATE, Lesson
+from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.layout import CONTROL_ROWS, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
 
 HINT_ROW_HEIGHT = 26  # points: two lines of the 9-point hint font
@@ -34,7 +34,7 @@ def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     fit_to_width(ws)
     for row in (at.landscape_text_row, at.descent_title_row, at.controls_header):
         ws.row_breaks.append(Break(id=row - 1))
-    rows = max(CONTROL_ROWS, len(OPTIMIZER_STATE[lesson.optimizer]))
+    rows = max(CONTROL_ROWS, len(lesson.params) + 1, len(lesson.state))
     for column in (PARAM_COLS[0], LOSS_COLS[0], HYPER_COLS[0], STATE_COLS[0]):
         for row in range(at.epochs_row, at.epochs_row + rows):
             if ws[cell(column, row)].value is not None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.spec import Lesson
-from gdsheet.reference.oracle import landscape, predictions, run_epochs
+from gdsheet.reference.oracle import lesson_grid, run_epochs
 
 HORIZON = 500
 """Epochs the reference plays to describe where a rule's loss goes."""
@@ -46,44 +46,67 @@ def number(value: float) -> str:
     return text.replace("-", "−")
 
 
+def _listed(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+SLOPES = {
+    "line": "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)",
+}
+"""Each model's exact derivatives of a sample's squared error, in words (one entry per model)."""
+
+
 def update_rule(lesson: Lesson) -> str:
-    """What each row does to m and b, for this lesson's gradient rule and optimizer."""
-    true = "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)"
+    """What each row does to the parameters, for this lesson's model, gradient rule and optimizer.
+
+    A model or an optimizer this module has no sentence for is an error, never another's text."""
+    if lesson.model not in SLOPES:
+        raise GdsheetError(f"the lesson text has no sentence for the model {lesson.model!r}")
+    params = list(lesson.params)
+    true = SLOPES[lesson.model]
+    moves = _listed([f"new {p} = {p} − learn·de/d{p}" for p in params])
     if lesson.optimizer == "sgd":
         if lesson.gradient == "swapped":
             return (
                 "As in the published sheet, the derivatives are swapped: the de/dm column holds 2(mx+b−y), which "
                 "is the slope for b, and the de/db column holds 2x(mx+b−y), the slope for m. "
-                "The row then sets new m = m − learn·de/dm and new b = b − learn·de/db."
+                f"The row then sets {moves}."
             )
         if lesson.gradient == "finite-difference":
+            estimates = _listed([f"est de/d{p} = (err_{p}1 − error_sq)/h" for p in params])
             return (
-                "The update uses estimated slopes: est de/dm = (err_m1 − error_sq)/h and est de/db = "
-                "(err_b1 − error_sq)/h measure how much the squared error grows when m or b grows by h. "
-                "The row sets new m = m − learn·est de/dm and new b = b − learn·est de/db; the exact "
+                f"The update uses estimated slopes: {estimates} measure how much the squared error grows "
+                f"when {_listed(params).replace(' and ', ' or ')} grows by h. "
+                f"The row sets {_listed([f'new {p} = {p} − learn·est de/d{p}' for p in params])}; the exact "
                 f"derivatives {true} are shown beside them for comparison."
             )
         return (
-            f"Its exact derivatives are {true}. The row sets new m = m − learn·de/dm and new b = "
-            "b − learn·de/db. Beside them, est de/dm and est de/db estimate the same slopes by nudging m or b by h."
+            f"Its exact derivatives are {true}. The row sets {moves}. Beside them, "
+            f"{_listed([f'est de/d{p}' for p in params])} estimate the same slopes by nudging "
+            f"{_listed(params).replace(' and ', ' or ')} by h."
         )
     grads = f"The row computes the exact derivatives {true} and hands them to "
+    each = f"each of {_listed(params)}"
     if lesson.optimizer == "momentum":
         return grads + (
-            f"momentum (μ = {number(lesson.momentum)}): each of m and b keeps a velocity, v = μ·v + slope "
-            "(columns vel_m and vel_b), and moves by p = p − learn·v."
+            f"momentum (μ = {number(lesson.momentum)}): {each} keeps a velocity, v = μ·v + slope "
+            f"(columns {_listed([f'vel_{p}' for p in params])}), and moves by p = p − learn·v."
         )
     if lesson.optimizer == "rmsprop":
         return grads + (
-            f"RMSprop (α = {number(lesson.alpha)}, ε = {number(lesson.eps)}): each of m and b keeps a running "
-            "mean of its squared slope, s = α·s + (1−α)·slope² (columns sq_m and sq_b), and moves by "
-            "p = p − learn·slope/(√s + ε)."
+            f"RMSprop (α = {number(lesson.alpha)}, ε = {number(lesson.eps)}): {each} keeps a running "
+            f"mean of its squared slope, s = α·s + (1−α)·slope² (columns {_listed([f'sq_{p}' for p in params])}), "
+            "and moves by p = p − learn·slope/(√s + ε)."
         )
-    return grads + (
-        f"Adam (β1 = {number(lesson.beta1)}, β2 = {number(lesson.beta2)}, ε = {number(lesson.eps)}): running "
-        "means of each slope (avg_m, avg_b) and of its square (sq_m, sq_b), divided by 1−β1^t and 1−β2^t "
-        "where t counts the steps, set each move p = p − learn·avg/(√sq + ε)."
-    )
+    if lesson.optimizer == "adam":
+        return grads + (
+            f"Adam (β1 = {number(lesson.beta1)}, β2 = {number(lesson.beta2)}, ε = {number(lesson.eps)}): running "
+            f"means of each slope ({', '.join(f'avg_{p}' for p in params)}) and of its square "
+            f"({', '.join(f'sq_{p}' for p in params)}), divided by 1−β1^t and 1−β2^t "
+            "where t counts the steps, set each move p = p − learn·avg/(√sq + ε)."
+        )
+    raise GdsheetError(f"the lesson text has no sentence for the optimizer {lesson.optimizer!r}")
 
 
 def _losses(lesson: Lesson, epochs: int) -> np.ndarray:
@@ -91,27 +114,33 @@ def _losses(lesson: Lesson, epochs: int) -> np.ndarray:
 
 
 def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
-    """Where the published (swapped, plain SGD) rule and this lesson's own rule take the loss."""
+    """Where the published (swapped, plain SGD) rule and this lesson's own rule take the loss.
+
+    The published rule needs two parameters to swap: for other models only the own rule is told."""
     facts: dict[str, str | None] = dict.fromkeys(
         ("swap_low_epoch", "swap_low_loss", "swap_end_loss", "swap_end_m", "swap_end_b", "own_falls_epochs")
     )
     facts["horizon"] = str(HORIZON)
     if HORIZON * len(lesson.descent_x) > BUDGET:
         return facts
-    swapped = dataclasses.replace(lesson, gradient="swapped", optimizer="sgd", state_start={})
-    records = run_epochs(swapped, HORIZON)
-    losses = np.array([r.rmse for r in records])
-    low = int(losses.argmin()) if np.all(np.isfinite(losses)) else -1
-    if 0 < low < HORIZON - 1 and losses[-1] > 2 * losses[low]:
-        end = records[-1]
-        facts |= {
-            "swap_low_epoch": str(low + 1),
-            "swap_low_loss": number(losses[low]),
-            "swap_end_loss": number(losses[-1]),
-            "swap_end_m": number(end.m),
-            "swap_end_b": number(end.b),
-        }
-    own = _losses(lesson, HORIZON) if lesson.gradient != "swapped" or lesson.optimizer != "sgd" else losses
+    own = None
+    if "swapped" in lesson.spec.gradients:
+        swapped = dataclasses.replace(lesson, gradient="swapped", optimizer="sgd", state_start={})
+        records = run_epochs(swapped, HORIZON)
+        losses = np.array([r.rmse for r in records])
+        low = int(losses.argmin()) if np.all(np.isfinite(losses)) else -1
+        if 0 < low < HORIZON - 1 and losses[-1] > 2 * losses[low]:
+            end = records[-1]
+            facts |= {
+                "swap_low_epoch": str(low + 1),
+                "swap_low_loss": number(losses[low]),
+                "swap_end_loss": number(losses[-1]),
+                "swap_end_m": number(end.m),
+                "swap_end_b": number(end.b),
+            }
+        if lesson.gradient == "swapped" and lesson.optimizer == "sgd":
+            own = losses
+    own = _losses(lesson, HORIZON) if own is None else own
     if np.all(np.isfinite(own)) and np.all(np.diff(own) < 0):
         facts["own_falls_epochs"] = str(HORIZON)
     return facts
@@ -119,9 +148,7 @@ def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
 
 def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
     """Every placeholder's text for this lesson (``None``: the sentence does not hold, leave it out)."""
-    data_x = np.asarray(lesson.data_x, dtype=float)
-    data_y = predictions(lesson.m_actual, lesson.b_actual, data_x)
-    grid = landscape(lesson.grid_m, lesson.grid_b, data_x, data_y, lesson.loss)
+    grid = lesson_grid(lesson)
     best_m, best_b = np.unravel_index(int(grid.argmin()), grid.shape)
     published_label = lesson.loss == "root-sum-square" and lesson.loss_label.lower() == "rmse"
     facts: dict[str, str | None] = {

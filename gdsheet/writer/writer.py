@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.contract import contract
 from gdsheet.lesson.spec import Lesson
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.writer.cells import SHEET
@@ -77,7 +78,17 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    _check_contract(lesson, set(wb.defined_names))
     return wb
+
+
+def _check_contract(lesson: Lesson, written: set[str]) -> None:
+    """The names written are exactly the contract's (:mod:`gdsheet.lesson.contract`): a block that
+    adds or forgets a name is a bug here, not a workbook that `check` or `run` misread later."""
+    promised = set(contract(lesson))
+    if written != promised:
+        extra, missing = sorted(written - promised), sorted(promised - written)
+        raise RuntimeError(f"the writer broke the name contract: extra {extra}, missing {missing}")
 
 
 def build_workbook(lesson: Lesson, path: str | Path) -> Path:

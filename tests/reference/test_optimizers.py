@@ -20,7 +20,8 @@ from gdsheet.commands.build import make_lesson
 from gdsheet.commands.check import check_workbook
 from gdsheet.engine.evaluator import defined_areas
 from gdsheet.errors import GdsheetError
-from gdsheet.lesson.spec import DESCENT_COLUMNS, ESTIMATE_COLUMNS, OPTIMIZER_STATE, OPTIMIZERS, Lesson, load_preset
+from gdsheet.lesson.optimizers import OPTIMIZER_SPECS, OPTIMIZERS, optimizer_state
+from gdsheet.lesson.spec import Lesson, load_preset
 from gdsheet.reference.optimizers import STEPS
 from gdsheet.reference.oracle import LessonValues, descent_epoch, hypers, lesson_values, run_epochs, unrolled
 from gdsheet.writer.optimizers import TEMPLATES
@@ -81,19 +82,18 @@ def recalculated(need_soffice: str, optimizer_books: dict[str, tuple[Path, Lesso
 
 def expected_areas(values: LessonValues, lesson: Lesson) -> dict[str, np.ndarray]:
     """What each defined name must show, written out here independently of `check`'s mapping."""
-    state = OPTIMIZER_STATE[lesson.optimizer]
+    state = lesson.state
     expected = {
-        "descent": values.descent.block(DESCENT_COLUMNS),
-        "descent_estimates": values.descent.block(ESTIMATE_COLUMNS),
-        "next_m": np.array([[values.next_m]]),
-        "next_b": np.array([[values.next_b]]),
-        "live_descent": values.live.block(DESCENT_COLUMNS),
+        "descent": values.descent.block(lesson.columns),
+        "descent_estimates": values.descent.block(lesson.estimates),
+        "live_descent": values.live.block(lesson.columns),
         "live_log": values.live_log,
+        **{f"next_{p}": np.array([[values.next_values[p]]]) for p in lesson.params},
     }
     if state:
         expected["descent_state"] = values.descent.block(state)
         expected["live_state"] = values.live.block(state)
-        expected |= {f"next_{name}": np.array([[values.next_state[name]]]) for name in state}
+        expected |= {f"next_{name}": np.array([[values.next_values[name]]]) for name in state}
     return expected
 
 
@@ -133,9 +133,12 @@ def compare(
 
 
 def test_every_optimizer_has_one_object_per_side() -> None:
-    assert set(STEPS) == set(TEMPLATES) == set(OPTIMIZERS) == set(OPTIMIZER_STATE)
+    assert set(STEPS) == set(TEMPLATES) == set(OPTIMIZERS) == set(OPTIMIZER_SPECS)
     for name in OPTIMIZERS:
-        assert STEPS[name].state == TEMPLATES[name].state == OPTIMIZER_STATE[name]
+        for params in (("m", "b"), ("w1", "w2", "w3", "b")):
+            assert STEPS[name].state(params) == TEMPLATES[name].state(params) == optimizer_state(name, params)
+    assert optimizer_state("adam", ("m", "b")) == ("t", "avg_m", "avg_b", "sq_m", "sq_b")
+    assert optimizer_state("momentum", ("w1", "b")) == ("vel_w1", "vel_b")
 
 
 def test_first_steps_by_hand() -> None:
@@ -145,7 +148,7 @@ def test_first_steps_by_hand() -> None:
     g = (-504.0, -72.0)
 
     def first(optimizer: str) -> dict[str, float]:
-        return descent_epoch([7], [44], 1.0, 1.0, settings, "analytic", 0.01, optimizer)[0].row(0)
+        return descent_epoch("line", [[7]], [44], {"m": 1.0, "b": 1.0}, settings, "analytic", 0.01, optimizer)[0].row(0)
 
     momentum = first("momentum")
     assert (momentum["vel_m"], momentum["vel_b"]) == g  # v starts at 0: v = g
@@ -180,7 +183,8 @@ def test_reference_equals_torch_optim(optimizer: str) -> None:
         "adam": lambda p: torch.optim.Adam([p], lr=lesson.learn),  # betas (0.9, 0.999), eps 1e-8
     }
     opt = make[optimizer](params)
-    table, _ = descent_epoch(x, y, lesson.m_start, lesson.b_start, hypers(lesson), "analytic", 0.01, optimizer)
+    start = {"m": lesson.m_start, "b": lesson.b_start}
+    table, _ = descent_epoch("line", [x], y, start, hypers(lesson), "analytic", 0.01, optimizer)
     for k, (xk, yk) in enumerate(zip(x, y, strict=True)):
         opt.zero_grad()
         ((params[0] * xk + params[1] - yk) ** 2).backward()
@@ -325,10 +329,10 @@ def test_run_carries_the_optimizer_state(tmp_path: Path, capsys: pytest.CaptureF
         area = areas[name]
         return book[area.sheet].cell(row=area.min_row, column=area.min_col).value
 
-    for name in OPTIMIZER_STATE[optimizer]:  # the state after epoch 3 waits in X_start for epoch 4
+    for name in optimizer_state(optimizer, ("m", "b")):  # the state after epoch 3 waits in X_start for epoch 4
         assert stored(f"{name}_start") == pytest.approx(table.last(name), rel=1e-9), name
     if optimizer == "adam":
         assert stored("t_start") == 3 * len(lesson.descent_x)
         assert main(["reset", str(path)]) == 0
         book = openpyxl.load_workbook(path)
-        assert [stored(f"{name}_start") for name in OPTIMIZER_STATE["adam"]] == [0] * 5
+        assert [stored(f"{name}_start") for name in optimizer_state("adam", ("m", "b"))] == [0] * 5

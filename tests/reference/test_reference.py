@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gdsheet.lesson.spec import DESCENT_COLUMNS, load_preset
+from gdsheet.lesson.spec import load_preset
 from gdsheet.reference import oracle as ref
 from tests.support.published import DESCENT_ROWS, GRID, table
 
@@ -36,7 +36,7 @@ def test_guess_loss_is_root_of_the_sum_15711() -> None:
 def test_published_descent_rows_with_the_swapped_rule() -> None:
     rows = ref.sgd_epoch(SEED.descent_x, SEED.samples_y, 2.051, 25.075, 0.0001, "swapped", 0.01)
     decimals = (0, 0, 3, 3, 1, 0, 0, 0, 3, 0, 0, 3)
-    shown_rows = rows.block(DESCENT_COLUMNS)[:11]
+    shown_rows = rows.block(SEED.columns)[:11]
     got = [[shown(v, d) for v, d in zip(row, decimals, strict=True)] for row in shown_rows]
     assert got == table(DESCENT_ROWS)
 
@@ -63,7 +63,8 @@ def test_finite_difference_estimates_exceed_the_slope_by_h_x_squared() -> None:
     # ((m+h)x+b-y)² - (mx+b-y)² = 2hx·r + h²x², so the estimate is 2x·r + h·x² (and 2r + h for b)
     x, y, m, b, h = 9.0, 48.0, 1.5, 20.0, 0.01
     r = m * x + b - y
-    est_m, est_b = ref.finite_difference(m, b, x, y, h)
+    row = ref.sgd_epoch([x], [y], m, b, 0.0001, "finite-difference", h).row(0)
+    est_m, est_b = row["est de/dm"], row["est de/db"]
     assert est_m == pytest.approx(2 * x * r + h * x * x, rel=1e-9)
     assert est_b == pytest.approx(2 * r + h, rel=1e-9)
 

@@ -89,3 +89,15 @@ def test_the_workbook_shows_the_rendered_texts(tmp_path: Path) -> None:
         in texts["descent"]
     )
     assert not any("{" in text for text in shown)
+
+
+@pytest.mark.parametrize("field", ["optimizer", "model"])
+def test_an_unknown_optimizer_or_model_has_no_sentence(field: str) -> None:
+    """A rule the text code does not know is an error, never another rule's sentence (Adam's was the default)."""
+    from gdsheet.errors import GdsheetError
+    from gdsheet.writer.text import update_rule
+
+    lesson = make_lesson()
+    object.__setattr__(lesson, field, "lion")  # past validation, as a registry entry without text would be
+    with pytest.raises(GdsheetError, match=r"no sentence for the .* 'lion'"):
+        update_rule(lesson)

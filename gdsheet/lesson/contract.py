@@ -1,0 +1,158 @@
+"""The defined-name contract: every name a lesson's workbook has, its kind, and what it must show.
+
+Tools and tests find everything in a lesson through workbook-level defined names, never through
+cell positions. This module is the one list of those names, computed from the lesson (its model,
+its optimizer and its options). The writer checks that it wrote exactly these names
+(:func:`gdsheet.writer.writer.lesson_workbook`), `check` compares every *derived* name with the
+reference quantity given here (:func:`gdsheet.commands.check.expected_for`), and `run`, `reset`
+and the lesson reader find the parameters, the carried pairs and the inputs through the names
+and helpers below.
+
+Kinds:
+
+- ``input``: numbers the lesson is computed from, which a learner may edit (data, start values,
+  learn, hyper-parameters, grid axes); `check` reads them to compute the reference;
+- ``derived``: formulas, each cell compared with ``quantity`` of the reference;
+- ``log``: the epoch log `run` appends to and `reset` clears;
+- ``control``: what the buttons and tools read besides: the epochs per run, the reset values,
+  and text cells naming the model, its parameters and the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from gdsheet.lesson.optimizers import OPTIMIZER_SPECS
+from gdsheet.lesson.spec import Lesson
+
+Kind = Literal["input", "derived", "log", "control"]
+
+LOG_NAME = "epoch_log"
+PARAMETERS_NAME = "parameters"
+MODEL_NAME = "model"
+
+
+def start_name(x: str) -> str:
+    """Where parameter or state ``x`` starts the table (what a run carries into): ``m_start``."""
+    return f"{x}_start"
+
+
+def next_name(x: str) -> str:
+    """The last row's new value of ``x`` (what a run carries from): ``next_m``."""
+    return f"next_{x}"
+
+
+def reset_name(x: str) -> str:
+    """What `reset` restores ``x`` to: ``m_reset``."""
+    return f"{x}_reset"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A reference quantity: the :class:`~gdsheet.reference.oracle.LessonValues` field ``field``,
+    and within it the table ``columns`` (a descent table) or the entry ``key`` (a mapping)."""
+
+    field: str
+    columns: tuple[str, ...] = ()
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One defined name: its kind, what it holds, and (derived names) the reference quantity.
+
+    ``empty_columns``: columns of the area the lesson leaves empty by design (the Live sheet's
+    estimate-only columns); ``label_columns``: column offsets holding constants that must equal
+    the quantity (the live log's epoch numbers)."""
+
+    name: str
+    kind: Kind
+    what: str
+    quantity: Quantity | None = None
+    empty_columns: tuple[int, ...] = ()
+    label_columns: tuple[int, ...] = ()
+
+
+def live_empty_columns(lesson: Lesson) -> tuple[str, ...]:
+    """The ``live_descent`` columns the Live sheet leaves empty: error_sq and each err_p1 are read
+    only by the estimates, so unless they drive the update (finite differences) they would only
+    cost recalculation, unrolled N times."""
+    if lesson.gradient == "finite-difference":
+        return ()
+    return ("error_sq", *(f"err_{p}1" for p in lesson.params))
+
+
+def with_estimates(lesson: Lesson) -> bool:
+    """The published (swapped) rule's table has no estimate columns; every other has them."""
+    return lesson.gradient != "swapped"
+
+
+def contract(lesson: Lesson) -> dict[str, Entry]:
+    """Every defined name of ``lesson``'s workbook, in the order the blocks are written."""
+    entries: list[Entry] = []
+
+    def add(name: str, kind: Kind, what: str, quantity: Quantity | None = None, **extra: tuple[int, ...]) -> None:
+        entries.append(Entry(name, kind, what, quantity, **extra))
+
+    params, state, features = lesson.params, lesson.state, lesson.features
+    rows_p, cols_p = lesson.landscape
+    add("data_x", "input", "the data block's x values")
+    add("data_y", "derived", "the data block's y, on the model at the actual parameters", Quantity("data_y"))
+    for p in params:
+        add(f"{p}_actual", "input", f"the actual {p} the data lie on")
+    for p in params:
+        add(f"{p}_guess", "input", f"the intro guess of {p}")
+    add("guess_x", "derived", "the data block's x, copied", Quantity("data_x"))
+    add("guess_pred", "derived", "the guess's predictions", Quantity("guess_pred"))
+    add("error_y", "derived", "the data's y, copied", Quantity("data_y"))
+    add("error_pred", "derived", "the guess's predictions, copied", Quantity("guess_pred"))
+    add("guess_err_sq", "derived", "the guess's squared errors", Quantity("guess_err_sq"))
+    add("guess_rmse", "derived", "the guess's loss", Quantity("guess_rmse"))
+    add("grid", "derived", f"the loss landscape: rows {rows_p}, columns {cols_p}", Quantity("grid"))
+    add(f"grid_{rows_p}", "input", f"the grid's {rows_p} values (its rows)")
+    add(f"grid_{cols_p}", "input", f"the grid's {cols_p} values (its columns)")
+    add("epochs", "control", "the epochs per run")
+    add("learn", "input", "the learning rate")
+    add("fd_step", "input", "h, the finite-difference step")
+    add(MODEL_NAME, "control", "the model's name (text)")
+    add(PARAMETERS_NAME, "control", "the model's parameters, one text cell each")
+    for p in params:
+        add(start_name(p), "input", f"{p} at the top of the descent table (what a run carries forward)")
+        add(reset_name(p), "control", f"what `reset` restores {p}_start to")
+    add("rmse", "derived", "the loss at the start values over the descent samples", Quantity("rmse"))
+    add("actual_shown", "derived", "the actual parameters, shown beside the start values", Quantity("actual"))
+    add("gradient", "control", "the gradient rule (text)")
+    add("loss", "control", "the loss (text)")
+    add("optimizer", "control", "the optimizer's name (text)")
+    for hyper in OPTIMIZER_SPECS[lesson.optimizer].hypers:
+        add(hyper, "input", f"the optimizer's {hyper}")
+    for name in state:
+        add(start_name(name), "input", f"the optimizer state {name} at the top of the table")
+        add(reset_name(name), "control", f"what `reset` restores {name}_start to (0)")
+    columns, estimates = lesson.columns, lesson.estimates if with_estimates(lesson) else ()
+    add("descent", "derived", f"the descent table: {', '.join(columns)}", Quantity("descent", columns))
+    for name in (*features, "y"):
+        add(f"descent_{name}", "input", f"the descent samples' {name}")
+    for p in params:
+        add(next_name(p), "derived", f"the last row's new_{p}", Quantity("next_values", key=p))
+    if state:
+        add("descent_state", "derived", f"the optimizer state: {', '.join(state)}", Quantity("descent", state))
+        for name in state:
+            add(next_name(name), "derived", f"the last row's {name}", Quantity("next_values", key=name))
+    if estimates:
+        add("descent_estimates", "derived", "the finite-difference estimates", Quantity("descent", estimates))
+    add(LOG_NAME, "log", f"the epoch log: epoch, {', '.join(params)}, loss")
+    if lesson.live_epochs:
+        empty = tuple(columns.index(name) for name in live_empty_columns(lesson))
+        add("live_descent", "derived", "the unrolled epochs, by the descent table's columns",
+            Quantity("live", columns), empty_columns=empty)  # fmt: skip
+        if state:
+            add("live_state", "derived", "the unrolled optimizer state", Quantity("live", state))
+        if lesson.gradient == "finite-difference":
+            add("live_estimates", "derived", "the unrolled estimates", Quantity("live", estimates))
+        add("live_log", "derived", f"epoch, {', '.join(params)}, loss after each live epoch", Quantity("live_log"),
+            label_columns=(0,))  # fmt: skip
+    if len(features) == 1:
+        add("fit_line", "derived", "two points of the model at its start values", Quantity("fit_line"))
+    return {entry.name: entry for entry in entries}

@@ -1,0 +1,31 @@
+"""What a model is on the lesson side: its parameters, its data columns, its landscape.
+
+A model is the one place that knows a lesson's parameters and math. This side holds only its
+metadata (names, sizes, which rules it allows); the writer's formula templates
+(:mod:`gdsheet.writer.models`) and the reference's numpy functions (:mod:`gdsheet.reference.models`)
+are one module per model on their own sides, sharing nothing but these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model's metadata, as functions of its number of features k.
+
+    ``features(k)``: the data columns before ``y`` (the CSV header and the descent table's first
+    columns); ``params(k)``: the parameters, in table order; ``landscape(k)``: the two parameters
+    the loss grid spans by default (rows, columns); ``gradients``: the gradient rules it allows;
+    ``max_features``: the largest k (1 for a model of one input).
+    """
+
+    name: str
+    summary: str
+    features: Callable[[int], tuple[str, ...]]
+    params: Callable[[int], tuple[str, ...]]
+    landscape: Callable[[int], tuple[str, str]]
+    gradients: tuple[str, ...]
+    max_features: int = 1

@@ -1,0 +1,13 @@
+"""The reference's models, one module each, in one registry (the lesson's model names)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gdsheet.reference.models import line
+from gdsheet.reference.models.base import ReferenceModel
+
+MODELS: Mapping[str, ReferenceModel] = {model.name: model for model in (line.MODEL,)}
+"""Model name -> its numpy reference."""
+
+__all__ = ["MODELS", "ReferenceModel"]

@@ -1,0 +1,13 @@
+"""The writer's models, one module of formula templates each, in one registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gdsheet.writer.models import line
+from gdsheet.writer.models.base import FormulaModel
+
+MODELS: Mapping[str, FormulaModel] = {model.name: model for model in (line.MODEL,)}
+"""Model name -> its formula templates."""
+
+__all__ = ["MODELS", "FormulaModel"]
