@@ -45,7 +45,8 @@ def _plain_epoch(book: Path, epochs: int = 20_000) -> float:
     from gdsheet.engine.evaluator import Evaluator
 
     ev = Evaluator(book)
-    xs, ys = list(ev.numbers("descent_x")), list(ev.numbers("descent_y"))
+    values = ev.values({}, ["descent_x", "descent_y"])  # the samples as the workbook computes them
+    xs, ys = ([float(v) for v in values[name].ravel()] for name in ("descent_x", "descent_y"))
     learn = ev.numbers("learn")[0]
     m, b = ev.numbers("m_start")[0], ev.numbers("b_start")[0]
     start = time.perf_counter()

@@ -27,7 +27,7 @@ from gdsheet.xlsx.cached_values import MISSING, CachedPass, ValueAt
 from gdsheet.xlsx.package import chart_parts, package
 from gdsheet.xlsx.sheet_edits import REMOVE, Remove, RowBlock, SheetData, patch_sheet, split_tail
 from gdsheet.xlsx.workbook_part import drop_calc_chain, patch_workbook_xml
-from gdsheet.xlsx.xmltext import CellValue, cell_ref, part_text, write_checked
+from gdsheet.xlsx.xmltext import CellValue, cell_ref, part_bytes, part_text, write_checked
 
 __all__ = ["MISSING", "REMOVE", "CellValue", "RowBlock", "ValueAt", "patch_workbook", "sheet_xml_paths"]
 
@@ -107,8 +107,8 @@ def _reader(given: dict[tuple[int, int], CellValue], value_at: ValueAt | None) -
 
 
 def _patched_sheet(
-    xml: str, edits: dict, value_at: ValueAt | None, where: str, block: RowBlock | None, formulas_end: int | None
-) -> tuple[list[str | Iterator[str]] | None, bool]:
+    data: bytes, edits: dict, value_at: ValueAt | None, where: str, block: RowBlock | None, formulas_end: int | None
+) -> tuple[list[str | memoryview | Iterator[str]] | None, bool]:
     """The sheet's new XML as pieces (None if nothing changed) and whether a formula was removed:
     cached results first, in one forward pass over the formula cells; then the constants, and any
     cached result given for a cell the pass found no formula in (the slow path says why that is
@@ -118,13 +118,16 @@ def _patched_sheet(
     When ``block`` appends rows below every formula (``formulas_end``, the last row holding one)
     and every edit, the rows between are split off first and copied untouched, so a save that
     grows a long log costs what it adds, not what the log already holds."""
-    tail = None
+    tail, xml = None, None
     if block is not None and formulas_end is not None:
         through = max([formulas_end, *(row for row, _ in edits)])
-        if block.first_row > through and (split := split_tail(xml, where, through)) is not None:
+        if block.first_row > through and (split := split_tail(data, where, through)) is not None:
             if split[1].last_row < block.first_row:
                 xml, tail = split
             del split
+    if xml is None:
+        xml = data.decode("utf-8")
+    del data  # the tail's view keeps the bytes it needs
     given = {key: value for key, (is_cached, value) in edits.items() if is_cached}
     constants = {key: edit for key, edit in edits.items() if not edit[0]}
     changed = False
@@ -149,12 +152,12 @@ def _patched_parts(
     chart_edit: Callable[[str], str] | None,
     rows: Mapping[str, RowBlock],
     formulas_end: Mapping[str, int],
-) -> tuple[dict[str, list[str | Iterator[str]]], str | None]:
+) -> tuple[dict[str, list[str | memoryview | Iterator[str]]], str | None]:
     """New text of each member that changes (pieces, written out by :func:`_write_archive`), and
     the member to leave out (calcChain) if any."""
     pkg = package(zin)
     book, paths = pkg.workbook, pkg.sheets
-    done: dict[str, list[str | Iterator[str]]] = {}
+    done: dict[str, list[str | memoryview | Iterator[str]]] = {}
     changed: dict[str, str] = {}
     formula_removed = False
     for sheet, cell_edits in edits.items():
@@ -162,7 +165,7 @@ def _patched_parts(
             raise WorkbookError(f"{src}: no sheet {sheet!r} (sheets: {', '.join(paths)})")
         where = f"{src}: sheet {sheet!r}"
         new, removed = _patched_sheet(
-            part_text(zin, paths[sheet]),
+            part_bytes(zin, paths[sheet]),
             cell_edits,
             cached_at.get(sheet),
             where,
@@ -185,7 +188,11 @@ def _patched_parts(
 
 
 def _write_archive(
-    zin: zipfile.ZipFile, out: Path, changed: dict[str, list[str | Iterator[str]]], dropped: str | None, src: Path
+    zin: zipfile.ZipFile,
+    out: Path,
+    changed: dict[str, list[str | memoryview | Iterator[str]]],
+    dropped: str | None,
+    src: Path,
 ) -> None:
     """Copy the archive into ``out`` with the changed members (checked well-formed as they are
     written), leaving out ``dropped``."""

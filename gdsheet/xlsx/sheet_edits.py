@@ -218,7 +218,7 @@ class SheetRows:
             head = splice(head, d, tag(prefix(d), "dimension", attributes(d.group(2)) | {"ref": f'"{new}"'}, ""))
         return head
 
-    def render(self, tail: Sequence[str | Iterator[str]] = ()) -> list[str | Iterator[str]]:
+    def render(self, tail: Sequence[str | memoryview | Iterator[str]] = ()) -> list[str | memoryview | Iterator[str]]:
         """The new sheet as pieces of text, with ``tail`` (the rows split off below, untouched, and
         rows appended after them, rendered as they are read) at the end of <sheetData>: nothing is
         joined, so a sheet a run grows by a million rows never sits in memory whole."""
@@ -324,40 +324,54 @@ _ROWS_PER_CHUNK = 4096
 @dataclass(frozen=True)
 class Tail:
     """The rows of a sheet below every edit and every formula, split off to be copied as they are:
-    their text, the last one's number, and the styles of its cells by column."""
+    their bytes (a view: never decoded, never copied), the last one's number, and the styles of
+    its cells by column."""
 
-    text: str
+    data: memoryview
     last_row: int
     styles: dict[int, str]
 
 
-def split_tail(xml: str, where: str, through: int) -> tuple[str, Tail] | None:
-    """``xml`` without its rows numbered above ``through``, and those rows (None when there are
-    none, or the last one does not say its number). Only the rows up to ``through`` are scanned,
-    so a save that appends to a long log does not walk the log."""
-    data = SheetData(xml, where)
+def _as_bytes(pattern: re.Pattern[str]) -> re.Pattern[bytes]:
+    return re.compile(pattern.pattern.encode())
+
+
+_B_SHEETDATA_OPEN, _B_SHEETDATA_CLOSE = _as_bytes(_SHEETDATA_OPEN), _as_bytes(_SHEETDATA_CLOSE)
+_B_ROW_OPEN, _B_ROW_CLOSE, _B_ROW_NUM = _as_bytes(_ROW_OPEN), _as_bytes(_ROW_CLOSE), _as_bytes(ROW_NUM)
+
+
+def split_tail(data: bytes, where: str, through: int) -> tuple[str, Tail] | None:
+    """The sheet's text without its rows numbered above ``through``, and those rows (None when
+    there are none, or the last one does not say its number). Only the rows up to ``through``
+    are scanned and decoded, so a save that appends to a long log neither walks nor copies it."""
+    m = _B_SHEETDATA_OPEN.search(data)
+    close = _B_SHEETDATA_CLOSE.search(data, m.end()) if m and not m.group(3) else None
+    if close is None:
+        return None
+    body_start, body_end, p = m.end(), close.start(), (m.group(1) or b"")
     num, cut = 0, None
-    for r in _ROW_OPEN.finditer(xml, data.body_start, data.body_end):
-        m = ROW_NUM.match(xml, *r.span(1))
-        num = int(m.group(1)) if m else int(attribute(attributes(r.group(1)), "r") or num + 1)
+    for r in _B_ROW_OPEN.finditer(data, body_start, body_end):
+        n = _B_ROW_NUM.match(data, *r.span(1))
+        num = int(n.group(1)) if n else int(attribute(attributes(r.group(1).decode()), "r") or num + 1)
         if num > through:
             cut = r.start()
             break
     if cut is None:
         return None
-    last = xml.rfind(f"<{data.p}row", cut, data.body_end)
-    m = _ROW_OPEN.match(xml, last)
-    number = ROW_NUM.match(xml, *m.span(1)) if m else None
+    last = data.rfind(b"<" + (p + b":" if p else b"") + b"row", cut, body_end)
+    tag = _B_ROW_OPEN.match(data, last)
+    number = _B_ROW_NUM.match(data, *tag.span(1)) if tag else None
     if number is None:
         return None
+    end = _B_ROW_CLOSE.search(data, tag.end(), body_end) if not tag.group(2) else None
+    last_row = data[tag.end() : end.start() if end else tag.end()].decode("utf-8")
     styles = {}
-    end = _ROW_CLOSE.search(xml, m.end(), data.body_end) if not m.group(2) else None
-    for c in CELL_EL.finditer(xml, m.end(), end.start() if end else m.end()):
+    for c in CELL_EL.finditer(last_row):
         cell_attrs = attributes(c.group(2))
         if (ref := attribute(cell_attrs, "r")) and "s" in cell_attrs:
             styles[cell_ref(ref, where)[1]] = cell_attrs["s"]
-    tail = Tail(xml[cut : data.body_end], int(number.group(1)), styles)
-    return xml[:cut] + xml[data.body_end :], tail
+    head = (data[:cut] + data[body_end:]).decode("utf-8")
+    return head, Tail(memoryview(data)[cut:body_end], int(number.group(1)), styles)
 
 
 def _appended_rows(
@@ -399,7 +413,7 @@ def patch_sheet(
     where: str,
     block: RowBlock | None = None,
     tail: Tail | None = None,
-) -> tuple[list[str | Iterator[str]], bool]:
+) -> tuple[list[str | memoryview | Iterator[str]], bool]:
     """The sheet with a few cells changed and ``block``'s rows written, as pieces of text (see
     :meth:`SheetRows.render`), and whether a formula was removed (calcChain is then stale).
 
@@ -412,7 +426,7 @@ def patch_sheet(
     masters: list[dict] = []
     for (num, col), (cached, value) in sorted(edits.items()):
         _edit(sheet, arrays, num, col, cached, value, where, masters)
-    pieces: list[str | Iterator[str]] = [tail.text] if tail is not None else []
+    pieces: list[str | memoryview | Iterator[str]] = [tail.data] if tail is not None else []
     if block is not None:
         last = tail.last_row if tail is not None else (sheet.nums[-1] if sheet.nums else 0)
         start = next((i for i in range(block.count) if block.first_row + i > last), block.count)

@@ -106,13 +106,14 @@ def ref_range(ref: str, where: str) -> Range:
 
 
 DOCTYPE = re.compile(r"<!DOCTYPE\b(?:[^\[>\"']|\"[^\"]*\"|'[^']*')*(?:\[[^\]]*\]\s*)?>")
+_DOCTYPE_BYTES = re.compile(DOCTYPE.pattern.encode())
 
 
 MAX_TOKEN = 1 << 20
 """The longest attribute value or stretch of text (characters between two ``<``/``>``) in a part
 the patcher rewrites: Excel's own longest are a cell's text (32,767) and a formula (8,192)."""
 
-_ROOT = re.compile(r"<[A-Za-z_]")
+_ROOT_BYTES = re.compile(rb"<[A-Za-z_]")
 _CHUNK_BYTES = 1 << 24
 
 
@@ -131,36 +132,40 @@ def longest_token(data: bytes) -> int:
     return max(longest, len(data) - last - 1)
 
 
-def part_text(zin: zipfile.ZipFile, name: str) -> str:
-    """A part's XML text to rewrite, vetted so that the patterns of this module stay linear on it.
+def part_bytes(zin: zipfile.ZipFile, name: str) -> bytes:
+    """A part's XML to rewrite, as UTF-8 bytes, vetted so that the patterns of this module stay
+    linear on it.
 
     Refused (one line): an attribute or text longer than :data:`MAX_TOKEN`, entity declarations,
     and comments, CDATA sections or processing instructions inside the root element (text there
     would look like markup). Its DOCTYPE, if any, is dropped, so nothing we save can expand or
-    fetch an entity."""
+    fetch an entity. The checks are byte searches, so a part is vetted without being decoded."""
     data = read_member(zin, name)
     if (longest := longest_token(data)) > MAX_TOKEN:
         raise WorkbookError(
             f"{zin.filename}: refused: {name} holds an attribute or text of {longest:,} bytes (more than {MAX_TOKEN:,})"
         )
-    text = data.decode("utf-8")
-    del data
-    root = _ROOT.search(text)
-    root_at = root.start() if root else len(text)
-    if (doctype := text.find("<!DOCTYPE", 0, root_at)) >= 0:
-        m = DOCTYPE.match(text, doctype)  # one start only: a search would retry at every <!DOCTYPE
-        if m is None or "<!ENTITY" in m.group(0):
+    root = _ROOT_BYTES.search(data)
+    root_at = root.start() if root else len(data)
+    if (doctype := data.find(b"<!DOCTYPE", 0, root_at)) >= 0:
+        m = _DOCTYPE_BYTES.match(data, doctype)  # one start only: a search would retry at every <!DOCTYPE
+        if m is None or b"<!ENTITY" in m.group(0):
             why = "declares XML entities" if m else "has a DOCTYPE gdsheet cannot read"
             raise WorkbookError(f"{zin.filename}: refused: {name} {why}")
-        text, root_at = splice(text, m, ""), root_at - len(m.group(0))
+        data, root_at = data[: m.start()] + data[m.end() :], root_at - len(m.group(0))
     for mark, what in (
-        ("<!--", "an XML comment"),
-        ("<![CDATA[", "a CDATA section"),
-        ("<?", "a processing instruction"),
+        (b"<!--", "an XML comment"),
+        (b"<![CDATA[", "a CDATA section"),
+        (b"<?", "a processing instruction"),
     ):
-        if text.find(mark, root_at) >= 0:
+        if data.find(mark, root_at) >= 0:
             raise WorkbookError(f"{zin.filename}: refused: {name} holds {what} inside its root element")
-    return text
+    return data
+
+
+def part_text(zin: zipfile.ZipFile, name: str) -> str:
+    """:func:`part_bytes` as text."""
+    return part_bytes(zin, name).decode("utf-8")
 
 
 BEFORE_R = r"(?:\s+(?!r\s*=)[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s+r\s*=\s*"
@@ -168,7 +173,7 @@ ROW_NUM = re.compile(BEFORE_R + r"[\"']([0-9]{1,7})[\"']")  # matched at the sta
 CELL_COL = re.compile(BEFORE_R + r"[\"']([A-Za-z]{1,3})[0-9]{1,7}[\"']")
 
 
-def write_checked(stream: BinaryIO, pieces: Iterable[str | Iterator[str]], where: str) -> None:
+def write_checked(stream: BinaryIO, pieces: Iterable[str | bytes | memoryview | Iterator[str]], where: str) -> None:
     """Write a part's pieces of text as UTF-8, each string checked by expat as it goes: a safety
     net, so we never write a part Excel cannot parse. A piece that is an iterator (rows rendered
     from our own template, complete elements) is written without the check, so the check costs
@@ -176,8 +181,8 @@ def write_checked(stream: BinaryIO, pieces: Iterable[str | Iterator[str]], where
     parser = expat.ParserCreate(namespace_separator="}")
     try:
         for piece in pieces:
-            if isinstance(piece, str):
-                data = piece.encode("utf-8")
+            if isinstance(piece, str | bytes | memoryview):
+                data = piece.encode("utf-8") if isinstance(piece, str) else piece
                 parser.Parse(data, False)
                 stream.write(data)
                 del data

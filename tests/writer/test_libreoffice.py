@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from gdsheet.commands.check import check_workbook as check
 from gdsheet.commands.check import expected_by_name
 from gdsheet.engine.evaluator import Evaluator, defined_areas
-from gdsheet.lesson.spec import DESCENT_COLUMNS
+from gdsheet.lesson.spec import descent_columns
 from gdsheet.xlsx.ranges import Range
 from tests.support.libreoffice import area_text, cell_text, recalculate, recalculate_many, reference_mismatches
 from tests.support.published import DESCENT_ROWS, GRID, GUESS_LOSS, SUMMARY_LOSS, table
@@ -90,9 +90,8 @@ def test_a_tampered_grid_cell_and_new_m_fail_the_comparison(
     ev = Evaluator(path)
     grid_cell, _, grid_bad = _first_formula(ev, "grid")
     descent = ev.area("descent")
-    new_m = (
-        f"{descent.sheet}!{get_column_letter(descent.min_col + DESCENT_COLUMNS.index('new_m'))}{descent.min_row + 3}"
-    )
+    column = descent.min_col + descent_columns(("x",), ("m", "b")).index("new_m")
+    new_m = f"{descent.sheet}!{get_column_letter(column)}{descent.min_row + 3}"
     bad = _tampered(path, tmp_path / "tampered.xlsx", {grid_cell: grid_bad, new_m: "=1.5"})
     _, mismatches = reference_mismatches(bad, recalculate(bad, shown=False))
     assert any(line.startswith(f"grid {grid_cell}:") for line in mismatches), mismatches[:5]
