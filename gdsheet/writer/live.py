@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.contract import live_empty_columns
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import HEADING_FONT, INTEGER, PARAM, SHEET, WRAP_TOP, loss_formula, put
+from gdsheet.writer.cells import HEADING_FONT, INTEGER, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 from gdsheet.writer.models import MODELS
@@ -116,7 +116,7 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         row = live.log_first + epoch - 1
         put(ws, epoch_col, row, epoch, INTEGER)
         params = {
-            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", PARAM)
+            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", formats[p])
             for p, column in zip(lesson.params, log_cols[1:], strict=False)
         }
         squares = f"SUMPRODUCT(({MODELS[lesson.model].prediction(inputs, params, None)}-descent_y)^2)"
