@@ -43,7 +43,7 @@ or a power cut loses at most this much; SIGINT and SIGTERM save everything finis
 
 
 @dataclass(frozen=True)
-class Plan:
+class EpochPlan:
     """What one epoch does: which cells feed which, and what is recorded (key -> target)."""
 
     carry: tuple[tuple[str, str], ...]  # (target, source)
@@ -65,7 +65,7 @@ def parse_carry(text: str) -> tuple[str, str]:
     return target.strip(), source.strip()
 
 
-def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = ()) -> Plan:
+def epoch_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = ()) -> EpochPlan:
     """The plan for a lesson workbook (no options) or for any workbook (``--carry``/``--record``)."""
     if carry:
         pairs = tuple(parse_carry(text) for text in carry)
@@ -75,13 +75,13 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
         records = tuple((text, text) for text in record)
         for _, target in records:
             ev.area(target)  # validates the sheet and the cell
-        return Plan(pairs, records, None)
+        return EpochPlan(pairs, records, None)
     hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
     params = lesson_parameters(ev)
     ev.require((*map(start_name, params), *map(next_name, params), "rmse", LOG_NAME), hint)
     pairs = lesson_carry(ev)
     records = lesson_records(ev) + tuple((text, text) for text in record)
-    return Plan(pairs, records, ev.area(LOG_NAME))
+    return EpochPlan(pairs, records, ev.area(LOG_NAME))
 
 
 def lesson_parameters(ev: Evaluator) -> tuple[str, ...]:
@@ -132,7 +132,7 @@ def cell_problem(ev: Evaluator, target: str, value: object, epoch: int) -> RunSt
     return BadCell(f"{cell} holds {describe(value)} where a number belongs (a carried or recorded cell, epoch {epoch})")
 
 
-def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
+def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
          checkpoint: Checkpoint | None = None, interrupted: Callable[[], int | None] = lambda: None,
          ) -> tuple[list[Record], dict[str, float], RunStopped | None]:  # fmt: skip
     """Play the epochs; returns (records, the carried inputs after the last good epoch, why it stopped).
@@ -275,7 +275,7 @@ def run(
 def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[str], progress: Progress | None,
          ev: Evaluator, interrupted: Callable[[], int | None]) -> list[Record]:  # fmt: skip
     """:func:`run`'s work, once the workbook is locked."""
-    plan = make_plan(ev, carry, record)
+    plan = epoch_plan(ev, carry, record)
     if epochs is None:
         if "epochs" not in ev.names:
             raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")

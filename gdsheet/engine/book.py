@@ -9,7 +9,6 @@ so everything after reading costs the same whatever the number of samples.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -23,6 +22,7 @@ from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import archive_limit
 from gdsheet.xlsx.archive import open_archive
+from gdsheet.xlsx.package import SHARED_STRINGS, package
 from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
 try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
@@ -113,32 +113,7 @@ def _events(zf: zipfile.ZipFile, member: str) -> Iterator[tuple[str, Element]]:
         yield from _iterparse(stream, events=("start", "end"))
 
 
-def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_part not in zf.namelist():
-        return {}
-    targets = {}
-    for event, elem in _events(zf, rels_part):
-        if event == "end" and elem.tag == f"{_PKG_REL}Relationship":
-            target = elem.get("Target", "")
-            resolved = (
-                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            )
-            targets[elem.get("Id", "")] = resolved
-    return targets
-
-
-def _workbook_part(zf: zipfile.ZipFile) -> str:
-    for rel_id, target in _relationships(zf, "").items():
-        del rel_id
-        if target.endswith(".xml") and "workbook" in target.lower():
-            return target
-    return "xl/workbook.xml"
-
-
-def _shared_strings(zf: zipfile.ZipFile, targets: dict[str, str]) -> list[str]:
-    part = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), None)
+def _shared_strings(zf: zipfile.ZipFile, part: str | None) -> list[str]:
     if part is None or part not in zf.namelist():
         return []
     strings: list[str] = []
@@ -374,20 +349,13 @@ def read_book(path: str | Path) -> Book:
 
 
 def _read(zf: zipfile.ZipFile, path: Path) -> Book:
-    wb_part = _workbook_part(zf)
-    targets = _relationships(zf, wb_part)
-    sheet_parts: list[tuple[str, str]] = []
+    pkg = package(zf)  # the workbook part and its worksheets by relationship type, as Excel finds them
+    sheet_parts = list(pkg.sheets.items())
     names: dict[str, str] = {}
-    for event, elem in _events(zf, wb_part):
-        if event != "end":
-            continue
-        if elem.tag == f"{_MAIN}sheet":
-            target = targets.get(elem.get(f"{_REL}id", ""), "")
-            if target.endswith(".xml") and "worksheet" in target:
-                sheet_parts.append((elem.get("name", ""), target))
-        elif elem.tag == f"{_MAIN}definedName" and elem.get("localSheetId") is None:
+    for event, elem in _events(zf, pkg.workbook):
+        if event == "end" and elem.tag == f"{_MAIN}definedName" and elem.get("localSheetId") is None:
             names[elem.get("name", "").lower()] = (elem.text or "").strip()
-    strings = _shared_strings(zf, targets)
+    strings = _shared_strings(zf, pkg.first(SHARED_STRINGS))
     shapes = ShapeTable()
     unsupported: list[str] = []
     sheets = []

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from gdsheet.engine import DEFAULT_ENGINE, Engine, load_engine
+from gdsheet.engine import DEFAULT_ENGINE, Engine, formulas_fallback, load_engine
 from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, read_book, with_constants
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.shapes import Unsupported
@@ -90,11 +89,7 @@ class Evaluator:
 
     def _fallback(self, why: Unsupported) -> Engine:
         """Switch to the `formulas` engine for what the compiled one cannot do."""
-        from gdsheet.engine.formulas_engine import FormulasEngine
-
-        if self.verbose:
-            print(f"gdsheet: {self.path.name}: using the formulas engine ({why})", file=sys.stderr)
-        self._engine = FormulasEngine(self.book)
+        self._engine = formulas_fallback(self.book, why, self.verbose)
         return self._engine
 
     # --- addressing -----------------------------------------------------------------
