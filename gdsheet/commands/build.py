@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_samples
 from gdsheet.lesson.samples_generated import generated_x, with_noise
-from gdsheet.lesson.spec import Lesson, load_preset
-from gdsheet.reference.oracle import DescentTable, lesson_values
+from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
+from gdsheet.limits import EXCEL_ROWS
+from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
+from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
 
-DEFAULT_PRESET = "corrected"
+DIVERGENCE_EPOCHS = 100
+"""`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -40,6 +45,12 @@ def make_lesson(
     if seed is not None and not noise:
         raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
     lesson = load_preset(preset)
+    optimizer = overrides.get("optimizer") or lesson.optimizer
+    unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
+    unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
+    if unused:
+        options = ", ".join(f"--{name}" for name in unused)
+        raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
     if data is not None:
         overrides["descent_x"], overrides["descent_y"] = read_samples(data)
         overrides["samples_note"] = f"read from {Path(data).name}"
@@ -57,9 +68,40 @@ def make_lesson(
             descent_y=with_noise(lesson.samples_y, noise, seed),
             samples_note=f"{note}, plus Gaussian noise (standard deviation {noise:g}, seed {seed})",
         )
+    lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
+
+
+def divergence_warning(lesson: Lesson) -> str | None:
+    """One line when the reference diverges within the live epochs or the first 100 epochs
+    (a lesson worth building, but the user should know before opening it)."""
+    epochs = max(lesson.live_epochs, DIVERGENCE_EPOCHS)
+    if (epoch := diverges_at(lesson, epochs)) is None:
+        return None
+    return f"with learn {lesson.learn:g} the loss overflows at epoch {epoch} (the reference, from the start values)"
+
+
+def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:
+    """The lesson with as many live epochs as its Live sheet can hold.
+
+    An explicit ``--live-epochs`` that does not fit is bad input (one line naming the option);
+    a preset's default is lowered to what fits, and one line on stderr says so."""
+    fits = live_epochs_that_fit(len(lesson.descent_x))
+    if lesson.live_epochs <= fits:
+        return lesson
+    why = (
+        f"{len(lesson.descent_x):,} samples a Live sheet holds at most {fits:,} epoch(s) "
+        f"within Excel's {EXCEL_ROWS:,} rows"
+    )
+    if explicit:
+        raise GdsheetError(f"--live-epochs {lesson.live_epochs}: with {why} (give --live-epochs {fits} or fewer)")
+    print(
+        f"gdsheet: note: {fits:,} live epoch(s) instead of the preset's {lesson.live_epochs}: with {why}",
+        file=sys.stderr,
+    )
+    return dataclasses.replace(lesson, live_epochs=fits)
 
 
 def overflow(lesson: Lesson) -> str | None:

@@ -270,6 +270,10 @@ def _validate_optimizer(lesson: Lesson) -> None:
             raise GdsheetError(f"layout.{key} must be true or false, got {getattr(lesson, key)!r}")
 
 
+DEFAULT_PRESET = "corrected"
+"""The preset `gdsheet build` uses when none is named."""
+
+
 def _template_dir() -> Path:
     """Where the preset files are: inside the installed package, or ``templates/`` in a checkout."""
     installed = resources.files("gdsheet").joinpath("templates")
