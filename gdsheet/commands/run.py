@@ -312,7 +312,7 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     width = (
         None
         if plan.log is None
-        else max(plan.log.shape[1], len(params) + 2, *[offset + 1 for offset in offsets.values()])
+        else max(plan.log.shape[1], len(columns) + 1, *[offset + 1 for offset in offsets.values()])
     )
     saved = [0, prefix]  # records saved so far, and the rows the file then holds as they are
 
