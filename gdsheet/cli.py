@@ -92,7 +92,9 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
     parser.add_argument(
-        "--model", choices=tuple(MODELS), help="the model: line, or logistic (its own preset unless --preset); default: the preset's (line)"
+        "--model",
+        choices=tuple(MODELS),
+        help="the model: line, or logistic (its own preset unless --preset); default: the preset's (line)",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
