@@ -10,15 +10,18 @@ from pathlib import Path
 import numpy as np
 
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_samples
 from gdsheet.lesson.samples_generated import generated_x, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
 from gdsheet.limits import EXCEL_ROWS
-from gdsheet.reference.oracle import DescentTable, lesson_values
+from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import remove_stale_temps
 
+DIVERGENCE_EPOCHS = 100
+"""`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -43,6 +46,12 @@ def make_lesson(
     if seed is not None and not noise:
         raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
     lesson = load_preset(preset)
+    optimizer = overrides.get("optimizer") or lesson.optimizer
+    unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
+    unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
+    if unused:
+        options = ", ".join(f"--{name}" for name in unused)
+        raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
     if data is not None:
         overrides["descent_x"], overrides["descent_y"] = read_samples(data)
         overrides["samples_note"] = f"read from {Path(data).name}"
@@ -64,6 +73,15 @@ def make_lesson(
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
+
+
+def divergence_warning(lesson: Lesson) -> str | None:
+    """One line when the reference diverges within the live epochs or the first 100 epochs
+    (a lesson worth building, but the user should know before opening it)."""
+    epochs = max(lesson.live_epochs, DIVERGENCE_EPOCHS)
+    if (epoch := diverges_at(lesson, epochs)) is None:
+        return None
+    return f"with learn {lesson.learn:g} the loss overflows at epoch {epoch} (the reference, from the start values)"
 
 
 def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:
