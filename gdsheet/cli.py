@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
+from gdsheet.lesson.models import MODELS
 from gdsheet.lesson.spec import (
     DEFAULT_PRESET,
     GRADIENT_RULES,
@@ -92,6 +93,9 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
         "--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y (default: none)"
     )
     parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
+    parser.add_argument(
+        "--model", choices=tuple(MODELS), help="the model: line, or logistic (its own preset unless --preset)"
+    )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
         parser.add_argument(
@@ -101,6 +105,9 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
         )
     parser.add_argument(
         "--live-epochs", type=int, help=f"epochs unrolled as formulas on a Live sheet (0: none) {PRESETS}"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, help="samples per update (default 1; the number of samples: full batch)"
     )
 
 
@@ -114,6 +121,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "loss": args.loss,
         "optimizer": args.optimizer,
         "live_epochs": args.live_epochs,
+        "batch_size": args.batch_size,
         **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 
@@ -121,7 +129,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 def _cmd_build(args: argparse.Namespace) -> int:
     from gdsheet.commands.build import build, divergence_warning, make_lesson
 
-    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
+    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed, "model": args.model}
     path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     lesson = make_lesson(args.preset, data=args.data, **generated, **_lesson_overrides(args))
     if (warning := divergence_warning(lesson)) is not None:
@@ -183,7 +191,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
     from gdsheet.commands.run import reset
 
     reset(args.workbook, force=args.force, engine=args.engine)
-    print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
+    print(f"reset {args.workbook}: log cleared, the parameters and any optimizer state back to their built values")
     return 0
 
 

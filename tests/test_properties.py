@@ -19,7 +19,8 @@ from gdsheet.commands.check import check_workbook
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator, defined_areas
-from gdsheet.lesson.spec import GRADIENT_RULES, LOSSES
+from gdsheet.lesson.models import MODELS
+from gdsheet.lesson.spec import GRADIENT_RULES
 from gdsheet.reference.oracle import run_epochs
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -35,7 +36,7 @@ samples = st.lists(st.tuples(moderate, moderate), min_size=1, max_size=25)
     b=moderate,
     learn=st.floats(min_value=1e-7, max_value=1e-3),
     gradient=st.sampled_from(GRADIENT_RULES),
-    loss=st.sampled_from(LOSSES),
+    loss=st.sampled_from(MODELS["line"].losses),
     preset=st.sampled_from(["corrected", "seed"]),
 )
 def test_random_valid_lessons_agree_with_the_reference(

@@ -96,10 +96,12 @@ def lesson_parameters(ev: Evaluator) -> tuple[str, ...]:
 
 
 def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
-    """Each parameter and the loss, keyed by the lesson's loss (``rmse`` or ``root_sum_square``) and as ``loss``."""
+    """Each parameter and the loss, keyed by the lesson's loss (``rmse``, ``root_sum_square`` or
+    ``log_loss``) and as ``loss``, then a classifier's ``accuracy`` (the epoch log's columns, in order)."""
     loss = str(ev.constants("loss")[0]) if "loss" in ev.names else "rmse"
     key = loss_key(loss) if loss in LOSSES else "rmse"
-    return (*((p, start_name(p)) for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"))
+    scores = (("accuracy", "accuracy"),) if "accuracy" in ev.names else ()
+    return (*((p, start_name(p)) for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"), *scores)
 
 
 def _describe(ev: Evaluator, target: str) -> str:
@@ -270,18 +272,16 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
     headers: dict[int, str] = {}
     offsets: dict[str, int] = {}
-    loss = "rmse"
-    params: list[str] = []
+    columns: list[str] = []
     if log_rows is not None and plan.log is not None:
-        built_in = lesson_records(ev)
-        loss = built_in[-2][0]
-        params = [key for key, _ in built_in[:-2]]
+        built_in = [key for key, _ in lesson_records(ev)]
+        columns = [key for key in built_in if key != "loss"]  # the log: each parameter, the loss, scores
         offsets, headers = record_columns(
-            ev, plan.log, [key for key, _ in plan.record[len(built_in) :]], len(params) + 2
+            ev, plan.log, [key for key, _ in plan.record[len(built_in) :]], len(columns) + 1
         )
 
     def log_row(record: Record) -> list[object]:
-        row: list[object] = [record["epoch"], *(record[p] for p in params), record[loss]]
+        row: list[object] = [record["epoch"], *(record[key] for key in columns)]
         for key, offset in offsets.items():
             row += [None] * (offset + 1 - len(row))
             row[offset] = record[key]

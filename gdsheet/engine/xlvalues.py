@@ -297,7 +297,12 @@ def _sumproduct(*args: object) -> object:
 
 
 def _one(op: Callable[[float], object]) -> Callable[[object], object]:
+    """A function of one number; over an array (inside SUMPRODUCT) it applies to each element, as
+    Excel's array evaluation does."""
+
     def function(arg: object) -> object:
+        if isinstance(arg, Grid):
+            return Grid([[function(value) for value in row] for row in arg.rows])
         x = to_number(arg)
         return x if isinstance(x, XlError) else op(x)
 

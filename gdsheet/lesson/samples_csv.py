@@ -67,27 +67,36 @@ def _text(path: Path) -> str:
         ) from None
 
 
-def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
+def read_samples(
+    path: str | Path, feature: str = "x", classes: tuple[float, ...] = ()
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line.
+
+    ``feature`` is the input's header (a logistic lesson's ``x1``); ``classes``, when given, are
+    the only labels y may take (a classifier's 0 and 1), refused with the line named otherwise."""
     path = Path(path)
+    expected = f"{feature},y"
     try:
         rows = list(csv.reader(io.StringIO(_text(path), newline="")))
     except csv.Error as exc:
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
-        raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' and samples")
+        raise GdsheetError(f"{path}: empty file; expected a header line '{expected}' and samples")
     header = [name.strip().lower() for name in rows[0]]
-    if header != ["x", "y"]:
-        raise GdsheetError(f"{path}:1: header must be 'x,y', got {','.join(rows[0])!r}")
+    if header != [feature, "y"]:
+        raise GdsheetError(f"{path}:1: header must be '{expected}', got {','.join(rows[0])!r}")
     xs, ys = [], []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         where = f"{path}:{number}"
         if len(row) != 2:
-            raise GdsheetError(f"{where}: expected 2 values (x,y), got {len(row)}")
-        xs.append(_number(row[0], where, "x"))
+            raise GdsheetError(f"{where}: expected 2 values ({expected}), got {len(row)}")
+        xs.append(_number(row[0], where, feature))
         ys.append(_number(row[1], where, "y"))
+        if classes and ys[-1] not in classes:
+            allowed = " or ".join(f"{c:g}" for c in classes)
+            raise GdsheetError(f"{where}: y must be {allowed} (a class label), got {row[1].strip()!r}")
     if not xs:
         raise GdsheetError(f"{path}: no samples after the header")
     return tuple(xs), tuple(ys)

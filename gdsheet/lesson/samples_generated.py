@@ -27,6 +27,16 @@ def generated_x(data_x: Sequence[float], n: int) -> tuple[float, ...]:
     return tuple(float(x) for x in np.round(np.linspace(min(data_x), max(data_x), n), 2))
 
 
+def generated_classes(scores: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]:
+    """Two classes: y = 1 where the score z (the model at its actual parameters) plus Gaussian
+    noise of standard deviation ``sigma`` from ``default_rng(seed)`` is ≥ 0, else y = 0.
+
+    Without noise the classes split exactly where the true probability crosses 0.5; noise mixes
+    them near that boundary, more the larger ``sigma`` (the same seed, the same labels)."""
+    noisy = with_noise(scores, sigma, seed)
+    return tuple(1.0 if z >= 0 else 0.0 for z in noisy)
+
+
 def with_noise(y: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]:
     """``y`` plus Gaussian noise of standard deviation ``sigma`` from ``default_rng(seed)``."""
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
