@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -29,7 +30,7 @@ from gdsheet.lesson.spec import (
     load_preset,
     preset_names,
 )
-from gdsheet.limits import MAX_EPOCHS
+from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS, MAX_EPOCHS
 
 if TYPE_CHECKING:  # the commands are imported by the subcommand that runs them (a light start)
     from gdsheet.commands.run import Record
@@ -69,7 +70,9 @@ class _Parser(argparse.ArgumentParser):
 PRESETS = "(default: the preset's)"
 
 
-def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
+def _add_lesson_options(
+    parser: argparse.ArgumentParser, seed_help: str = "the noise's random seed (numpy default_rng; default 0)"
+) -> None:
     parser.add_argument(
         "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
     )
@@ -92,7 +95,7 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y (default: none)"
     )
-    parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
+    parser.add_argument("--seed", type=int, help=seed_help)
     parser.add_argument(
         "--model", choices=tuple(MODELS), help="the model: line, or logistic (its own preset unless --preset)"
     )
@@ -259,6 +262,45 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from gdsheet.commands.assign import assign
+
+    options = {key: value for key, value in _lesson_overrides(args).items() if value is not None}
+    assignment = assign(
+        args.roster, args.out, blank=args.blank, seed=args.seed or 0, preset=args.preset, samples=args.samples,
+        noise=args.noise, data=args.data, **options,
+    )  # fmt: skip
+    blank = f", columns {', '.join(assignment.blank)} left blank" if assignment.blank else ""
+    print(f"wrote {len(assignment.students)} workbook(s) and {assignment.path} in {args.out}{blank}")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from gdsheet.commands import grade_report
+    from gdsheet.commands.assign import read_assignment
+    from gdsheet.commands.grade import grade_files
+    from gdsheet.commands.run import terminal_progress
+    from gdsheet.xlsx.atomic import atomic_output
+
+    assignment = read_assignment(args.assignment)
+    outputs = [path for path in (args.csv, args.html) if path is not None]
+    for path in outputs:  # before grading, so a typo costs nothing
+        if path.is_dir() or not path.parent.is_dir():
+            raise GdsheetError(f"{path}: cannot write there (not a file in an existing folder)")
+    progress = partial(terminal_progress, what="workbook") if sys.stderr.isatty() else None
+    records = grade_files(
+        assignment, args.files, jobs=args.jobs, timeout=args.timeout, memory_mb=args.max_memory,
+        engine=args.engine, progress=progress,
+    )  # fmt: skip
+    print(grade_report.as_json(records) if args.json else grade_report.table(records))
+    title = f"gdsheet grade: {args.assignment}"
+    for path, text in ((args.csv, grade_report.as_csv(records)), (args.html, grade_report.as_html(records, title))):
+        if path is not None:
+            with atomic_output(path) as tmp:
+                Path(tmp).write_text(text, encoding="utf-8")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from gdsheet.commands.build import build
     from gdsheet.commands.run import run
@@ -364,6 +406,29 @@ def make_parser() -> argparse.ArgumentParser:
     _add_force(p)
     _add_engine_options(p)
     p.set_defaults(func=_cmd_recalc)
+
+    p = _command(sub, "assign", "write one lesson workbook per student of a roster, each with its own samples")
+    p.add_argument("roster", type=Path, help="a CSV with the header id,name (ids: letters, digits, - and _)")
+    p.add_argument("--out", type=Path, required=True, help="the folder for <id>.xlsx and assignment.toml")
+    p.add_argument(
+        "--blank", help='descent columns to leave empty for the student, as in the table header: "de/dm,new_m"'
+    )
+    _add_lesson_options(p, seed_help="the assignment's seed: with each id, it draws that student's samples (default 0)")
+    p.set_defaults(func=_cmd_assign)
+
+    p = _command(sub, "grade", "grade students' workbooks of an assignment against the numpy reference")
+    p.add_argument("assignment", type=Path, help="the assignment.toml that `gdsheet assign` wrote")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the workbooks to grade")
+    p.add_argument("--json", action="store_true", help='print {"students": [...]} instead of a table')
+    p.add_argument("--csv", type=Path, help="write one row per file here, for a gradebook")
+    p.add_argument("--html", type=Path, help="write one self-contained page with a section per student here")
+    p.add_argument("--jobs", type=int, default=1, help="workbooks graded at a time, each in its own process")
+    p.add_argument("--timeout", type=float, default=GRADE_SECONDS, help="seconds one workbook may take")
+    p.add_argument(
+        "--max-memory", type=int, default=GRADE_MEMORY_MB, help="MB one workbook's grading may use beyond the grader's"
+    )
+    _add_engine_options(p)
+    p.set_defaults(func=_cmd_grade)
 
     p = _command(sub, "demo", "build the default lesson, run its epochs and say where it is")
     p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="the workbook to write")

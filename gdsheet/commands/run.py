@@ -343,11 +343,11 @@ def _reset(path: Path, ev: Evaluator) -> None:
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 
-def terminal_progress(done: int, total: int) -> None:
+def terminal_progress(done: int, total: int, what: str = "epoch") -> None:
     """A one-line progress bar on stderr (used only when stderr is a terminal)."""
     width = 30
     filled = int(width * done / total)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{total}")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {what} {done}/{total}")
     if done == total:
         sys.stderr.write("\r" + " " * (width + 30) + "\r")
     sys.stderr.flush()

@@ -154,3 +154,23 @@ def render_pdf(books: list[str | Path], out: str | Path, timeout: float = 300) -
     if missing:
         raise GdsheetError(f"LibreOffice wrote no PDF for {', '.join(missing)}")
     return pdfs
+
+
+def resave_many(books: list[str | Path], out: str | Path, timeout: float = 600) -> list[Path]:
+    """Open each workbook in LibreOffice (recalculated) and save it as .xlsx into ``out``, in ONE
+    LibreOffice start: the files are then LibreOffice's, as a student's submission would be.
+    The books' file names must differ; returns the saved paths in the order given."""
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    paths = [Path(book).resolve() for book in books]
+    if len({path.name for path in paths}) != len(paths):
+        raise GdsheetError("resave_many: the workbooks' file names must differ")
+    with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
+        _convert(paths, Path(tmp), "xlsx:Calc MS Excel 2007 XML", timeout)
+        saved = []
+        for path in paths:
+            made = Path(tmp) / f"{path.stem}.xlsx"
+            if not made.is_file():
+                raise GdsheetError(f"LibreOffice wrote nothing for {path.name}")
+            saved.append(Path(shutil.move(str(made), target / made.name)))
+    return saved
