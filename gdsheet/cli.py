@@ -155,10 +155,16 @@ def print_records(records: list[Record]) -> None:
     if not records:
         return
     keys = [key for key in records[0] if key != "loss"]  # `loss` repeats the lesson's own loss key (JSON only)
-    cells = [keys] + [[str(r[k]) if k == "epoch" else f"{r[k]:.10g}" for k in keys] for r in records]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(keys))]
-    for row in cells:
-        print("  ".join(text.rjust(width) for text, width in zip(row, widths, strict=True)))
+
+    def texts(record: Record) -> list[str]:
+        return [str(record[k]) if k == "epoch" else f"{record[k]:.10g}" for k in keys]
+
+    widths = [len(key) for key in keys]
+    for record in records:  # two passes, so a million epochs are never held as text
+        widths = [max(width, len(text)) for width, text in zip(widths, texts(record), strict=True)]
+    for row in ([keys], map(texts, records)):
+        for cells in row:
+            print("  ".join(text.rjust(width) for text, width in zip(cells, widths, strict=True)))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -185,7 +191,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_run(records: list[Record], as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"epochs": records}, allow_nan=False))  # a run records only finite numbers
+        # a run records only finite numbers; written in pieces, so a million epochs are never one string
+        for piece in json.JSONEncoder(allow_nan=False).iterencode({"epochs": records}):
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
     else:
         print_records(records)
 
