@@ -39,8 +39,6 @@ class XlError:
 
 
 DIV0, NUM, VALUE, REF, NAME, NA = (XlError(c) for c in ("#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A"))
-OVERFLOW_ERRORS = frozenset(("#DIV/0!", "#NUM!"))
-"""Errors that arithmetic itself produces (a run that reaches one has diverged)."""
 
 
 class Grid:

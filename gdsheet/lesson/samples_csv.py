@@ -41,18 +41,18 @@ _UTF16_32 = {
 }
 
 
-def _text(path: Path) -> str:
-    """The file's text: at most :data:`MAX_CSV_BYTES`, and UTF-8 (a BOM is allowed), else one line
-    saying which encoding it seems to be in and what to do."""
+def csv_text(path: Path, limit: int = MAX_CSV_BYTES, what: str = "a samples CSV") -> str:
+    """The file's text: at most ``limit`` bytes, and UTF-8 (a BOM is allowed), else one line
+    saying which encoding it seems to be in and what to do. ``what`` names the file's kind."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_CSV_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise GdsheetError(f"{path}: no such file") from None
     except OSError as exc:
         raise GdsheetError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_CSV_BYTES:
-        raise GdsheetError(f"{path}: larger than {MAX_CSV_BYTES // (1024 * 1024)} MB, the most a samples CSV may be")
+    if len(data) > limit:
+        raise GdsheetError(f"{path}: larger than {limit / (1024 * 1024):g} MB, the most {what} may be")
     save_as = "; save it as UTF-8 (CSV UTF-8 in Excel)"
     for bom, name in _UTF16_32.items():  # UTF-32 LE first: its BOM starts like UTF-16 LE's
         if data.startswith(bom):
@@ -77,7 +77,7 @@ def read_samples(
     path = Path(path)
     expected = f"{feature},y"
     try:
-        rows = list(csv.reader(io.StringIO(_text(path), newline="")))
+        rows = list(csv.reader(io.StringIO(csv_text(path), newline="")))
     except csv.Error as exc:
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
