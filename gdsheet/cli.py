@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -97,7 +99,7 @@ def _add_lesson_options(
     parser.add_argument(
         "--model",
         choices=tuple(MODELS),
-        help="the model: line, or logistic (its own preset unless --preset) (default: line)",
+        help="the model: line, or logistic (its own preset unless --preset); default: the preset's (line)",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
@@ -222,11 +224,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if report.mismatches:
         problems.append(f"{len(report.mismatches)} mismatch(es)")
     if report.unchecked and not report.allow_unchecked:
-        problems.append(f"{len(report.unchecked)} formula cell(s) no lesson name covers (--allow-unchecked)")
+        problems.append(f"{len(report.unchecked)} cell(s) no lesson name covers (--allow-unchecked)")
     verdict = ", ".join(problems) if problems else "ok"
     print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
     _print_listing([str(m["message"]) for m in report.mismatches], report.unchecked,
-                   f"{len(report.unchecked)} formula cell(s) not covered by a lesson name")  # fmt: skip
+                   f"{len(report.unchecked)} formula or number cell(s) not covered by a lesson name")  # fmt: skip
     return 0 if report.ok else 1
 
 
@@ -460,6 +462,26 @@ def _out_of_memory() -> int:
     return EXIT_OUT_OF_MEMORY
 
 
+@contextlib.contextmanager
+def quiet_libraries() -> Iterator[None]:
+    """No library's log record or warning reaches stderr while a command runs.
+
+    `formulas` dispatches through schedula, which logs a failed function (``FOO``, ``QUOTIENT``)
+    with its whole traceback; with no handler configured, Python's last-resort handler prints
+    those 18 lines to stderr. The command line speaks in one line per error, so while a command
+    runs the root logger gets a handler that drops records, and warnings go to logging too."""
+    root, sink = logging.getLogger(), logging.NullHandler()
+    root.addHandler(sink)
+    logging.captureWarnings(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")  # through logging, to the sink, never to stderr
+            yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(sink)
+
+
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away (``| head``)."""
 
@@ -478,7 +500,8 @@ def _closed_stdout() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
-        code = _main(argv)
+        with quiet_libraries():
+            code = _main(argv)
         sys.stdout.flush()  # a closed pipe shows here when the output fitted the buffer
         return code
     except BrokenPipeError:

@@ -20,6 +20,7 @@ from gdsheet.reference.models import logistic
 from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
+from gdsheet.xlsx.atomic import remove_stale_temps
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
@@ -189,4 +190,6 @@ def build(
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise GdsheetError(f"{target}: the output must end in .xlsx")
-    return build_workbook(make_lesson(preset, data=data, **overrides), target)
+    lesson = make_lesson(preset, data=data, **overrides)
+    remove_stale_temps(target)  # a killed build's temporary files (their PID is gone), as run and reset do
+    return build_workbook(lesson, target)

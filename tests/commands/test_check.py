@@ -100,9 +100,8 @@ def test_a_formula_no_name_covers_fails_unless_allowed(built: Path, tmp_path: Pa
     code, lines = check_output(path, capsys)
     assert code == 1
     assert lines == [
-        "checked 386 formula cells; worst relative error 0: "
-        "1 formula cell(s) no lesson name covers (--allow-unchecked)",
-        "  1 formula cell(s) not covered by a lesson name: Lesson!AZ1",
+        "checked 386 formula cells; worst relative error 0: 1 cell(s) no lesson name covers (--allow-unchecked)",
+        "  1 formula or number cell(s) not covered by a lesson name: Lesson!AZ1",
     ]
     code, lines = check_output(path, capsys, "--allow-unchecked")
     assert code == 0 and lines[0] == "checked 386 formula cells; worst relative error 0: ok"

@@ -71,6 +71,15 @@ def _convert(books: list[Path], out: Path, convert_to: str, timeout: float) -> N
         raise GdsheetError(f"LibreOffice failed on {names}: {result.stderr.strip() or result.stdout.strip()}")
 
 
+def resave(book: str | Path, out: str | Path, timeout: float = 180) -> Path:
+    """``book`` opened (recalculated) and saved again as .xlsx by LibreOffice, into folder ``out``,
+    as a user who opens and saves the lesson there would: returns the new file."""
+    book, out = Path(book), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _convert([book], out, "xlsx:Calc MS Excel 2007 XML", timeout)
+    return out / f"{book.stem}.xlsx"
+
+
 def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[str, Grid]:
     """Recalculate ``book`` in LibreOffice; return each sheet's cells as text rows.
 
