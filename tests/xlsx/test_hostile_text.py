@@ -62,7 +62,8 @@ def _backtracking_comment(text: str) -> str:
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
-        (_over_long_attribute, f"holds an attribute or text of {MAX_TOKEN + 20:,} bytes (more than {MAX_TOKEN:,})"),
+        # the archive reader refuses it as the member inflates, before the patcher sees it
+        (_over_long_attribute, "member xl/worksheets/sheet1.xml holds an XML token (an attribute, a tag or a text)"),
         (_backtracking_comment, "holds an XML comment inside its root element"),
     ],
 )
