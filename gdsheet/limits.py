@@ -23,6 +23,18 @@ MAX_EPOCHS = 1_000_000
 MAX_CSV_BYTES = 16 * MB
 """A samples CSV larger than this is refused before it is parsed."""
 
+MAX_ROSTER_BYTES = 1 * MB
+"""A class roster (`gdsheet assign`) larger than this is refused before it is parsed."""
+
+MAX_STUDENTS = 2_000
+"""The most students one roster may list (each gets a workbook of its own)."""
+
+GRADE_SECONDS = 120
+"""`gdsheet grade` gives up on one workbook after this many seconds of wall time (``--timeout``)."""
+
+GRADE_MEMORY_MB = 1024
+"""...and when grading it would map more than this many MB beyond the grader's own (``--max-memory``)."""
+
 MAX_PRESET_BYTES = 1 * MB
 """A preset .toml larger than this is refused before it is parsed."""
 

@@ -10,15 +10,20 @@ from pathlib import Path
 import numpy as np
 
 from gdsheet.errors import GdsheetError
+from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_samples
-from gdsheet.lesson.samples_generated import generated_x, with_noise
+from gdsheet.lesson.samples_generated import generated_classes, generated_x, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
 from gdsheet.limits import EXCEL_ROWS
-from gdsheet.reference.oracle import DescentTable, lesson_values
+from gdsheet.reference.models import logistic
+from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import remove_stale_temps
 
+DIVERGENCE_EPOCHS = 100
+"""`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -29,6 +34,7 @@ def make_lesson(
     samples: int | None = None,
     noise: float | None = None,
     seed: int | None = None,
+    model: str | None = None,
     **overrides: object,
 ) -> Lesson:
     """The preset's lesson with overrides applied (``None`` means keep the preset's value).
@@ -42,18 +48,31 @@ def make_lesson(
         raise GdsheetError("--data reads the samples and --samples generates them: give one of the two")
     if seed is not None and not noise:
         raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
-    lesson = load_preset(preset)
+    lesson = load_preset(preset if model is None or preset != DEFAULT_PRESET else model_preset(model))
+    if model is not None and lesson.model != model:
+        raise GdsheetError(f"--model {model}: the preset {lesson.name!r} is a {lesson.model} lesson")
+    optimizer = overrides.get("optimizer") or lesson.optimizer
+    unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
+    unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
+    if unused:
+        options = ", ".join(f"--{name}" for name in unused)
+        raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
+    classes = lesson.spec.classes
     if data is not None:
-        overrides["descent_x"], overrides["descent_y"] = read_samples(data)
+        overrides["descent_x"], overrides["descent_y"] = read_samples(data, lesson.features[0], classes)
         overrides["samples_note"] = f"read from {Path(data).name}"
     elif samples is not None:
         overrides["descent_x"] = generated_x(lesson.data_x, samples)
         overrides["descent_y"] = None
         overrides["samples_note"] = "evenly spaced along the line"
+        if classes:
+            overrides |= _generated_classes(lesson, overrides["descent_x"], noise or 0.0, seed or 0)
+    elif classes and noise:
+        raise GdsheetError(f"--noise on a {lesson.model} lesson mixes generated classes: give --samples N with it")
     lesson = lesson.with_overrides(**overrides)
-    if samples is not None:  # with_overrides ignores None: the generated x lie on the line
+    if samples is not None and not classes:  # with_overrides ignores None: the generated x lie on the line
         lesson = dataclasses.replace(lesson, descent_y=None)
-    if noise:
+    if noise and not classes:
         note = lesson.samples_note or "on the line"
         seed = 0 if seed is None else seed
         lesson = lesson.with_overrides(
@@ -64,6 +83,33 @@ def make_lesson(
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
+
+
+def model_preset(model: str) -> str:
+    """The shipped preset of a model (``--model NAME`` without ``--preset``): the line's default, or
+    the preset named after the model."""
+    if model not in MODELS:
+        raise GdsheetError(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
+    return DEFAULT_PRESET if model == DEFAULT_MODEL else model
+
+
+def _generated_classes(lesson: Lesson, x: tuple[float, ...], noise: float, seed: int) -> dict[str, object]:
+    """A classifier's generated labels: the score at the actual parameters, plus noise, split at 0."""
+    scores = [float(logistic.logit(lesson.values_of("actual"), [value])) for value in x]
+    how = f" plus Gaussian noise (standard deviation {noise:g}, seed {seed})" if noise else ""
+    return {
+        "descent_y": generated_classes(scores, noise, seed),
+        "samples_note": f"evenly spaced, labelled 1 where the true score z{how} is at least 0",
+    }
+
+
+def divergence_warning(lesson: Lesson) -> str | None:
+    """One line when the reference diverges within the live epochs or the first 100 epochs
+    (a lesson worth building, but the user should know before opening it)."""
+    epochs = max(lesson.live_epochs, DIVERGENCE_EPOCHS)
+    if (epoch := diverges_at(lesson, epochs)) is None:
+        return None
+    return f"with learn {lesson.learn:g} the loss overflows at epoch {epoch} (the reference, from the start values)"
 
 
 def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:
@@ -100,6 +146,8 @@ def overflow(lesson: Lesson) -> str | None:
         if item.name in ("live", "live_log"):
             continue
         value = getattr(values, item.name)
+        if value is None:  # a regression model has no accuracy
+            continue
         numbers = value.rows if isinstance(value, DescentTable) else value
         if isinstance(numbers, dict):
             numbers = list(numbers.values())

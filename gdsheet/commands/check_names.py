@@ -122,10 +122,16 @@ def _misplaced(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
         d = names["descent"]
         new = {column: d.min_col + i for i, column in enumerate(lesson.columns)}
         expected += [
-            ("descent_x", "the descent table's x column", (d.min_row, new["x"], d.max_row, new["x"])),
-            ("descent_y", "the descent table's y column", (d.min_row, new["y"], d.max_row, new["y"])),
-            ("next_m", "the descent table's last new_m", (d.max_row, new["new_m"], d.max_row, new["new_m"])),
-            ("next_b", "the descent table's last new_b", (d.max_row, new["new_b"], d.max_row, new["new_b"])),
+            (
+                f"descent_{column}",
+                f"the descent table's {column} column",
+                (d.min_row, new[column], d.max_row, new[column]),
+            )
+            for column in (*lesson.features, "y")
+        ]
+        expected += [
+            (f"next_{p}", f"the descent table's last new_{p}", (d.max_row, new[f"new_{p}"], d.max_row, new[f"new_{p}"]))
+            for p in lesson.params
         ]
         if "descent_estimates" in names:
             width = len(lesson.estimates)

@@ -41,18 +41,18 @@ _UTF16_32 = {
 }
 
 
-def _text(path: Path) -> str:
-    """The file's text: at most :data:`MAX_CSV_BYTES`, and UTF-8 (a BOM is allowed), else one line
-    saying which encoding it seems to be in and what to do."""
+def csv_text(path: Path, limit: int = MAX_CSV_BYTES, what: str = "a samples CSV") -> str:
+    """The file's text: at most ``limit`` bytes, and UTF-8 (a BOM is allowed), else one line
+    saying which encoding it seems to be in and what to do. ``what`` names the file's kind."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_CSV_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise GdsheetError(f"{path}: no such file") from None
     except OSError as exc:
         raise GdsheetError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_CSV_BYTES:
-        raise GdsheetError(f"{path}: larger than {MAX_CSV_BYTES // (1024 * 1024)} MB, the most a samples CSV may be")
+    if len(data) > limit:
+        raise GdsheetError(f"{path}: larger than {limit / (1024 * 1024):g} MB, the most {what} may be")
     save_as = "; save it as UTF-8 (CSV UTF-8 in Excel)"
     for bom, name in _UTF16_32.items():  # UTF-32 LE first: its BOM starts like UTF-16 LE's
         if data.startswith(bom):
@@ -67,27 +67,36 @@ def _text(path: Path) -> str:
         ) from None
 
 
-def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
+def read_samples(
+    path: str | Path, feature: str = "x", classes: tuple[float, ...] = ()
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line.
+
+    ``feature`` is the input's header (a logistic lesson's ``x1``); ``classes``, when given, are
+    the only labels y may take (a classifier's 0 and 1), refused with the line named otherwise."""
     path = Path(path)
+    expected = f"{feature},y"
     try:
-        rows = list(csv.reader(io.StringIO(_text(path), newline="")))
+        rows = list(csv.reader(io.StringIO(csv_text(path), newline="")))
     except csv.Error as exc:
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
-        raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' and samples")
+        raise GdsheetError(f"{path}: empty file; expected a header line '{expected}' and samples")
     header = [name.strip().lower() for name in rows[0]]
-    if header != ["x", "y"]:
-        raise GdsheetError(f"{path}:1: header must be 'x,y', got {','.join(rows[0])!r}")
+    if header != [feature, "y"]:
+        raise GdsheetError(f"{path}:1: header must be '{expected}', got {','.join(rows[0])!r}")
     xs, ys = [], []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         where = f"{path}:{number}"
         if len(row) != 2:
-            raise GdsheetError(f"{where}: expected 2 values (x,y), got {len(row)}")
-        xs.append(_number(row[0], where, "x"))
+            raise GdsheetError(f"{where}: expected 2 values ({expected}), got {len(row)}")
+        xs.append(_number(row[0], where, feature))
         ys.append(_number(row[1], where, "y"))
+        if classes and ys[-1] not in classes:
+            allowed = " or ".join(f"{c:g}" for c in classes)
+            raise GdsheetError(f"{where}: y must be {allowed} (a class label), got {row[1].strip()!r}")
     if not xs:
         raise GdsheetError(f"{path}: no samples after the header")
     return tuple(xs), tuple(ys)

@@ -10,6 +10,7 @@ Noise may also be added to a CSV's samples (or the preset's): then x is kept as 
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -27,6 +28,16 @@ def generated_x(data_x: Sequence[float], n: int) -> tuple[float, ...]:
     return tuple(float(x) for x in np.round(np.linspace(min(data_x), max(data_x), n), 2))
 
 
+def generated_classes(scores: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]:
+    """Two classes: y = 1 where the score z (the model at its actual parameters) plus Gaussian
+    noise of standard deviation ``sigma`` from ``default_rng(seed)`` is ≥ 0, else y = 0.
+
+    Without noise the classes split exactly where the true probability crosses 0.5; noise mixes
+    them near that boundary, more the larger ``sigma`` (the same seed, the same labels)."""
+    noisy = with_noise(scores, sigma, seed)
+    return tuple(1.0 if z >= 0 else 0.0 for z in noisy)
+
+
 def with_noise(y: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]:
     """``y`` plus Gaussian noise of standard deviation ``sigma`` from ``default_rng(seed)``."""
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
@@ -35,3 +46,21 @@ def with_noise(y: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]
         raise GdsheetError(f"seed must be a whole number >= 0, got {seed!r}")
     noise = np.random.default_rng(seed).normal(0.0, float(sigma), len(y))
     return tuple(float(v) for v in np.asarray(y, dtype=float) + noise)
+
+
+def student_rng(seed: int, student_id: str, draw: int = 0) -> np.random.Generator:
+    """The random generator of one student of an assignment: the same on any machine for the same
+    seed and id (SHA-256 of both, not Python's salted ``hash``), different for every id."""
+    digest = hashlib.sha256(f"gdsheet assign {seed} {student_id} {draw}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "big"))
+
+
+def student_samples(
+    data_x: Sequence[float], m: float, b: float, n: int, sigma: float, rng: np.random.Generator
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``n`` samples of one student: x uniform over the data block's range and y on the line
+    y = m·x + b plus Gaussian noise of ``sigma``, both rounded to 2 decimals; x increasing."""
+    generated_x(data_x, n)  # the same bounds on n
+    x = np.sort(np.round(rng.uniform(min(data_x), max(data_x), n), 2))
+    y = np.round(m * x + b + rng.normal(0.0, float(sigma), n), 2)
+    return tuple(float(v) for v in x), tuple(float(v) for v in y)

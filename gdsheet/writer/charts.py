@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from openpyxl.chart import LineChart, Reference, ScatterChart, Series, SurfaceChart3D
+from openpyxl.chart import Reference, ScatterChart, Series, SurfaceChart3D
 from openpyxl.chart.axis import ChartLines
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Border, Side
@@ -86,12 +86,12 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     return boxes
 
 
-def _size(chart: ScatterChart | LineChart | SurfaceChart3D, box: Box) -> None:
+def _size(chart: ScatterChart | SurfaceChart3D, box: Box) -> None:
     chart.width = box.columns * CM_PER_COLUMN
     chart.height = box.rows * CM_PER_ROW
 
 
-def _show_axes(chart: ScatterChart | LineChart, x_title: str, y_title: str) -> None:
+def _show_axes(chart: ScatterChart, x_title: str, y_title: str) -> None:
     """openpyxl 3.1 marks axes as deleted unless told otherwise; Excel would then hide them."""
     chart.x_axis.title, chart.y_axis.title = x_title, y_title
     chart.x_axis.delete = chart.y_axis.delete = False
@@ -99,17 +99,20 @@ def _show_axes(chart: ScatterChart | LineChart, x_title: str, y_title: str) -> N
 
 
 def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """Two formula points on the model's line at its start values (y = m_start·x + b_start), at the
-    smallest and largest sample x."""
+    """Formula points on the model's curve at its start values (the line's y = m_start·x + b_start
+    at the smallest and largest sample x; a curve's ``curve_points`` evenly spaced between them)."""
     x_col, y_col = fit_line_cols()
-    put(ws, x_col, at.data_header, "line x", header=True)
-    put(ws, y_col, at.data_header, "line y", header=True)
+    n = lesson.spec.curve_points
+    put(ws, x_col, at.data_header, "line x" if n == 2 else "curve x", header=True)
+    put(ws, y_col, at.data_header, "line y" if n == 2 else "curve y", header=True)
     starts = {p: f"{p}_start" for p in lesson.params}
-    feature = lesson.features[0]
-    for row, pick in ((at.data_first, "MIN"), (at.data_first + 1, "MAX")):
-        x = put(ws, x_col, row, f"={pick}(descent_{feature})", PREDICTION)
-        put(ws, y_col, row, f"={MODELS[lesson.model].prediction([x], starts, None)}", PREDICTION)
-    return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + 1)}
+    xs = f"descent_{lesson.features[0]}"
+    fmt = MODELS[lesson.model].number_format or PREDICTION
+    for i in range(n):
+        at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}" if n > 2 else ("MIN", "MAX")[i] + f"({xs})"
+        x = put(ws, x_col, at.data_first + i, f"={at_x}", PREDICTION)
+        put(ws, y_col, at.data_first + i, f"={MODELS[lesson.model].prediction([x], starts, None)}", fmt)
+    return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + n - 1)}
 
 
 def _scatter() -> ScatterChart:
@@ -121,7 +124,7 @@ def _scatter() -> ScatterChart:
 
 def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     chart = _scatter()
-    chart.title = "The samples and the line through m_start, b_start"
+    chart.title = f"The samples, and {MODELS[lesson.model].curve}"
     x_col, y_col = at.descent_col(lesson.features[0]), at.descent_col("y")
     samples = Series(
         Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
@@ -135,14 +138,18 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     samples.graphicalProperties.line.noFill = True
     line_x, line_y = fit_line_cols()
     line = Series(
-        Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + 1),
-        Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + 1),
-        title="y = m_start·x + b_start",
+        Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
+        Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
+        title=MODELS[lesson.model].curve,
     )
     line.marker.symbol = "none"
     line.smooth = samples.smooth = False
     line.graphicalProperties.line.width = 28575  # 2.25 pt
     chart.series += [samples, line]
+    if lesson.spec.classes:  # probabilities and labels: LibreOffice's automatic axis would reach 2
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        chart.y_axis.majorUnit = 0.25
+        chart.y_axis.number_format = "0.00"  # not the labels' whole-number format, which shows 0.5 as 1
     _show_axes(chart, "x", "y")
     _size(chart, box)
     return chart
@@ -158,19 +165,36 @@ def spans_decades(losses: np.ndarray) -> bool:
     return finite.size > 1 and finite.min() > 0 and finite.max() / finite.min() >= LOG_SCALE_RATIO
 
 
-def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> LineChart:
+def _epoch_axis(chart: ScatterChart, epochs: int) -> None:
+    """Whole epochs on a value axis, about five labels whatever the count (a category axis ran its
+    labels together: "1011121314…"), and the loss axis from 0, so the fall is not exaggerated."""
+    chart.x_axis.scaling.min = 1 if epochs else 0
+    chart.x_axis.majorUnit = max(1, round(epochs / 5)) if epochs else 1
+    chart.x_axis.number_format = "0"
+    chart.y_axis.scaling.min = 0
+
+
+def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> ScatterChart:
     """The live log's loss column against its epochs (header row included as the series name)."""
-    chart = LineChart()
-    chart.title = f"{_loss_key(lesson)} after each live epoch (Live sheet)"
+    chart = _scatter()
+    chart.title = f"{lesson.loss_label} after each live epoch (the Live sheet's formulas)"
     last = log_first + lesson.live_epochs - 1
-    chart.add_data(Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last))
-    chart.series[0].marker.symbol = "circle"
-    chart.series[0].marker.size = 4
-    _show_axes(chart, "epoch", _loss_key(lesson))
+    series = Series(
+        Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last),
+        Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last),
+        title_from_data=True,
+    )
+    series.marker.symbol = "circle"
+    series.marker.size = 4
+    series.smooth = False
+    chart.series.append(series)
+    _show_axes(chart, "epoch", lesson.loss_label)
+    _epoch_axis(chart, lesson.live_epochs)
+    chart.x_axis.scaling.max = lesson.live_epochs
     if spans_decades(_loss_values(lesson, lesson.live_epochs)):
         chart.y_axis.scaling.logBase = 10
-        chart.y_axis.title = f"{_loss_key(lesson)} (log scale)"
+        chart.y_axis.scaling.min = None  # a log axis has no 0
+        chart.y_axis.title = f"{lesson.loss_label} (log scale)"
     chart.legend = None
     _size(chart, box)
     return chart
@@ -179,7 +203,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Li
 def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
     chart = _scatter()
-    chart.title = f"Epoch log: {_loss_key(lesson)} after each gdsheet run epoch"
+    chart.title = f"Epoch log: {lesson.loss_label} after each epoch played by gdsheet run (empty until the first run)"
     first = at.descent_first
     series = Series(
         Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),
@@ -190,7 +214,8 @@ def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     series.marker.size = 4
     series.smooth = False  # straight segments: a smoothed curve would invent values between epochs
     chart.series.append(series)
-    _show_axes(chart, "epoch", _loss_key(lesson))
+    _show_axes(chart, "epoch", lesson.loss_label)
+    _epoch_axis(chart, lesson.epochs)
     chart.legend = None
     _size(chart, box)
     return chart
@@ -200,7 +225,7 @@ def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> Surfa
     """The grid as a surface: one series per b column, over the m rows."""
     chart = SurfaceChart3D()
     rows_p, cols_p = lesson.landscape
-    chart.title = f"The loss surface: {_loss_key(lesson)} over ({rows_p}, {cols_p})"
+    chart.title = f"The loss surface: {lesson.loss_label} for each ({rows_p}, {cols_p}) of the grid"
     last_row = at.grid_first + len(lesson.grid_m) - 1
     first_b = FIRST_COL + 1
     last_b = first_b + len(lesson.grid_b) - 1

@@ -17,10 +17,12 @@ import numpy as np
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.spec import Lesson
-from gdsheet.reference.oracle import lesson_grid, run_epochs
+from gdsheet.reference.oracle import EpochRecord, diverges_at, lesson_grid, model_accuracy, run_epochs
 
 HORIZON = 500
 """Epochs the reference plays to describe where a rule's loss goes."""
+DIVERGE_EPOCHS = 100
+"""Epochs the reference plays to find a larger rate that diverges, for the text."""
 BUDGET = 400_000
 """At most this many sample steps (epochs × samples) are played for the text; beyond, those
 sentences are left out rather than slowing the build of a large lesson."""
@@ -28,12 +30,19 @@ sentences are left out rather than slowing the build of a large lesson."""
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"{])")
 
-LOSS_NAMES = {"rmse": "root mean squared error (RMSE)", "root-sum-square": "root of the sum of squared errors"}
+LOSS_NAMES = {
+    "rmse": "root mean squared error (RMSE)",
+    "root-sum-square": "root of the sum of squared errors",
+    "log-loss": "log loss (binary cross-entropy)",
+}
 LOSS_HOW = {
     "rmse": "Square each gap between prediction and truth, take the mean of those squares, then the square "
     "root: that is the RMSE, in the units of y.",
     "root-sum-square": "Square each gap between prediction and truth, add the squares up, then take the square "
     "root. No mean is taken, so this loss grows with the number of points.",
+    "log-loss": "For each point take −(y·ln p + (1−y)·ln(1−p)), where p is the predicted probability of class 1 "
+    "and y the true probability; the log loss is the mean of those. The cells compute it as softplus(z) − y·z "
+    "(z the score inside the sigmoid), the same number written so that it never asks for the logarithm of 0.",
 }
 
 
@@ -53,11 +62,27 @@ def _listed(items: list[str]) -> str:
 
 SLOPES = {
     "line": "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)",
+    "logistic": "de/dw1 = x1·(p−y) and de/db = (p−y)",
 }
 """Each model's exact derivatives of a sample's squared error, in words (one entry per model)."""
 
 
 def update_rule(lesson: Lesson) -> str:
+    """What each row does to the parameters, for this lesson's model, gradient rule and optimizer
+    (and, with mini-batches, how the batches change that)."""
+    rule = _row_rule(lesson)
+    if lesson.batch_size == 1:
+        return rule
+    size, n = lesson.batch_size, len(lesson.descent_x)
+    batches = "one batch of every sample (full-batch gradient descent)" if size == n else f"batches of {size}"
+    return (
+        f"{rule} The samples go in {batches}, in table order: every row of a batch computes its slopes "
+        "at the batch's starting values, the rows inside a batch hand those values on unchanged, and "
+        "the batch's last row (ruled off below) makes the one update, with the mean of the batch's slopes."
+    )
+
+
+def _row_rule(lesson: Lesson) -> str:
     """What each row does to the parameters, for this lesson's model, gradient rule and optimizer.
 
     A model or an optimizer this module has no sentence for is an error, never another's text."""
@@ -109,17 +134,14 @@ def update_rule(lesson: Lesson) -> str:
     raise GdsheetError(f"the lesson text has no sentence for the optimizer {lesson.optimizer!r}")
 
 
-def _losses(lesson: Lesson, epochs: int) -> np.ndarray:
-    return np.array([record.rmse for record in run_epochs(lesson, epochs)], dtype=float)
-
-
 def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
     """Where the published (swapped, plain SGD) rule and this lesson's own rule take the loss.
 
     The published rule needs two parameters to swap: for other models only the own rule is told."""
     facts: dict[str, str | None] = dict.fromkeys(
-        ("swap_low_epoch", "swap_low_loss", "swap_end_loss", "swap_end_m", "swap_end_b", "own_falls_epochs")
-    )
+        ("swap_low_epoch", "swap_low_loss", "swap_end_loss", "swap_end_m", "swap_end_b", "own_falls_epochs",
+         "own_end_b", "own_end_loss", "slope_ratio", "diverge_learn", "diverge_epoch")
+    )  # fmt: skip
     facts["horizon"] = str(HORIZON)
     if HORIZON * len(lesson.descent_x) > BUDGET:
         return facts
@@ -140,9 +162,33 @@ def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
             }
         if lesson.gradient == "swapped" and lesson.optimizer == "sgd":
             own = losses
-    own = _losses(lesson, HORIZON) if own is None else own
+    own_records = run_epochs(lesson, HORIZON)
+    own = np.array([r.rmse for r in own_records]) if own is None else own
     if np.all(np.isfinite(own)) and np.all(np.diff(own) < 0):
         facts["own_falls_epochs"] = str(HORIZON)
+    return facts | _slow_b_facts(lesson, own_records)
+
+
+def _slow_b_facts(lesson: Lesson, records: list[EpochRecord]) -> dict[str, str | None]:
+    """How far the lesson's own rule has taken b after HORIZON epochs, when it is plain SGD on the
+    line and b is still far from b_actual (its slope is small next to m's), and how large a slope
+    m's is, on average, next to b's (the mean |x| of the samples)."""
+    facts: dict[str, str | None] = dict.fromkeys(("own_end_b", "own_end_loss", "slope_ratio"))
+    if lesson.optimizer != "sgd" or lesson.gradient == "swapped" or "b" not in lesson.params or not records:
+        return facts
+    end = records[-1]
+    gap = abs(lesson.b_actual - lesson.b_start)
+    if not (np.isfinite(end.rmse) and gap > 0 and abs(lesson.b_actual - end.b) > gap / 2):
+        return facts
+    facts |= {
+        "own_end_b": number(end.b),
+        "own_end_loss": number(end.rmse),
+        "slope_ratio": number(float(np.mean(np.abs(lesson.descent_x)))),
+    }
+    for times in (10, 100, 1000):  # the first larger rate that overflows within DIVERGE_EPOCHS
+        faster = dataclasses.replace(lesson, learn=lesson.learn * times)
+        if (epoch := diverges_at(faster, DIVERGE_EPOCHS)) is not None:
+            return facts | {"diverge_learn": number(faster.learn), "diverge_epoch": str(epoch)}
     return facts
 
 
@@ -154,6 +200,7 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
     facts: dict[str, str | None] = {
         "samples": f"{len(lesson.descent_x):,}",
         "samples_note": lesson.samples_note
+        or ("each labelled 0 or 1" if lesson.spec.classes else None)
         or f"each on the line y = {number(lesson.m_actual)}x + {number(lesson.b_actual)}",
         "data_points": f"{len(lesson.data_x):,}",
         "m_actual": number(lesson.m_actual),
@@ -168,14 +215,29 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
         "loss_how": LOSS_HOW[lesson.loss],
         "loss_label": lesson.loss_label,
         "label_note": "rmse" if published_label else None,
-        "grid_best_m": number(lesson.grid_m[best_m]),
-        "grid_best_b": number(lesson.grid_b[best_b]),
+        f"grid_best_{lesson.landscape[0]}": number(lesson.grid_m[best_m]),
+        f"grid_best_{lesson.landscape[1]}": number(lesson.grid_b[best_b]),
         "grid_best_loss": number(grid[best_m, best_b]),
         "update_rule": update_rule(lesson),
         "optimizer_state": " and the optimizer's state" if lesson.optimizer != "sgd" else "",
         "live_epochs": f"{lesson.live_epochs:,}" if lesson.live_epochs else None,
     }
+    for kind in ("actual", "guess", "start"):
+        facts |= {f"{p}_{kind}": number(value) for p, value in lesson.values_of(kind).items()}
+    if lesson.spec.classes:
+        facts |= _accuracy_facts(lesson)
     return facts | _trajectory_facts(lesson)
+
+
+def _accuracy_facts(lesson: Lesson) -> dict[str, str | None]:
+    """A classifier's accuracy at the start and after the horizon's epochs of its own rule."""
+    start = model_accuracy(lesson.model, lesson.values_of("start"), lesson.x_columns, lesson.samples_y)
+    facts: dict[str, str | None] = {"start_accuracy": f"{start:.0%}" if start is not None else None}
+    facts["end_accuracy"] = None
+    if HORIZON * len(lesson.descent_x) <= BUDGET:
+        end = run_epochs(lesson, HORIZON)[-1].accuracy
+        facts["end_accuracy"] = f"{end:.0%}" if end is not None else None
+    return facts
 
 
 def render(template: str, facts: Mapping[str, str | None]) -> str:

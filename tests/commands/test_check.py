@@ -17,6 +17,7 @@ from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator, defined_areas
 from gdsheet.errors import Diverged
 from gdsheet.xlsx.ranges import Range
+from tests.support.books import tampered
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +31,6 @@ def areas(path: Path) -> dict[str, Range]:
 
 def address(area: Range, row: int = 0, column: int = 0) -> str:
     return f"{openpyxl.utils.get_column_letter(area.min_col + column)}{area.min_row + row}"
-
-
-def tampered(source: Path, tmp_path: Path, cells: dict[str, object]) -> Path:
-    """A copy of ``source`` with some Lesson cells set (a number, a formula, or None to empty them)."""
-    book = openpyxl.load_workbook(source)
-    for cell, value in cells.items():
-        book["Lesson"][cell].value = value
-    path = tmp_path / "tampered.xlsx"
-    book.save(path)
-    return path
 
 
 def check_output(path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, list[str]]:
@@ -80,8 +71,9 @@ def test_even_the_right_number_typed_in_is_caught(built: Path, tmp_path: Path) -
     path = tampered(built, tmp_path, {address(target): right})
     report = check_workbook(path)
     assert not report.ok and report.cells == 385
+    typed = float(f"{right:.16g}")  # what openpyxl saves: 16 significant digits
     assert [m["message"] for m in report.mismatches] == [
-        f"Lesson!{address(target)} holds the constant {right!r} where a formula belongs"
+        f"Lesson!{address(target)} holds the constant {typed!r} where a formula belongs"
     ]
     assert report.mismatches[0]["kind"] == "constant" and report.mismatches[0]["want"] == right
 
@@ -135,7 +127,7 @@ def test_mismatches_are_listed_root_cause_first(built: Path, tmp_path: Path) -> 
 
 
 def diverged_lesson(tmp_path: Path) -> Path:
-    path = build(tmp_path / "diverged.xlsx", learn=0.01, live_epochs=0)
+    path = build(tmp_path / "diverged.xlsx", learn=0.01, live_epochs=0, m_start=1, b_start=1)
     with pytest.raises(Diverged) as stopped:
         run(path, epochs=1000)
     assert str(stopped.value).startswith("diverged at epoch 11 ")
