@@ -33,6 +33,7 @@ from gdsheet.commands.check_shown import (
     format_problems,
     live_epoch_labels,
     log_problems,
+    share_cells,
     uncovered_numbers,
     unverified,
 )
@@ -199,7 +200,7 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
         *cache_mismatches(ev, computed),
         *unverified(ev),
         *log_problems(ev, lesson),
-        *format_problems(ev, named),
+        *format_problems(ev, named, share_cells(ev, lesson)),
         *drawing_problems(ev, named),
     ]
     lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}

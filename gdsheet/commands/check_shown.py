@@ -19,7 +19,7 @@ The named areas' values are recalculated and compared with the reference in
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import numpy as np
 
@@ -188,20 +188,40 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
     return []
 
 
-def format_problems(ev: Evaluator, cells: Iterable[CellKey]) -> list[Mismatch]:
+def share_cells(ev: Evaluator, lesson: Lesson) -> set[CellKey]:
+    """The cells holding a classifier's accuracy (the ``accuracy`` cell, and the last column of the
+    epoch log and of the Live log), which the lesson shows as percentages."""
+    if not lesson.spec.classes:
+        return set()
+    column = len(lesson.params) + 2  # epoch, each parameter, the loss, then the accuracy
+    cells: set[CellKey] = set()
+    for name, offset in (("accuracy", 0), ("epoch_log", column), ("live_log", column)):
+        if name in ev.names and ev.area(name).shape[1] > offset:
+            area = ev.area(name)
+            cells |= {(area.sheet, area.min_col + offset, row) for row in range(area.min_row, area.max_row + 1)}
+    return cells
+
+
+def format_problems(ev: Evaluator, cells: Iterable[CellKey], shares: Collection[CellKey] = ()) -> list[Mismatch]:
     """Lesson cells whose number format shows another number than their value (see
-    :func:`gdsheet.xlsx.display.format_problem`), one mismatch per cell."""
+    :func:`gdsheet.xlsx.display.format_problem`; ``shares`` may show as percentages), one
+    mismatch per cell."""
     formats = number_formats(ev.path)
-    problems: dict[int, str | None] = {}
+    problems: dict[tuple[int, bool], str | None] = {}
     sheets = {sheet.name: sheet for sheet in ev.book.sheets}
     found = []
-    for sheet_name, col, row in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
-        style = sheets[sheet_name].styles.get(col, {}).get(row) if sheet_name in sheets else None
-        if style is None:
+    for key in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
+        sheet_name, col, row = key
+        sheet = sheets.get(sheet_name)
+        if sheet is None:
             continue
-        if style not in problems:
-            problems[style] = format_problem(formats.get(style, "General"))
-        if (why := problems[style]) is not None:
+        style = sheet.styles.get(col, {}).get(row, 0)  # a cell without ``s`` has the default style, 0
+        if style == 0 and row not in sheet.constants.get(col, {}) and sheet.formula_at(col, row) is None:
+            continue  # an empty cell shows nothing, whatever its format
+        kind = (style, key in shares)
+        if kind not in problems:
+            problems[kind] = format_problem(formats.get(style, "General"), share=kind[1])
+        if (why := problems[kind]) is not None:
             address = f"{sheet_name}!{a1(col, row)}"
             message = f"{address}: its number format shows another number than its value: {why}"
             found.append({"cell": address, "name": None, "kind": "format", "got": formats.get(style), "want": None,

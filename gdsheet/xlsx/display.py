@@ -46,8 +46,11 @@ def _sections(code: str) -> list[list[str]]:
     return sections
 
 
-def format_problem(code: str) -> str | None:
-    """Why the number format ``code`` shows another number than the cell's value, or None."""
+def format_problem(code: str, share: bool = False) -> str | None:
+    """Why the number format ``code`` shows another number than the cell's value, or None.
+
+    ``share``: the cell holds a share (a classifier's accuracy), which the lesson itself shows as
+    a percentage: 0.85 shown as 85.0% is the same number, so ``%`` is allowed there only."""
     if code.strip().lower() in ("general", "@", ""):
         return None
     for index, tokens in enumerate(_sections(code)[:3]):
@@ -56,7 +59,7 @@ def format_problem(code: str) -> str | None:
         bare = "".join(t for t in plain if t[:1] not in ('"', "\\"))
         if re.search(r"[0-9]", literal) or re.search(r"[1-9]", bare):
             return f"it shows a literal number ({code!r})"
-        if "%" in bare:
+        if bare.count("%") > (1 if share else 0):
             return f"it multiplies the value by 100 ({code!r})"
         if re.search(r"[0#?],+(?![0#?])", bare):
             return f"its trailing comma divides the value by 1,000 or more ({code!r})"
