@@ -64,7 +64,7 @@ def tree(zin: zipfile.ZipFile, name: str) -> Element:
     except DefusedXmlException as exc:
         raise WorkbookError(f"{zin.filename}: refused: {name} declares XML entities ({exc})") from None
     except ParseError as exc:
-        raise WorkbookError(f"{zin.filename}: {name} is not well-formed XML ({exc})") from None
+        raise WorkbookError(f"{zin.filename}: corrupt workbook ({name} is not well-formed XML: {exc})") from None
 
 
 def resolve(part: str, target: str) -> str:
