@@ -193,19 +193,20 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
     no lesson name covers as unchecked (see :mod:`.check_names`, :mod:`.check_shown`)."""
     labels, label_problems = live_epoch_labels(ev, lesson)
     named = lesson_cells(ev, lesson)
+    log_mismatches, log_unverified = log_problems(ev, lesson)
     report.mismatches = [
         *name_problems(ev, lesson),
         *report.mismatches,
         *label_problems,
         *cache_mismatches(ev, computed),
         *unverified(ev),
-        *log_problems(ev, lesson),
+        *log_mismatches,
         *format_problems(ev, named, share_cells(ev, lesson)),
         *drawing_problems(ev, named),
     ]
     lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}
     covered = named | labels
-    report.unchecked += uncovered_numbers(ev, covered, lesson_sheets)
+    report.unchecked += uncovered_numbers(ev, covered, lesson_sheets) + log_unverified
 
 
 def compare_areas(

@@ -11,9 +11,9 @@ The named areas' values are recalculated and compared with the reference in
 - a formula whose value gdsheet's engine cannot vouch for as Excel computes it (a function
   outside the set the engine implements and tests, evaluated by `formulas` instead; a formula
   the parser rejects; an array formula) is **unverified**, never silently agreeing with itself;
-- the **epoch log** shows numbers no formula computes: each row's loss must be the loss at its
-  parameters (m and b), its epochs numbered 1, 2, …, and (for SGD, which carries no state between
-  epochs) each row must follow from the row above by one epoch of the lesson's rule.
+- the **epoch log** shows numbers no formula computes: its epochs numbered 1, 2, …, each row's
+  loss (and accuracy) the one at its parameters, and each row one epoch of the lesson's rule
+  (optimizer state replayed from the reset values) from the row above (see :func:`log_problems`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.engine.shapes import Unsupported, walk
+from gdsheet.lesson.contract import reset_name
 from gdsheet.lesson.spec import Lesson
-from gdsheet.reference.oracle import lesson_epoch, model_loss
+from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
 from gdsheet.xlsx.display import drawings, format_problem, number_formats
 from gdsheet.xlsx.ranges import a1
 
@@ -144,19 +145,53 @@ def _log_problem(row: int, address: str, what: str) -> Mismatch:
             "message": f"epoch_log row {row} ({address}): {what}"}  # fmt: skip
 
 
-def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
-    """The first row of the epoch log (epoch, each parameter, the loss) that no run of this
-    lesson produces (see the module's docstring), as a one-item list; empty when every row holds."""
+def _close(got: float, want: float) -> bool:
+    return math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def _log_origin(ev: Evaluator, lesson: Lesson) -> tuple[dict[str, float], dict[str, float]] | None:
+    """Where a log begins: the parameters and optimizer state `reset` restores (the build's
+    values), which the first run after a build or a reset starts from; None when a reset cell is
+    missing or holds no number (the names' check reports it)."""
+    names = [*(reset_name(p) for p in lesson.params), *(reset_name(x) for x in lesson.state)]
+    values = {}
+    for name in names:
+        got = ev.stored(ev.area(name).sheet, ev.area(name).min_col, ev.area(name).min_row) if name in ev.names else None
+        if not isinstance(got, float) or isinstance(got, bool) or not math.isfinite(got):
+            return None
+        values[name] = got
+    return ({p: values[reset_name(p)] for p in lesson.params}, {x: values[reset_name(x)] for x in lesson.state})
+
+
+def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[str]]:
+    """The first row of the epoch log that no run of this lesson produces, as a one-item list
+    (empty when every row holds), and the log rows check cannot verify (as Sheet!A1:D1).
+
+    Each row (epoch, each parameter, the loss, a classifier's accuracy) must be numbered 1, 2, …
+    (empty rows skipped), hold the loss (and accuracy) at its parameters, and follow from the row
+    above by one epoch of the lesson's rule (:func:`gdsheet.reference.oracle.lesson_epoch`: the
+    model, the gradient rule, mini-batches, the optimizer). The log records no optimizer state,
+    but the state is derivable: a log starts at the first run after a build or a reset, from the
+    reset values (state 0), so the first row is one epoch from there, and each later row's state
+    is the replayed state of the row above. A first row that does not follow from the reset
+    values (the start values were edited before the first run) leaves the log's origin unknown:
+    that row, and for an optimizer with state every row, cannot be verified and are returned as
+    such (they fail the check unless ``--allow-unchecked``). The ``--record`` columns beyond these
+    are not checked."""
     if "epoch_log" not in ev.names:
-        return []
+        return [], []
     log = ev.area("epoch_log")
     params = lesson.params
-    width = len(params) + 2
+    scored = lesson.spec.classes
+    width = len(params) + 2 + (1 if scored else 0)
     if log.shape[1] < width:
         where = f"{log.sheet}!{log.ref()}"
-        return [_log_problem(log.min_row, where, f"the log has fewer than {width} columns (epoch, "
-                                                 f"{', '.join(params)}, loss)")]  # fmt: skip
-    previous: dict[str, float] | None = None
+        columns = f"epoch, {', '.join(params)}, loss{', accuracy' if scored else ''}"
+        return [_log_problem(log.min_row, where, f"the log has fewer than {width} columns ({columns})")], []
+    x, y = lesson.x_columns, lesson.samples_y
+    origin = _log_origin(ev, lesson)
+    previous: tuple[dict[str, float], dict[str, float]] | None = origin  # parameters and state before this row
+    unverified_rows: list[str] = []
     expected_epoch = 1
     for row in range(log.min_row, log.max_row + 1):
         values = [ev.stored(log.sheet, log.min_col + i, row) for i in range(width)]
@@ -164,28 +199,41 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
             continue
         address = f"{log.sheet}!{a1(log.min_col, row)}"
         if not all(isinstance(v, float) and math.isfinite(v) for v in values):
-            return [_log_problem(row, address, "the epoch, the parameters and the loss must all be finite numbers")]
-        epoch, *numbers, loss = (float(v) for v in values)  # type: ignore[arg-type]
-        got = dict(zip(params, numbers, strict=True))
+            return [_log_problem(row, address, "the epoch, the parameters and the loss must all be finite numbers")], []
+        epoch, *numbers = (float(v) for v in values)  # type: ignore[arg-type]
+        got = dict(zip(params, numbers[: len(params)], strict=True))
+        loss = numbers[len(params)]
         if epoch != expected_epoch:
-            return [_log_problem(row, address, f"epoch {epoch:g} where epoch {expected_epoch} follows")]
+            return [_log_problem(row, address, f"epoch {epoch:g} where epoch {expected_epoch} follows")], []
         with np.errstate(all="ignore"):
-            want_loss = model_loss(lesson.model, got, lesson.x_columns, lesson.samples_y, lesson.loss)
-        if not math.isclose(loss, want_loss, rel_tol=REL_TOL, abs_tol=ABS_TOL):
-            return [_log_problem(row, address, f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})")]
-        if not lesson.state and previous is not None:
+            want_loss = model_loss(lesson.model, got, x, y, lesson.loss)
+            want_accuracy = model_accuracy(lesson.model, got, x, y)
+        if not _close(loss, want_loss):
+            what = f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})"
+            return [_log_problem(row, address, what)], []
+        if want_accuracy is not None and not _close(numbers[-1], want_accuracy):
+            what = f"the accuracy {numbers[-1]!r} is not the accuracy at its parameters ({want_accuracy!r})"
+            return [_log_problem(row, address, what)], []
+        state: dict[str, float] | None = None
+        if previous is not None:
             with np.errstate(all="ignore"):
-                table, _ = lesson_epoch(lesson, previous, {})
+                table, state = lesson_epoch(lesson, previous[0], previous[1])
             want = {p: table.last(f"new_{p}") for p in params}
-            if not all(math.isclose(got[p], want[p], rel_tol=REL_TOL, abs_tol=ABS_TOL) for p in params):
-                shown = ", ".join(f"{p} = {got[p]!r}" for p in params)
-                wanted = ", ".join(repr(want[p]) for p in params)
-                return [_log_problem(row, address, (
-                    f"{shown} do not follow from the row above by one epoch of the lesson's rule (that gives {wanted})"
-                ))]  # fmt: skip
-        previous = got
+            if not all(_close(got[p], want[p]) for p in params):
+                if expected_epoch == 1:
+                    state = None  # the start values were edited before the first run: the origin is unknown
+                else:
+                    shown = ", ".join(f"{p} = {got[p]!r}" for p in params)
+                    wanted = ", ".join(repr(want[p]) for p in params)
+                    return [_log_problem(row, address, (
+                        f"{shown} do not follow from the row above by one epoch of the lesson's rule "
+                        f"(that gives {wanted})"
+                    ))], []  # fmt: skip
+        if state is None and (expected_epoch == 1 or lesson.state):
+            unverified_rows.append(f"{log.sheet}!{a1(log.min_col, row)}:{a1(log.min_col + width - 1, row)}")
+        previous = (got, dict(state or {})) if state is not None or not lesson.state else None
         expected_epoch += 1
-    return []
+    return [], unverified_rows
 
 
 def share_cells(ev: Evaluator, lesson: Lesson) -> set[CellKey]:

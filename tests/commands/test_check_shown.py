@@ -15,7 +15,10 @@ import pytest
 from gdsheet.cli import main
 from gdsheet.commands.build import build
 from gdsheet.commands.check import check_workbook
+from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.commands.run import run
+from gdsheet.engine.evaluator import Evaluator
+from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
 from tests.support.libreoffice import cell_text, recalculate_many, resave, resave_many
 from tests.support.tamper import DISPLAY_TAMPERINGS, FORMAT_TAMPERINGS, TAMPERINGS, Tampering, areas, cell
 
@@ -171,3 +174,83 @@ def test_libreoffice_resaves_of_other_models_pass(tmp_path: Path, need_soffice: 
     for saved in resave_many(books, tmp_path / "out"):
         report = check_workbook(saved)
         assert report.ok, (saved.name, report.mismatches[:3], report.unchecked[:3])
+
+
+LOG_LESSONS = [
+    {"optimizer": "sgd"}, {"optimizer": "momentum"}, {"optimizer": "rmsprop", "learn": 0.01},
+    {"optimizer": "adam", "learn": 0.1}, {"optimizer": "momentum", "batch_size": 4},
+    {"preset": "logistic", "optimizer": "adam", "learn": 0.05, "batch_size": 3},
+    {"preset": "logistic", "gradient": "finite-difference"},
+]  # fmt: skip
+
+
+def _log_row(path: Path, row: int) -> dict[str, float]:
+    """The log's row ``row`` (0-based) as {parameter: value}, read back with openpyxl."""
+    book = openpyxl.load_workbook(path)
+    log = areas(path)["epoch_log"]
+    lesson = lesson_from_workbook(Evaluator(path))
+    return {p: book["Lesson"][cell(log, row, 1 + i)].value for i, p in enumerate(lesson.params)}
+
+
+def _write_log_row(path: Path, target: Path, row: int, params: dict[str, float]) -> None:
+    """Row ``row`` of the log set to ``params``, its loss (and accuracy) the reference's at them:
+    only the epoch-to-epoch rule can tell it from a row a run wrote."""
+    lesson = lesson_from_workbook(Evaluator(path))
+    x, y = lesson.x_columns, lesson.samples_y
+    values = [*params.values(), model_loss(lesson.model, params, x, y, lesson.loss)]
+    if (accuracy := model_accuracy(lesson.model, params, x, y)) is not None:
+        values.append(accuracy)
+    book = openpyxl.load_workbook(path)
+    log = areas(path)["epoch_log"]
+    for i, value in enumerate(values):
+        book["Lesson"][cell(log, row, 1 + i)] = value
+    book.save(target)
+
+
+@pytest.mark.parametrize("options", LOG_LESSONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+def test_every_optimizer_and_model_log_is_replayed_and_a_row_off_the_rule_is_named(
+    tmp_path: Path, options: dict[str, object]
+) -> None:
+    path = build(tmp_path / "log.xlsx", live_epochs=0, **options)  # type: ignore[arg-type]
+    run(path, epochs=3)
+    run(path, epochs=2)  # the state rides on from epoch 3 (the start cells) into epoch 4
+    report = check_workbook(path)
+    assert report.ok and report.unchecked == [], (report.mismatches[:3], report.unchecked)
+    lesson = lesson_from_workbook(Evaluator(path))
+    log = areas(path)["epoch_log"]
+    # epoch 4 as one epoch from epoch 3 with the optimizer state zeroed (what a log that forgot
+    # the state would hold): right for SGD, wrong for every optimizer with state
+    table, _ = lesson_epoch(lesson, _log_row(path, 2), {name: 0.0 for name in lesson.state})
+    forged = {p: table.last(f"new_{p}") * (1 if lesson.state else 1 + 1e-6) for p in lesson.params}
+    _write_log_row(path, tmp_path / "forged.xlsx", 3, forged)
+    [problem] = check_workbook(tmp_path / "forged.xlsx").mismatches
+    assert problem["message"].startswith(f"epoch_log row {log.min_row + 3} (Lesson!{cell(log, 3)}): "), problem
+    assert "do not follow from the row above by one epoch of the lesson's rule" in problem["message"]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_log_whose_start_is_unknown_is_reported_not_passed(tmp_path: Path, optimizer: str) -> None:
+    """m_start edited before the first run: the first row does not follow from the reset values.
+    For SGD that row cannot be verified (the rest follow from it); for Adam, whose state the log
+    does not record, no row can: they are listed as unchecked, and fail unless allowed."""
+    path = build(tmp_path / "log.xlsx", live_epochs=0, optimizer=optimizer, learn=0.1 if optimizer == "adam" else 1e-4)
+    book = openpyxl.load_workbook(path)
+    start = areas(path)["m_start"]
+    book["Lesson"][cell(start)] = book["Lesson"][cell(start)].value + 0.5
+    book.save(path)
+    run(path, epochs=3)
+    log = areas(path)["epoch_log"]
+    report = check_workbook(path)
+    rows = [f"Lesson!{cell(log, k)}:{cell(log, k, log.shape[1] - 1)}" for k in range(3 if optimizer == "adam" else 1)]
+    assert report.mismatches == [] and report.unchecked == rows and not report.ok
+    assert check_workbook(path, allow_unchecked=True).ok
+
+
+def test_a_typed_one_row_log_is_not_passed(tmp_path: Path) -> None:
+    """One typed row whose loss is right at its m and b: it follows from no start a run had."""
+    path = build(tmp_path / "log.xlsx", live_epochs=0)
+    run(path, epochs=1)
+    _write_log_row(path, tmp_path / "typed.xlsx", 0, {"m": 2.0, "b": 30.0})
+    report = check_workbook(tmp_path / "typed.xlsx")
+    log = areas(path)["epoch_log"]
+    assert report.mismatches == [] and report.unchecked == [f"Lesson!{cell(log)}:{cell(log, 0, 3)}"]
