@@ -10,7 +10,6 @@ so everything after reading costs the same whatever the number of samples.
 from __future__ import annotations
 
 import contextlib
-import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -26,6 +25,7 @@ from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import ARCHIVE_LIMITS, EXCEL_COLUMNS, archive_limit
 from gdsheet.xlsx.archive import open_archive
+from gdsheet.xlsx.package import SHARED_STRINGS, TABLE, WORKSHEET, relationships, workbook_part
 from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
 try:  # entity expansion and external entities refused: a workbook is a zip of anyone's XML
@@ -38,7 +38,6 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 _NS_LEN = len(_MAIN_NS)
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 CellValue = float | str | bool | XlError | None
@@ -143,33 +142,8 @@ def _events(zf: zipfile.ZipFile, member: str) -> Iterator[tuple[str, Element]]:
         yield from _iterparse(stream, events=("start", "end"))
 
 
-def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
-    folder, name = posixpath.split(part)
-    rels_part = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_part not in zf.namelist():
-        return {}
-    targets = {}
-    for event, elem in _events(zf, rels_part):
-        if event == "end" and elem.tag == f"{_PKG_REL}Relationship":
-            target = elem.get("Target", "")
-            resolved = (
-                target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            )
-            targets[elem.get("Id", "")] = resolved
-    return targets
-
-
-def _workbook_part(zf: zipfile.ZipFile) -> str:
-    for rel_id, target in _relationships(zf, "").items():
-        del rel_id
-        if target.endswith(".xml") and "workbook" in target.lower():
-            return target
-    return "xl/workbook.xml"
-
-
-def _shared_strings(zf: zipfile.ZipFile, targets: dict[str, str]) -> list[str]:
-    part = next((t for t in targets.values() if t.endswith("sharedStrings.xml")), None)
-    if part is None or part not in zf.namelist():
+def _shared_strings(zf: zipfile.ZipFile, part: str | None) -> list[str]:
+    if part is None or part not in zf.NameToInfo:
         return []
     strings: list[str] = []
     texts: list[str] = []
@@ -379,8 +353,9 @@ def _tables(zf: zipfile.ZipFile, sheet_parts: list[tuple[str, str]]) -> dict[str
     """Every Excel Table of the workbook, found through each worksheet's relationships."""
     tables: dict[str, Table] = {}
     for sheet_name, part in sheet_parts:
-        for target in _relationships(zf, part).values():
-            if "/tables/" not in target or target not in zf.namelist():
+        for rel in relationships(zf, part):
+            target = rel.target
+            if rel.kind != TABLE or rel.external or target not in zf.NameToInfo:
                 continue
             root = None
             columns: list[str] = []
@@ -512,10 +487,15 @@ def read_book(path: str | Path, cached: bool = False) -> Book:
 
 
 def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
-    wb_part = _workbook_part(zf)
-    targets = _relationships(zf, wb_part)
+    """The workbook's parts are found by relationship type (:mod:`gdsheet.xlsx.package`), as
+    Excel finds them: the main part from ``_rels/.rels``, its worksheets, shared strings and each
+    sheet's tables from their rels, whatever the parts' file names."""
+    wb_part = workbook_part(zf)
+    rels = relationships(zf, wb_part)
+    by_id = {rel.id: rel for rel in rels}
     sheet_parts: list[tuple[str, str]] = []
     all_sheets: list[str] = []  # every <sheet>, chart sheets too: what localSheetId counts
+    worksheet_of: dict[int, int] = {}  # a <sheet>'s position -> its worksheet's index in Book.sheets
     names: dict[str, str] = {}
     local_names: dict[tuple[int, str], str] = {}
     defined: list[DefinedName] = []
@@ -525,9 +505,10 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
             continue
         if elem.tag == f"{_MAIN}sheet":
             all_sheets.append(elem.get("name", ""))
-            target = targets.get(elem.get(f"{_REL}id", ""), "")
-            if target.endswith(".xml") and "worksheet" in target:
-                sheet_parts.append((elem.get("name", ""), target))
+            rel = by_id.get(elem.get(f"{_REL}id", ""))
+            if rel is not None and rel.kind == WORKSHEET and not rel.external:
+                worksheet_of[len(all_sheets) - 1] = len(sheet_parts)
+                sheet_parts.append((elem.get("name", ""), rel.target))
         elif elem.tag == f"{_MAIN}definedName":
             local = elem.get("localSheetId")
             text = (elem.text or "").strip()
@@ -536,13 +517,16 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
             defined.append(DefinedName(elem.get("name", ""), text, owner, elem.get("hidden") in ("1", "true")))
             if local is None:
                 names[elem.get("name", "").lower()] = text
-            elif local.isdigit():
-                local_names[(int(local), elem.get("name", "").lower())] = text
+            elif local.isdigit() and int(local) in worksheet_of:
+                local_names[(worksheet_of[int(local)], elem.get("name", "").lower())] = text
         elif elem.tag == f"{_MAIN}calcPr" and elem.get("iterate") in ("1", "true"):
-            count = elem.get("iterateCount", "100")
+            count_text = elem.get("iterateCount", "100")
             delta = elem.get("iterateDelta", "0.001")
-            iterate = (int(count) if count.isdigit() else 100, float(delta) if _NUMBER.match(delta) else 0.001)
-    strings = _shared_strings(zf, targets)
+            iterate = (
+                int(count_text) if count_text.isdigit() else 100,
+                float(delta) if _NUMBER.match(delta) else 0.001,
+            )
+    strings = _shared_strings(zf, next((r.target for r in rels if r.kind == SHARED_STRINGS and not r.external), None))
     tables = _tables(zf, sheet_parts)
     shapes = ShapeTable()
     unsupported: list[str] = []
@@ -550,7 +534,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
         sheet = Sheet(name, cached={} if cached else None, part=part)
-        if part not in zf.namelist():
+        if part not in zf.NameToInfo:
             raise WorkbookError(f"sheet {name!r} has no part {part}")
         budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget, tables)
         sheets.append(sheet)

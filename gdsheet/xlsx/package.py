@@ -30,6 +30,7 @@ SHARED_STRINGS = "sharedStrings"
 CALC_CHAIN = "calcChain"
 DRAWING = "drawing"
 CHART = "chart"
+TABLE = "table"
 
 
 @dataclass(frozen=True)
