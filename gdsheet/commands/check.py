@@ -29,6 +29,7 @@ import numpy as np
 from gdsheet.commands.check_names import is_lesson_name, lesson_cells, name_problems
 from gdsheet.commands.check_shown import (
     cache_mismatches,
+    conditional_problems,
     drawing_problems,
     format_problems,
     live_epoch_labels,
@@ -194,6 +195,7 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
     labels, label_problems = live_epoch_labels(ev, lesson)
     named = lesson_cells(ev, lesson)
     log_mismatches, log_unverified = log_problems(ev, lesson)
+    shares = share_cells(ev, lesson)
     report.mismatches = [
         *name_problems(ev, lesson),
         *report.mismatches,
@@ -201,7 +203,8 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
         *cache_mismatches(ev, computed),
         *unverified(ev),
         *log_mismatches,
-        *format_problems(ev, named, share_cells(ev, lesson)),
+        *format_problems(ev, named, shares),
+        *conditional_problems(ev, named, shares),
         *drawing_problems(ev, named),
     ]
     lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}

@@ -31,14 +31,16 @@ from gdsheet.engine.shapes import Unsupported, walk
 from gdsheet.lesson.contract import reset_name
 from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
-from gdsheet.xlsx.display import drawings, format_problem, number_formats
-from gdsheet.xlsx.ranges import a1
+from gdsheet.xlsx.display import drawings, format_problem, number_formats, styles
+from gdsheet.xlsx.ranges import RangeError, a1, split_range
 
 Mismatch = dict[str, object]
 CellKey = tuple[str, int, int]
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
+MAX_REPORTED_RULES = 100
+"""Conditional-format rules reported at most (each costs a search of the lesson's cells)."""
 
 
 def _shown(value: object) -> str:
@@ -275,6 +277,53 @@ def format_problems(ev: Evaluator, cells: Iterable[CellKey], shares: Collection[
             found.append({"cell": address, "name": None, "kind": "format", "got": formats.get(style), "want": None,
                           "message": message})  # fmt: skip
     return found
+
+
+def conditional_problems(ev: Evaluator, cells: set[CellKey], shares: Collection[CellKey] = ()) -> list[Mismatch]:
+    """Conditional-format rules over lesson cells whose differential style sets a number format
+    that shows another number than the value (``[<0]`` rules, a colour scale with a format…), one
+    mismatch per rule, naming the first lesson cell it covers: when the rule's condition holds,
+    the cell shows what the format says, not the checked value."""
+    _, differential = styles(ev.path)
+    found = []
+    for sheet in ev.book.sheets:
+        for sqref, dxf in sheet.conditional:
+            code = differential.get(dxf)
+            if code is None or (format_problem(code, share=True) is None and format_problem(code) is None):
+                continue  # colours, fonts, borders or a harmless format: the number shows as it is
+            if len(found) >= MAX_REPORTED_RULES:
+                break
+            covered = _first_covered(sheet.name, sqref, cells)
+            if covered is None:
+                continue
+            why = format_problem(code, share=covered in shares)
+            if why is None:
+                continue
+            address = f"{sheet.name}!{a1(covered[1], covered[2])}"
+            message = (f"{address}: a conditional format over {sqref[:80]} shows another number than its "
+                       f"value when its rule holds: {why}")  # fmt: skip
+            found.append({"cell": address, "name": None, "kind": "format", "got": code, "want": None,
+                          "message": message})  # fmt: skip
+    return found
+
+
+def _first_covered(sheet: str, sqref: str, cells: set[CellKey]) -> CellKey | None:
+    """The first lesson cell (by row, then column) among the ranges of ``sqref`` (``A1:B2 D4``);
+    each range costs the smaller of its size and the lesson's cells."""
+    best: tuple[int, int] | None = None
+    for ref in sqref.split():
+        try:
+            _, area = split_range(ref)
+        except RangeError:
+            continue
+        if area.size <= len(cells):
+            inside = ((row, col) for row, col in area.cells() if (sheet, col, row) in cells)
+        else:
+            inside = ((row, col) for name, col, row in cells if name == sheet and (row, col) in area)
+        first = min(inside, default=None)
+        if first is not None and (best is None or first < best):
+            best = first
+    return None if best is None else (sheet, best[1], best[0])
 
 
 def drawing_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:

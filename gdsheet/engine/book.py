@@ -41,6 +41,9 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 CellValue = float | str | bool | XlError | None
+MAX_CONDITIONAL_RULES = 10_000
+MAX_SQREF = 10_000
+"""Bounds on the conditional-format rules kept for check, and on each one's cell list (text)."""
 _PARSE_CHUNK = 1 << 20
 
 
@@ -67,6 +70,9 @@ class Sheet:
     """Cells' style indexes (``s``) by column, where not 0 (read with ``cached``, for check)."""
     part: str = ""
     """The zip member holding the sheet's XML."""
+    conditional: list[tuple[str, int]] = field(default_factory=list)
+    """Each conditional-format rule that applies a differential style: (sqref, dxfId) (read with
+    ``cached``, for check: a rule's number format changes what its cells show)."""
 
     def formula_at(self, col: int, row: int) -> Run | None:
         """The run holding a formula at (col, row), if any."""
@@ -194,6 +200,7 @@ class _SheetReader:
         self.sheet, self.index, self.strings, self.shapes = sheet, index, strings, shapes
         self.unsupported, self.budget = unsupported, budget
         self.attrs_style: str | None = None  # the cell's s=
+        self.sqref: str | None = None  # the <conditionalFormatting> being read
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
         self.arrays: list[tuple[int, int, int, int]] = []  # (row1, col1, row2, col2) of multi-cell array formulas
         self.tables: dict[str, Table] = {}  # lower-case name -> Excel Table, for structured references
@@ -233,6 +240,12 @@ class _SheetReader:
         elif tag == "row":
             self.row = int(attrs["r"]) if "r" in attrs and attrs["r"].isdigit() else self.row + 1
             self.col = 0
+        elif tag == "conditionalFormatting":
+            self.sqref = attrs.get("sqref", "")
+        elif tag == "cfRule" and self.sheet.cached is not None and self.sqref is not None:
+            dxf = attrs.get("dxfId", "")
+            if dxf.isdigit() and len(self.sheet.conditional) < MAX_CONDITIONAL_RULES:
+                self.sheet.conditional.append((self.sqref[:MAX_SQREF], int(dxf)))
 
     def chars(self, data: str) -> None:
         if self.text is not None:
@@ -249,6 +262,8 @@ class _SheetReader:
             self.text = None
         elif tag == "c":
             self._cell()
+        elif tag == "conditionalFormatting":
+            self.sqref = None
 
     def _cell(self) -> None:
         self.count += 1

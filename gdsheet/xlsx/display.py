@@ -12,7 +12,6 @@ same number, and pass.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,17 +88,20 @@ EMU_PER_ROW = 190_500
 
 def number_formats(path: str | Path) -> dict[int, str]:
     """Style index (a cell's ``s``) -> its number format code, for every cell style."""
+    return styles(path)[0]
+
+
+def styles(path: str | Path) -> tuple[dict[int, str], dict[int, str]]:
+    """The cell styles' number formats (style index -> code), and the differential styles'
+    (``dxfId`` -> code, only those that set one) that conditional-format rules apply."""
     with open_archive(path) as zin:
-        return _number_formats(zin)
-
-
-def _number_formats(zin: zipfile.ZipFile) -> dict[int, str]:
-    book = workbook_part(zin)
-    part = next((r.target for r in relationships(zin, book) if r.kind == STYLES and not r.external), None)
-    if part is None or part not in zin.NameToInfo:
-        return {}
-    root = tree(zin, part)
-    custom = {int(el.get("numFmtId", "-1")): el.get("formatCode", "") for el in root.iter(f"{_MAIN}numFmt")
+        book = workbook_part(zin)
+        part = next((r.target for r in relationships(zin, book) if r.kind == STYLES and not r.external), None)
+        if part is None or part not in zin.NameToInfo:
+            return {}, {}
+        root = tree(zin, part)
+    numfmts = root.find(f"{_MAIN}numFmts")
+    custom = {int(el.get("numFmtId", "-1")): el.get("formatCode", "") for el in (numfmts if numfmts is not None else ())
               if el.get("numFmtId", "").isdigit()}  # fmt: skip
     xfs = root.find(f"{_MAIN}cellXfs")
     formats = {}
@@ -107,7 +109,17 @@ def _number_formats(zin: zipfile.ZipFile) -> dict[int, str]:
         ident = xf.get("numFmtId", "0")
         number = int(ident) if ident.isdigit() else 0
         formats[index] = custom.get(number, BUILT_IN_FORMATS.get(number, "General"))
-    return formats
+    dxfs = root.find(f"{_MAIN}dxfs")
+    differential = {}
+    for index, dxf in enumerate(dxfs if dxfs is not None else ()):
+        numfmt = dxf.find(f"{_MAIN}numFmt")
+        if numfmt is not None:
+            ident = numfmt.get("numFmtId", "")
+            code = numfmt.get("formatCode")
+            if code is None and ident.isdigit():
+                code = custom.get(int(ident), BUILT_IN_FORMATS.get(int(ident), "General"))
+            differential[index] = code or "General"
+    return formats, differential
 
 
 def drawings(path: str | Path, sheet_parts: dict[str, str]) -> dict[str, list[Drawn]]:

@@ -15,6 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.workbook.defined_name import DefinedName
 
@@ -343,7 +346,30 @@ def shape_over_descent(source: Path, target: Path) -> str:
     return f"Lesson!{cell(table, 2, NEW_M)}"
 
 
+def conditional_format(code: str, name: str = "rmse") -> Tampering:
+    """A conditional-format rule that always holds (``=TRUE``) over ``name``'s first cell, whose
+    differential style sets the number format ``code``."""
+
+    def tamper(source: Path, target: Path) -> str:
+        address = cell(areas(source)[name])
+
+        def edit(book: openpyxl.Workbook) -> None:
+            dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=200, formatCode=code))
+            book["Lesson"].conditional_formatting.add(f"{address}:{address}", Rule("expression", dxf=dxf,
+                                                                                   formula=["TRUE"]))  # fmt: skip
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    tamper.__name__ = f"conditional_format_{code}"
+    return tamper
+
+
+conditional_literal = conditional_format('"12.50"')
+conditional_scaling = conditional_format("0.00,,", "next_m")
+
 DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (
+    conditional_literal, conditional_scaling,
     text_box_over_rmse, shape_over_descent, literal_format, zero_literal_format, scaling_format, percent_format,
     date_format, hidden_format, default_style_hidden,
 )  # fmt: skip
@@ -352,4 +378,5 @@ DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (
 FORMAT_TAMPERINGS: tuple[Tampering, ...] = (
     literal_format, zero_literal_format, scaling_format, percent_format, date_format, hidden_format,
 )  # fmt: skip
-"""The display tamperings that LibreOffice's shown text reveals (a drawing is not in its text)."""
+"""The display tamperings that LibreOffice's shown text reveals (a drawing is not in its text, and
+its CSV export does not apply conditional formats; Excel applies a rule's number format)."""
