@@ -21,6 +21,14 @@ An item scores its points times the share of its cells that hold formulas agreei
 reference in every scenario (a typed number scores 0). Its first wrong cell is the root cause:
 constants first, then cells in evaluation order, the assigned inputs before perturbed ones.
 
+Everything `check` guarantees about what a workbook shows holds for a submission too
+(:func:`shown_problems`), so what the teacher's copy shows is what was graded: a cached value
+that is not its formula's, a formula the engine cannot vouch for, a number format or a
+conditional format that shows another number, or a drawing over a cell makes that cell wrong in
+its item (named first, with check's message); a broken contract of names (a sheet-level
+``learn``, a moved or extra name) or a problem on a cell no item grades costs the ``inputs``
+item, whose message names it.
+
 The batch grades each file in a forked process bounded in time and memory
 (:data:`~gdsheet.limits.GRADE_SECONDS`, :data:`~gdsheet.limits.GRADE_MEMORY_MB`), ``jobs`` at a
 time; a file that cannot be read, is hostile, too large, too slow or crashes is one record with
@@ -43,8 +51,18 @@ import numpy as np
 
 from gdsheet.commands.assign import INPUTS_ITEM, TABLE_AREAS, Assignment, column_cells, read_assignment
 from gdsheet.commands.check import _input_cells, compare_areas, expected_for, left_empty
+from gdsheet.commands.check_names import lesson_cells, name_problems
+from gdsheet.commands.check_shown import (
+    cache_mismatches,
+    conditional_problems,
+    drawing_problems,
+    format_problems,
+    share_cells,
+    unverified,
+)
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
+from gdsheet.engine.book import read_book
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
@@ -203,7 +221,7 @@ def _grade(assignment: Assignment, path: Path, engine: str, record: Record) -> R
     if not path.is_file():
         raise GdsheetError(f"{path}: no such file")
     check_workbook_archive(path)
-    ev = Evaluator(path, engine)
+    ev = Evaluator(path, engine, book=read_book(path, cached=True))
     if "student_id" not in ev.names:
         return record | {"status": "unknown-id", "message": "no defined name student_id: not from this assignment"}
     area = ev.area("student_id")
@@ -222,8 +240,15 @@ def _grade(assignment: Assignment, path: Path, engine: str, record: Record) -> R
             return record | {"status": "other-students-inputs", "message": message}
     scenarios = [Scenario("the assigned inputs", assigned)]
     scenarios += [perturbed(assignment, student.id, assigned, k) for k in range(PERTURBATIONS)]
-    items = _grade_items(assignment, ev, scenarios)
+    item_cells = _item_cells(assignment, ev)
+    shown, elsewhere = _attributed(shown_problems(ev, held), item_cells)
+    items = _grade_items(assignment, ev, scenarios, item_cells, shown)
     differences = _differences(held, assigned)
+    untrusted = ""
+    if elsewhere:
+        more = f" ({len(elsewhere) - 1} more such problem(s))" if len(elsewhere) > 1 else ""
+        untrusted = f"what the workbook shows is not what is graded: {elsewhere[0]['message']}{more}"
+        differences.append(untrusted)
     inputs_item = {
         "name": INPUTS_ITEM,
         "points": 0.0 if differences else assignment.points.get(INPUTS_ITEM, 0.0),
@@ -241,7 +266,43 @@ def _grade(assignment: Assignment, path: Path, engine: str, record: Record) -> R
     if INPUTS_ITEM in assignment.points:
         items = [inputs_item, *items]
     score = round(sum(float(item["points"]) for item in items), 2)  # type: ignore[arg-type]
-    return record | {"status": "graded", "score": score, "items": items, "message": ""}
+    return record | {"status": "graded", "score": score, "items": items, "message": untrusted}
+
+
+def shown_problems(ev: Evaluator, lesson: Lesson) -> list[dict[str, object]]:
+    """What `check` finds about what the workbook shows (beyond values, which grading compares
+    under its own scenarios): the contract of names, cached values against the formulas
+    recalculated from the workbook's own inputs, unverified formulas, number formats,
+    conditional formats and drawings over lesson cells. The epoch log is left out: a run of the
+    student's own formulas wrote it, so its rows follow those formulas, right or wrong."""
+    named = lesson_cells(ev, lesson)
+    shares = share_cells(ev, lesson)
+    with np.errstate(all="ignore"):
+        computed = ev.all_values()
+    return [
+        *name_problems(ev, lesson),
+        *cache_mismatches(ev, computed),
+        *unverified(ev),
+        *format_problems(ev, named, shares),
+        *conditional_problems(ev, named, shares),
+        *drawing_problems(ev, named),
+    ]
+
+
+def _attributed(
+    problems: Sequence[dict[str, object]], item_cells: Mapping[str, set[CellKey]]
+) -> tuple[dict[str, list[dict[str, object]]], list[dict[str, object]]]:
+    """Each problem on a graded cell under its item, and the others (names, cells no item grades)."""
+    owner = {_address(key): name for name, cells in item_cells.items() for key in cells}
+    by_item: dict[str, list[dict[str, object]]] = {}
+    elsewhere = []
+    for problem in problems:
+        name = owner.get(str(problem.get("cell")))
+        if name is None:
+            elsewhere.append(problem)
+        else:
+            by_item.setdefault(name, []).append(problem)
+    return by_item, elsewhere
 
 
 def _item_cells(assignment: Assignment, ev: Evaluator) -> dict[str, set[CellKey]]:
@@ -261,9 +322,15 @@ def _item_cells(assignment: Assignment, ev: Evaluator) -> dict[str, set[CellKey]
     return cells
 
 
-def _grade_items(assignment: Assignment, ev: Evaluator, scenarios: Sequence[Scenario]) -> list[Record]:
-    """Every item but the inputs: points, first wrong cell and message."""
-    item_cells = _item_cells(assignment, ev)
+def _grade_items(
+    assignment: Assignment,
+    ev: Evaluator,
+    scenarios: Sequence[Scenario],
+    item_cells: Mapping[str, set[CellKey]],
+    shown: Mapping[str, list[dict[str, object]]],
+) -> list[Record]:
+    """Every item but the inputs: points, first wrong cell and message. ``shown``: each item's
+    problems with what its cells show (:func:`shown_problems`), wrong whatever the values."""
     blank_cells = {name: item_cells[name] for name in assignment.blank if name in item_cells}
     all_blank = set().union(*blank_cells.values()) if blank_cells else set()
     expected = [expected_for(s.lesson, ev.names) for s in scenarios]
@@ -272,7 +339,8 @@ def _grade_items(assignment: Assignment, ev: Evaluator, scenarios: Sequence[Scen
     with np.errstate(all="ignore"):
         whole = [compare_areas(ev, e, ev.all_values(i), True) for e, i in zip(expected, inputs, strict=True)]
         if not any(report.mismatches for report in whole):
-            return [_item(name, assignment.points[name], item_cells[name], [], scenarios) for name in item_cells]
+            return [_item(name, assignment.points[name], item_cells[name], _with_shown([], shown.get(name, [])),
+                          scenarios) for name in item_cells]  # fmt: skip
         # Something is wrong: judge each item on its own, the other items' cells set to the reference.
         groups = [(all_blank - cells, {name}) for name, cells in blank_cells.items()]
         groups.append((all_blank, {name for name in item_cells if name not in blank_cells}))
@@ -285,7 +353,16 @@ def _grade_items(assignment: Assignment, ev: Evaluator, scenarios: Sequence[Scen
                 for name in names:
                     own = {_address(key) for key in item_cells[name]}
                     wrong[name].append([m for m in report.mismatches if m.get("cell") in own or _shape(m, name)])
-    return [_item(name, assignment.points[name], item_cells[name], wrong[name], scenarios) for name in item_cells]
+    return [_item(name, assignment.points[name], item_cells[name], _with_shown(wrong[name], shown.get(name, [])),
+                  scenarios) for name in item_cells]  # fmt: skip
+
+
+def _with_shown(found: list[list[dict[str, object]]], shown: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """An item's mismatches per scenario with its shown problems first among the assigned inputs'
+    (they are wrong in what the teacher sees, whatever the values)."""
+    if not shown:
+        return found
+    return [[*shown, *(found[0] if found else [])], *found[1:]]
 
 
 def _shape(mismatch: Mapping[str, object], name: str) -> bool:

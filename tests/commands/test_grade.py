@@ -15,9 +15,7 @@ import shutil
 import signal
 from pathlib import Path
 
-import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 
 import gdsheet
 from gdsheet.commands import grade as grade_module
@@ -29,6 +27,8 @@ from gdsheet.xlsx.ranges import a1
 from tests.support.cli_inprocess import run_cli
 from tests.support.hostile import zeros_bomb
 from tests.support.libreoffice import resave_many
+from tests.support.students import BLANK, DM, NEW_M
+from tests.support.students import fill_blank_columns as _fill
 
 pytestmark = pytest.mark.libreoffice
 
@@ -41,31 +41,6 @@ STUDENTS = {
     "eve": "Eve Copy",
     "gus": "Gus",
 }
-BLANK = ("de/dm", "new_m")
-DM, NEW_M = 7, 8  # their positions among the descent columns
-
-
-def _fill(source: Path, target: Path, de_dm: object, student_id: str | None = None, new_m: object = None) -> None:
-    """Write the blank columns as a student would: ``de_dm(area, k, cells) -> formula or number``;
-    new_m is right (=m-learn*de/dm) unless ``new_m`` says otherwise, so a wrong de/dm must not
-    cost new_m's points."""
-    ev = Evaluator(source)
-    wb = openpyxl.load_workbook(source)
-    for name in ("descent", "live_descent"):
-        area = ev.area(name)
-        ws = wb[area.sheet]
-        for k, row in enumerate(range(area.min_row, area.max_row + 1)):
-            cell = {
-                key: f"{get_column_letter(area.min_col + i)}{row}"
-                for key, i in (("x", 0), ("y", 1), ("m", 2), ("p", 4))
-            }
-            dm = f"{get_column_letter(area.min_col + DM)}{row}"
-            ws[dm] = de_dm(name, k, cell)  # type: ignore[operator]
-            own = new_m(name, k, cell) if new_m else f"={cell['m']}-learn*{dm}"  # type: ignore[operator]
-            ws[f"{get_column_letter(area.min_col + NEW_M)}{row}"] = own
-    if student_id is not None:
-        wb["Lesson"]["C2"] = student_id
-    wb.save(target)
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def stale_cache(source: Path, target: Path) -> str:
 
 
 def _scale_cached_one(text: str, address: str, factor: float) -> str:
-    pattern = re.compile(rf'(<c r="{address}"[^>]*><f>[^<]*</f>)<v>([^<]*)</v>')
+    pattern = re.compile(rf'(<c r="{address}"[^>]*><f[^>]*>[^<]*</f>)<v>([^<]*)</v>')  # LibreOffice: <f aca="false">
     assert pattern.search(text), address
     return pattern.sub(lambda m: f"{m.group(1)}<v>{float(m.group(2)) * factor!r}</v>", text, count=1)
 
@@ -236,8 +236,24 @@ any number of them can follow one another (and one of :data:`RMSE_TAMPERINGS`)."
 
 
 DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
+SPREADSHEET_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+
+
+def _add_to_drawing(source: Path, target: Path, anchor: str) -> None:
+    """``anchor`` appended to the Lesson sheet's drawing (the root may be ``wsDr`` or, as
+    LibreOffice writes it, ``xdr:wsDr``)."""
+
+    def edit(text: str) -> str:
+        edited, count = re.subn(r"</(\w+:)?wsDr>\s*$", lambda m: anchor + m.group(0), text)
+        assert count == 1, text[-200:]
+        return edited
+
+    rewrite_member(source, target, "xl/drawings/drawing1.xml", edit)
+
+
 TEXT_BOX = (
-    "<twoCellAnchor><from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
+    '<twoCellAnchor xmlns="' + SPREADSHEET_DRAWING + '">'
+    "<from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
     "<to><col>{col2}</col><colOff>0</colOff><row>{row2}</row><rowOff>0</rowOff></to>"
     f'<sp xmlns:a="{DRAWING_MAIN}" macro="" textlink="">'
     '<nvSpPr><cNvPr id="99" name="TextBox 99"/><cNvSpPr txBox="1"/></nvSpPr>'
@@ -250,7 +266,7 @@ def text_box_over_rmse(source: Path, target: Path) -> str:
     """A white text box reading 1.23 drawn over rmse's cell (in the sheet's existing drawing)."""
     rmse = areas(source)["rmse"]
     box = TEXT_BOX.format(col=rmse.min_col - 1, row=rmse.min_row - 1, col2=rmse.min_col, row2=rmse.min_row)
-    rewrite_member(source, target, "xl/drawings/drawing1.xml", lambda text: text.replace("</wsDr>", box + "</wsDr>"))
+    _add_to_drawing(source, target, box)
     return f"Lesson!{cell(rmse)}"
 
 
@@ -328,7 +344,8 @@ def _first_unstyled_cell(source: Path) -> str:
 
 
 SHAPE = (
-    "<oneCellAnchor><from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
+    '<oneCellAnchor xmlns="' + SPREADSHEET_DRAWING + '">'
+    "<from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
     '<ext cx="{cx}" cy="{cy}"/><sp macro="" textlink="" xmlns:a="' + DRAWING_MAIN + '">'
     '<nvSpPr><cNvPr id="98" name="Rectangle 98"/><cNvSpPr/></nvSpPr><spPr><a:xfrm><a:off x="0" y="0"/>'
     '<a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill>'
@@ -342,7 +359,7 @@ def shape_over_descent(source: Path, target: Path) -> str:
     table = areas(source)["descent"]
     column, row = table.min_col + NEW_M - 1, table.min_row + 1  # 0-based: the anchor's col and row
     shape = SHAPE.format(col=column, row=row, cx=600_000, cy=3 * 190_000)
-    rewrite_member(source, target, "xl/drawings/drawing1.xml", lambda text: text.replace("</wsDr>", shape + "</wsDr>"))
+    _add_to_drawing(source, target, shape)
     return f"Lesson!{cell(table, 2, NEW_M)}"
 
 
