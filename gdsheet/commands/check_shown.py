@@ -288,7 +288,7 @@ def conditional_problems(ev: Evaluator, cells: set[CellKey], shares: Collection[
     found = []
     for sheet in ev.book.sheets:
         for sqref, dxf in sheet.conditional:
-            code = differential.get(dxf)
+            code = dxf if isinstance(dxf, str) else differential.get(dxf)  # an Excel 2010 rule's own, or a dxf's
             if code is None or (format_problem(code, share=True) is None and format_problem(code) is None):
                 continue  # colours, fonts, borders or a harmless format: the number shows as it is
             if len(found) >= MAX_REPORTED_RULES:

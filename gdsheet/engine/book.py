@@ -37,6 +37,10 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 _NS_LEN = len(_MAIN_NS)
+_X14_RULES = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main conditionalFormatting"
+_XM_SQREF = "http://schemas.microsoft.com/office/excel/2006/main sqref"
+"""Excel 2010's conditional formats, kept in the sheet's ``extLst``: each rule's ``x14:dxf``
+holds its differential style inline, and ``xm:sqref`` (text, after the rules) its cells."""
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
@@ -70,8 +74,9 @@ class Sheet:
     """Cells' style indexes (``s``) by column, where not 0 (read with ``cached``, for check)."""
     part: str = ""
     """The zip member holding the sheet's XML."""
-    conditional: list[tuple[str, int]] = field(default_factory=list)
-    """Each conditional-format rule that applies a differential style: (sqref, dxfId) (read with
+    conditional: list[tuple[str, int | str]] = field(default_factory=list)
+    """Each conditional-format rule that applies a differential style: (sqref, dxfId), or
+    (sqref, number format code) for an Excel 2010 rule whose style is inline (read with
     ``cached``, for check: a rule's number format changes what its cells show)."""
 
     def formula_at(self, col: int, row: int) -> Run | None:
@@ -201,6 +206,9 @@ class _SheetReader:
         self.unsupported, self.budget = unsupported, budget
         self.attrs_style: str | None = None  # the cell's s=
         self.sqref: str | None = None  # the <conditionalFormatting> being read
+        self.x14_formats: list[str] | None = None  # the number formats of the x14:conditionalFormatting being read
+        self.x14_sqref: list[str] | None = None  # the characters of its xm:sqref, while it is read
+        self.x14_cells = ""  # its xm:sqref's text, once read
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
         self.arrays: list[tuple[int, int, int, int]] = []  # (row1, col1, row2, col2) of multi-cell array formulas
         self.tables: dict[str, Table] = {}  # lower-case name -> Excel Table, for structured references
@@ -217,6 +225,8 @@ class _SheetReader:
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         tag = name[_NS_LEN:] if name.startswith(_MAIN_NS) else ""
+        if self.sheet.cached is not None and self.text is None:
+            self._x14_start(name, tag, attrs)
         if tag == "c":
             ref = attrs.get("r")
             if ref is None:
@@ -247,12 +257,32 @@ class _SheetReader:
             if dxf.isdigit() and len(self.sheet.conditional) < MAX_CONDITIONAL_RULES:
                 self.sheet.conditional.append((self.sqref[:MAX_SQREF], int(dxf)))
 
+    def _x14_start(self, name: str, tag: str, attrs: dict[str, str]) -> None:
+        if name == _X14_RULES:
+            self.x14_formats = []
+        elif self.x14_formats is not None and tag == "numFmt" and len(self.x14_formats) < MAX_CONDITIONAL_RULES:
+            self.x14_formats.append(attrs.get("formatCode", "General"))
+        elif self.x14_formats is not None and name == _XM_SQREF:
+            self.x14_sqref = []
+
+    def _x14_end(self, name: str) -> None:
+        if name == _XM_SQREF and self.x14_sqref is not None:
+            self.x14_cells, self.x14_sqref = "".join(self.x14_sqref)[:MAX_SQREF], None
+        elif name == _X14_RULES and self.x14_formats is not None:
+            room = max(MAX_CONDITIONAL_RULES - len(self.sheet.conditional), 0)
+            self.sheet.conditional += [(self.x14_cells, code) for code in self.x14_formats[:room]]
+            self.x14_formats, self.x14_sqref, self.x14_cells = None, None, ""
+
     def chars(self, data: str) -> None:
         if self.text is not None:
             self.text.append(data)
+        elif self.x14_sqref is not None and sum(map(len, self.x14_sqref)) < MAX_SQREF:
+            self.x14_sqref.append(data)
 
     def end(self, name: str) -> None:
         tag = name[_NS_LEN:] if name.startswith(_MAIN_NS) else ""
+        if self.x14_formats is not None:
+            self._x14_end(name)
         if tag == "v" and self.text is not None:
             self.value, self.text = "".join(self.text), None
         elif tag == "f" and self.text is not None:

@@ -382,11 +382,36 @@ def conditional_format(code: str, name: str = "rmse") -> Tampering:
     return tamper
 
 
+X14_RULE = (
+    '<ext uri="{{78C0D931-6437-407d-A8EE-F0AAD7539E65}}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:conditionalFormattings><x14:conditionalFormatting xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:cfRule type="expression" priority="1" id="{{00000000-0000-0000-0000-000000000001}}"><xm:f>TRUE</xm:f>'
+    '<x14:dxf><numFmt numFmtId="201" formatCode="{code}"/></x14:dxf></x14:cfRule>'
+    "<xm:sqref>A1 {cells}</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings></ext>"
+)
+
+
+def x14_conditional_format(source: Path, target: Path) -> str:
+    """An Excel 2010 conditional format (in the sheet's ``extLst``, its style inline) that always
+    holds over rmse's cell and shows it as the literal 12.50."""
+    address = cell(areas(source)["rmse"])
+    rule = X14_RULE.format(code="&quot;12.50&quot;", cells=f"{address}:{address}")
+
+    def edit(text: str) -> str:
+        if "<extLst>" in text:
+            return text.replace("<extLst>", "<extLst>" + rule, 1)
+        return text.replace("</worksheet>", f"<extLst>{rule}</extLst></worksheet>", 1)
+
+    rewrite_member(source, target, SHEET_PART, edit)
+    return f"Lesson!{address}"
+
+
 conditional_literal = conditional_format('"12.50"')
 conditional_scaling = conditional_format("0.00,,", "next_m")
 
 DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (
-    conditional_literal, conditional_scaling,
+    conditional_literal, conditional_scaling, x14_conditional_format,
     text_box_over_rmse, shape_over_descent, literal_format, zero_literal_format, scaling_format, percent_format,
     date_format, hidden_format, default_style_hidden,
 )  # fmt: skip
