@@ -228,12 +228,6 @@ TAMPERINGS: tuple[Tampering, ...] = (
 RMSE_TAMPERINGS: tuple[Tampering, ...] = (moved_rmse, hidden_name_over_rmse, rmse_union, both_cases)
 """The tamperings of rmse's name: each reads the name as built, so at most one of them applies."""
 
-OTHER_TAMPERINGS: tuple[Tampering, ...] = tuple(
-    t for t in TAMPERINGS if t not in (stale_cache, scaled_caches, *RMSE_TAMPERINGS)
-)
-"""The other tamperings that rewrite the workbook with openpyxl (which drops cached values), so
-any number of them can follow one another (and one of :data:`RMSE_TAMPERINGS`)."""
-
 
 DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
 SPREADSHEET_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
@@ -422,3 +416,12 @@ FORMAT_TAMPERINGS: tuple[Tampering, ...] = (
 )  # fmt: skip
 """The display tamperings that LibreOffice's shown text reveals (a drawing is not in its text, and
 its CSV export does not apply conditional formats; Excel applies a rule's number format)."""
+
+
+OTHER_TAMPERINGS: tuple[Tampering, ...] = (
+    *(t for t in TAMPERINGS if t not in (stale_cache, scaled_caches, *RMSE_TAMPERINGS)),
+    zero_literal_format, scaling_format, percent_format, date_format, hidden_format, conditional_scaling,
+)  # fmt: skip
+"""The other tamperings that rewrite the workbook with openpyxl (which drops cached values and
+drawings) and do not read rmse's name, so any number of them can follow one another (and one of
+:data:`RMSE_TAMPERINGS`)."""
