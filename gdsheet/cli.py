@@ -227,8 +227,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         problems.append(f"{len(report.unchecked)} cell(s) no lesson name covers (--allow-unchecked)")
     verdict = ", ".join(problems) if problems else "ok"
     print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
-    _print_listing([str(m["message"]) for m in report.mismatches], report.unchecked,
-                   f"{len(report.unchecked)} formula or number cell(s) not covered by a lesson name")  # fmt: skip
+    label = f"{len(report.unchecked)} formula or number cell(s) not covered by a lesson name"
+    if any(":" in entry for entry in report.unchecked):  # the epoch log's rows (Lesson!T80:W80) whose start is unknown
+        label += ", or epoch-log rows whose start is unknown (not verifiable)"
+    _print_listing([str(m["message"]) for m in report.mismatches], report.unchecked, label)
     return 0 if report.ok else 1
 
 
