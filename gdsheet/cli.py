@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from gdsheet.commands.check import check_workbook
 from gdsheet.commands.run import Record, reset, run, terminal_progress
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
+from gdsheet.lesson.models import MODELS
 from gdsheet.lesson.spec import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
 from gdsheet.limits import MAX_EPOCHS
 from gdsheet.xlsx.archive import check_workbook_archive
@@ -57,7 +59,21 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
+        "--preset",
+        help=f"a shipped preset (see `gdsheet templates`) or a .toml file (default: the model's; {DEFAULT_PRESET})",
+    )
+    parser.add_argument(
+        "--model", choices=MODELS, help="what the lesson fits: line (y = m·x + b, the default) or linear"
+    )
+    parser.add_argument(
+        "--features", type=int, help="with --samples and --model linear: the number of inputs each sample has"
+    )
+    parser.add_argument(
+        "--landscape", help="the two parameters the loss grid spans, rows,columns (default: w1,b for linear)"
+    )
+    parser.add_argument("--grid-m", type=_numbers, help="the grid's row values, comma-separated (its first parameter)")
+    parser.add_argument(
+        "--grid-b", type=_numbers, help="the grid's column values, comma-separated (its second parameter)"
     )
     parser.add_argument("--m-start", type=float, help="m at the top of the descent table")
     parser.add_argument("--b-start", type=float, help="b at the top of the descent table")
@@ -77,8 +93,24 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--live-epochs", type=int, help="epochs unrolled as formulas on a Live sheet (0: none)")
 
 
+def _numbers(text: str) -> tuple[float, ...]:
+    """A comma-separated list of finite numbers (an argparse type: a bad one is a usage error)."""
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not all(math.isfinite(value) for value in values):
+        raise argparse.ArgumentTypeError(f"{text!r} holds a number that is not finite")
+    return values
+
+
 def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
     return {
+        "model": args.model,
+        "features": args.features,
+        "landscape": args.landscape,
+        "grid_m": args.grid_m,
+        "grid_b": args.grid_b,
         "m_start": args.m_start,
         "b_start": args.b_start,
         "learn": args.learn,

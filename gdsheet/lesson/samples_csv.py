@@ -67,8 +67,12 @@ def _text(path: Path) -> str:
         ) from None
 
 
-def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
+def read_sample_table(path: str | Path, features: tuple[str, ...] | None = None
+                      ) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...], tuple[float, ...]]:  # fmt: skip
+    """The input names, input columns and y values of a CSV file with one sample per line.
+
+    The header is ``x,y`` or ``x1,…,xk,y`` (k inputs); with ``features`` it must be exactly those
+    inputs and y. The number of columns is bounded by the file's size (16 MB), checked first."""
     path = Path(path)
     try:
         rows = list(csv.reader(io.StringIO(_text(path), newline="")))
@@ -76,18 +80,30 @@ def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
         raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' and samples")
-    header = [name.strip().lower() for name in rows[0]]
-    if header != ["x", "y"]:
-        raise GdsheetError(f"{path}:1: header must be 'x,y', got {','.join(rows[0])!r}")
-    xs, ys = [], []
+    header = tuple(name.strip().lower() for name in rows[0])
+    names = header[:-1]
+    numbered = names == tuple(f"x{j}" for j in range(1, len(names) + 1))
+    if features is not None:
+        if header != (*features, "y"):
+            raise GdsheetError(f"{path}:1: header must be '{','.join((*features, 'y'))}', got {','.join(rows[0])!r}")
+    elif len(header) < 2 or header[-1] != "y" or not (names == ("x",) or numbered):
+        raise GdsheetError(f"{path}:1: header must be 'x,y' or 'x1,…,xk,y', got {','.join(rows[0])!r}")
+    width = len(header)
+    samples: list[list[float]] = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         where = f"{path}:{number}"
-        if len(row) != 2:
-            raise GdsheetError(f"{where}: expected 2 values (x,y), got {len(row)}")
-        xs.append(_number(row[0], where, "x"))
-        ys.append(_number(row[1], where, "y"))
-    if not xs:
+        if len(row) != width:
+            raise GdsheetError(f"{where}: expected {width} values ({','.join(header)}), got {len(row)}")
+        samples.append([_number(text, where, column) for text, column in zip(row, header, strict=True)])
+    if not samples:
         raise GdsheetError(f"{path}: no samples after the header")
-    return tuple(xs), tuple(ys)
+    columns = tuple(tuple(column) for column in zip(*samples, strict=True))
+    return names, columns[:-1], columns[-1]
+
+
+def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
+    _, columns, ys = read_sample_table(path, ("x",))
+    return columns[0], ys

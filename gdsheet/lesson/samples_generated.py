@@ -35,3 +35,37 @@ def with_noise(y: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]
         raise GdsheetError(f"seed must be a whole number >= 0, got {seed!r}")
     noise = np.random.default_rng(seed).normal(0.0, float(sigma), len(y))
     return tuple(float(v) for v in np.asarray(y, dtype=float) + noise)
+
+
+LINEAR_WEIGHTS = (3.0, -2.0, 1.5, -1.0, 0.5, 2.0, -0.5, 1.0)
+"""The weights generated linear samples lie on: w_j is the j-th of these, cycled past the eighth."""
+
+
+def generated_inputs(data_x: Sequence[float], n: int, k: int) -> tuple[tuple[float, ...], ...]:
+    """``k`` input columns of ``n`` samples over the data block's range, spread without a pattern
+    two inputs share (so that no input is a multiple of another): sample i's input j is
+    lo + (hi − lo)·frac(i·√p_j), p_j the j-th prime, rounded to 2 decimals. No random numbers:
+    the same options give the same samples everywhere."""
+    generated_x(data_x, n)  # the same bound on n
+    lo, hi = min(data_x), max(data_x)
+    primes = _primes(k)
+    i = np.arange(n, dtype=float)
+    return tuple(tuple(float(v) for v in np.round(lo + (hi - lo) * np.mod(i * math.sqrt(p), 1.0), 2)) for p in primes)
+
+
+def linear_y(columns: Sequence[Sequence[float]], intercept: float) -> tuple[float, ...]:
+    """y = w1·x1 + … + wk·xk + b on :data:`LINEAR_WEIGHTS` (the generated samples' plane)."""
+    total = np.full(len(columns[0]), float(intercept))
+    for j, column in enumerate(columns):
+        total = total + LINEAR_WEIGHTS[j % len(LINEAR_WEIGHTS)] * np.asarray(column, dtype=float)
+    return tuple(float(v) for v in total)
+
+
+def _primes(k: int) -> list[int]:
+    primes: list[int] = []
+    candidate = 2
+    while len(primes) < k:
+        if all(candidate % p for p in primes):
+            primes.append(candidate)
+        candidate += 1
+    return primes

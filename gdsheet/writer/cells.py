@@ -27,6 +27,13 @@ HEADER_BORDER = Border(bottom=Side(style="thin"))
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
 
+def input_format(values: object) -> str:
+    """Whole numbers as whole numbers, anything else in General (a distance of 0.085 km must not
+    show as 0): the number format of a column of samples."""
+    numbers = list(values)  # type: ignore[call-overload]
+    return INTEGER if all(float(v).is_integer() for v in numbers) else "General"
+
+
 def put(
     ws: Worksheet,
     column: int,

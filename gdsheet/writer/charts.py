@@ -57,9 +57,9 @@ class Box:
         return cell(self.column, self.row)
 
 
-def fit_line_cols() -> tuple[int, int]:
-    """The two columns of the fitted line's points (x, y): right of the data block."""
-    return FIRST_COL + 3, FIRST_COL + 4
+def fit_line_cols(lesson: Lesson) -> tuple[int, int]:
+    """The two columns of the fitted line's points (x, y): right of the data block (one gap column)."""
+    return FIRST_COL + lesson.n_features + 2, FIRST_COL + lesson.n_features + 3
 
 
 def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
@@ -68,7 +68,7 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     The fit chart sits right of the data, guess and error blocks; the surface beside the heat
     map; the live and log charts right of the descent section's text, side by side.
     """
-    fit_y = fit_line_cols()[1]
+    fit_y = fit_line_cols(lesson)[1]
     top = at.data_header
     side = FIRST_COL + len(lesson.grid_b) + 2  # two columns right of the grid
     text_last = at.descent_text_last_col
@@ -101,7 +101,7 @@ def _show_axes(chart: ScatterChart | LineChart, x_title: str, y_title: str) -> N
 def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Two formula points on the model's line at its start values (y = m_start·x + b_start), at the
     smallest and largest sample x."""
-    x_col, y_col = fit_line_cols()
+    x_col, y_col = fit_line_cols(lesson)
     put(ws, x_col, at.data_header, "line x", header=True)
     put(ws, y_col, at.data_header, "line y", header=True)
     starts = {p: f"{p}_start" for p in lesson.params}
@@ -127,7 +127,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     samples.marker.graphicalProperties.solidFill = "4472C4"  # without a fill LibreOffice draws none
     samples.marker.graphicalProperties.line.solidFill = "4472C4"
     samples.graphicalProperties.line.noFill = True
-    line_x, line_y = fit_line_cols()
+    line_x, line_y = fit_line_cols(lesson)
     line = Series(
         Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + 1),
         Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + 1),
@@ -137,7 +137,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     line.smooth = samples.smooth = False
     line.graphicalProperties.line.width = 28575  # 2.25 pt
     chart.series += [samples, line]
-    _show_axes(chart, "x", "y")
+    _show_axes(chart, lesson.features[0], "y")
     _size(chart, box)
     return chart
 
@@ -237,10 +237,12 @@ def _loss_key(lesson: Lesson) -> str:
 def add_charts(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Every chart and the "you are here" marker; returns the defined names of the cells added."""
     ws = wb.worksheets[0]
-    names = write_fit_line(ws, lesson, at)
+    names: dict[str, str] = {}
     mark_you_are_here(ws, lesson, at)
     boxes = chart_boxes(lesson, at)
-    ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)
+    if lesson.n_features == 1:  # a line through the samples needs one input to draw against
+        names = write_fit_line(ws, lesson, at)
+        ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)
     ws.add_chart(_surface_chart(ws, lesson, at, boxes["surface"]), boxes["surface"].anchor)
     ws.add_chart(_log_chart(ws, lesson, at, boxes["log"]), boxes["log"].anchor)
     if lesson.live_epochs:

@@ -40,6 +40,6 @@ def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
             if ws[cell(column, row)].value is not None:
                 ws[cell(column, row)].alignment = LABEL
     ws.row_dimensions[at.hints_row].height = HINT_ROW_HEIGHT
-    for column in range(at.descent_col("x"), at.descent_col(at.table_columns[-1]) + 1):
+    for column in range(at.descent_col(at.table_columns[0]), at.descent_col(at.table_columns[-1]) + 1):
         if ws[cell(column, at.hints_row)].value is not None:
             ws[cell(column, at.hints_row)].alignment = HINT

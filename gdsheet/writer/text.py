@@ -53,6 +53,7 @@ def _listed(items: list[str]) -> str:
 
 SLOPES = {
     "line": "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)",
+    "linear": "de/dwj = 2·xj·(ŷ−y) for each weight wj and de/db = 2(ŷ−y), where ŷ = w1·x1 + … + b",
 }
 """Each model's exact derivatives of a sample's squared error, in words (one entry per model)."""
 
@@ -151,13 +152,31 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
     grid = lesson_grid(lesson)
     best_m, best_b = np.unravel_index(int(grid.argmin()), grid.shape)
     published_label = lesson.loss == "root-sum-square" and lesson.loss_label.lower() == "rmse"
+    on_line = lesson.data_y is None
+    rows_p, cols_p = lesson.landscape
+    others = [p for p in lesson.params if p not in (rows_p, cols_p)]
     facts: dict[str, str | None] = {
+        "own_data": None
+        if on_line
+        else f"The data block holds the {len(lesson.data_x):,} samples the descent table fits.",
+        "on_line": "" if on_line else None,
+        "model_formula": _formula(lesson),
+        "guess_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("guess").items()),
+        "start_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("start").items()),
+        "landscape_rows": rows_p,
+        "landscape_cols": cols_p,
+        "slice_note": (
+            f"With {len(lesson.params)} parameters the grid is a slice: the others ({_listed(others)}) stay at "
+            "their start values, as the grid's formulas read them."
+            if others
+            else None
+        ),
         "samples": f"{len(lesson.descent_x):,}",
         "samples_note": lesson.samples_note
         or f"each on the line y = {number(lesson.m_actual)}x + {number(lesson.b_actual)}",
         "data_points": f"{len(lesson.data_x):,}",
-        "m_actual": number(lesson.m_actual),
-        "b_actual": number(lesson.b_actual),
+        "m_actual": number(lesson.m_actual) if on_line else None,
+        "b_actual": number(lesson.b_actual) if on_line else None,
         "m_guess": number(lesson.m_guess),
         "b_guess": number(lesson.b_guess),
         "m_start": number(lesson.m_start),
@@ -176,6 +195,14 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
         "live_epochs": f"{lesson.live_epochs:,}" if lesson.live_epochs else None,
     }
     return facts | _trajectory_facts(lesson)
+
+
+def _formula(lesson: Lesson) -> str:
+    """The model as the text writes it: y = m·x + b, y = w1·x1 + w2·x2 + b."""
+    if lesson.model == "line":
+        return "y = m·x + b"
+    weights = [p for p in lesson.params if p != "b"]
+    return "y = " + " + ".join(f"{w}·x{w[1:]}" for w in weights) + " + b"
 
 
 def render(template: str, facts: Mapping[str, str | None]) -> str:
