@@ -60,7 +60,8 @@ class _Parser(argparse.ArgumentParser):
 def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
-        help=f"a shipped preset (see `gdsheet templates`) or a .toml file (default: the model's; {DEFAULT_PRESET})",
+        help=f"a shipped preset (see `gdsheet templates`) or a path to a .toml file (default: {DEFAULT_PRESET}); "
+        "--model linear defaults to the linear preset",
     )
     parser.add_argument(
         "--model", choices=MODELS, help="what the lesson fits: line (y = m·x + b, the default) or linear"

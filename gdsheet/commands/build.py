@@ -194,15 +194,33 @@ def _option(key: str, value: object, data: str | Path | None) -> str:
     return f"--{key.replace('_', '-')} {value!r}"
 
 
+SAMPLES_GROUP = (
+    "descent_y",
+    "more_x",
+    "data_x",
+    "data_more_x",
+    "data_y",
+    "actual_known",
+    "param_values",
+    "samples_note",
+)
+"""Settings that come with the samples' x (``descent_x``) from --data or --samples, never alone."""
+
+
 def _overflow_message(
     base: Lesson, preset: str, data: str | Path | None, overrides: dict[str, object], where: str
 ) -> str:
     """One line naming the option (or options, or the preset) that makes the lesson overflow."""
-    given = {k: v for k, v in overrides.items() if v is not None and k not in ("descent_y", "samples_note")}
+    given = {k: v for k, v in overrides.items() if v is not None and k not in SAMPLES_GROUP}
     culprits = []
     for key, value in given.items():
-        alone = {"descent_y": overrides.get("descent_y")} if key == "descent_x" else {}
-        if overflow(base.with_overrides(**{key: value}, **alone)) is not None:
+        # the samples' x come with their y, the data block and the rest of what --data or --samples set
+        alone = {k: overrides[k] for k in SAMPLES_GROUP if k in overrides} if key == "descent_x" else {}
+        try:
+            trial = base.with_overrides(**{key: value}, **alone)
+        except GdsheetError:  # not a lesson on its own: it cannot be the one to blame
+            continue
+        if overflow(trial) is not None:
             culprits.append(_option(key, value, data))
     if not culprits:
         culprits = [_option(key, value, data) for key, value in given.items()] or [f"--preset {preset}"]

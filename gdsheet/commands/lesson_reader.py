@@ -52,10 +52,10 @@ def _landscape(ev: Evaluator, params: tuple[str, ...]) -> tuple[str, str]:
 def _samples_y(ev: Evaluator, name: str, model: str, actual: dict[str, float] | None,
                columns: list[tuple[float, ...]], on_model: bool = False) -> tuple[float, ...] | None:  # fmt: skip
     """The y cells of ``name``: each number as it is, each formula as the model at the actual
-    parameters; with ``on_model``, ``None`` when every cell is a formula (the samples lie on the model)."""
+    parameters; with ``on_model``, ``None`` when any cell is not a number (the samples lie on the model)."""
     stored = ev.constants(name)
-    if on_model and actual is not None and not any(isinstance(y, (int, float)) for y in stored):
-        return None
+    if on_model and actual is not None and not all(isinstance(y, (int, float)) for y in stored):
+        return None  # formulas there: the block is derived, and any constant in it a mismatch
     predict = REFERENCE_MODELS[model].predict
     values = []
     for i, y in enumerate(stored):
