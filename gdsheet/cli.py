@@ -14,19 +14,27 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from gdsheet.commands.build import DEFAULT_PRESET, build
-from gdsheet.commands.check import check_workbook
-from gdsheet.commands.run import Record, reset, run, terminal_progress
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
 from gdsheet.lesson.models import MODELS
-from gdsheet.lesson.spec import GRADIENT_RULES, HYPER_PARAMETERS, LOSSES, OPTIMIZERS, load_preset, preset_names
+from gdsheet.lesson.spec import (
+    DEFAULT_PRESET,
+    GRADIENT_RULES,
+    HYPER_PARAMETERS,
+    LOSSES,
+    OPTIMIZERS,
+    load_preset,
+    preset_names,
+)
 from gdsheet.limits import MAX_EPOCHS
-from gdsheet.xlsx.archive import check_workbook_archive
 
-EXIT_CODES = """exit codes: 0 ok; 1 check found a mismatch or an unchecked formula; 2 bad input or option;
+if TYPE_CHECKING:  # the commands are imported by the subcommand that runs them (a light start)
+    from gdsheet.commands.run import Record
+
+EXIT_CODES = """exit codes: 0 ok; 1 check or recalc --check found a mismatch or an unchecked formula;
+2 bad input or option;
 3 unreadable, hostile, read-only, open or busy workbook, a missing cell/name, or a carried or
 recorded cell that holds no number; 4 a run diverged (inf, NaN, #NUM!, #DIV/0!);
 70 internal error; 75 out of memory; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM) a run interrupted,
@@ -125,6 +133,8 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from gdsheet.commands.build import build
+
     generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
     path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     print(f"wrote {path}")
@@ -152,6 +162,8 @@ def print_records(records: list[Record]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from gdsheet.commands.run import run, terminal_progress
+
     progress = terminal_progress if sys.stderr.isatty() and not args.json else None
     try:
         records = run(
@@ -179,12 +191,17 @@ def _print_run(records: list[Record], as_json: bool) -> None:
 
 
 def _cmd_reset(args: argparse.Namespace) -> int:
+    from gdsheet.commands.run import reset
+
     reset(args.workbook, force=args.force, engine=args.engine)
     print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from gdsheet.commands.check import check_workbook
+    from gdsheet.xlsx.archive import check_workbook_archive
+
     check_workbook_archive(args.workbook)
     report = check_workbook(
         args.workbook, engine=args.engine, verbose=args.verbose, allow_unchecked=args.allow_unchecked
@@ -199,17 +216,56 @@ def _cmd_check(args: argparse.Namespace) -> int:
         problems.append(f"{len(report.unchecked)} formula cell(s) no lesson name covers (--allow-unchecked)")
     verdict = ", ".join(problems) if problems else "ok"
     print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
-    for mismatch in report.mismatches[:20]:
-        print(f"  {mismatch['message']}")
-    if len(report.mismatches) > 20:
-        print(f"  ... and {len(report.mismatches) - 20} more (--json lists them all)")
-    if report.unchecked:
-        listed = ", ".join(report.unchecked[:10]) + (", ..." if len(report.unchecked) > 10 else "")
-        print(f"  {len(report.unchecked)} formula cell(s) not covered by a lesson name: {listed}")
+    _print_listing([str(m["message"]) for m in report.mismatches], report.unchecked,
+                   f"{len(report.unchecked)} formula cell(s) not covered by a lesson name")  # fmt: skip
+    return 0 if report.ok else 1
+
+
+def _print_listing(lines: list[str], cells: list[str], label: str) -> None:
+    """The first 20 lines of a report (the rest are in --json), then the first 10 of its cells."""
+    for line in lines[:20]:
+        print(f"  {line}")
+    if len(lines) > 20:
+        print(f"  ... and {len(lines) - 20} more (--json lists them all)")
+    if cells:
+        print(f"  {label}: {', '.join(cells[:10])}{', ...' if len(cells) > 10 else ''}")
+
+
+def _cmd_recalc(args: argparse.Namespace) -> int:
+    from gdsheet.commands.recalc import recalc
+
+    report = recalc(
+        args.workbook, check=args.check, force=args.force, engine=args.engine, verbose=args.verbose, seed=args.seed
+    )
+    if args.json:
+        print(json.dumps(report.as_json(), allow_nan=False))
+        return 0 if report.ok or not args.check else 1
+    counts = (
+        f"{report.cells:,} formula cells ({report.native:,} native, {report.fallback:,} by the formulas package, "
+        f"{report.volatile:,} volatile)"
+    )
+    if not args.check:
+        print(f"recalculated {args.workbook}: {counts}, their cached values written")
+        return 0
+    problems = []
+    if report.mismatches:
+        problems.append(f"{len(report.mismatches)} cached value(s) differ from their formula")
+    if report.unverified:
+        problems.append(f"{len(report.unverified)} value(s) the compiled engine cannot vouch for")
+    print(f"{args.workbook}: {counts}: {', '.join(problems) if problems else 'every cached value agrees'}")
+    lines = []
+    for mismatch in report.mismatches:
+        formula = str(mismatch["formula"])
+        formula = formula if len(formula) <= 60 else formula[:57] + "..."
+        lines.append(f"{mismatch['cell']}: cached {mismatch['cached']!r}, recalculated {mismatch['got']!r} ({formula})")
+    _print_listing(lines, report.unverified, "unverified")
     return 0 if report.ok else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from gdsheet.commands.build import build
+    from gdsheet.commands.run import run
+
     path = build(args.out, DEFAULT_PRESET)
     records = run(path)
     print_records(records)
@@ -303,6 +359,15 @@ def make_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(func=_cmd_check)
 
+    p = _command(sub, "recalc", "recalculate every formula and write its cached value (or --check them)")
+    p.add_argument("workbook", type=Path, help="an .xlsx or .xlsm")
+    p.add_argument("--check", action="store_true", help="write nothing: compare each cached value with its formula")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--seed", type=int, default=0, help="the seed of RAND and RANDBETWEEN's draws")
+    _add_force(p)
+    _add_engine_options(p)
+    p.set_defaults(func=_cmd_recalc)
+
     p = _command(sub, "demo", "build the default lesson, run its epochs and say where it is")
     p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="the workbook to write")
     p.set_defaults(func=_cmd_demo)
@@ -324,10 +389,29 @@ def _out_of_memory() -> int:
     return EXIT_OUT_OF_MEMORY
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away (``| head``)."""
+
+
+def _closed_stdout() -> int:
+    """The reader of our output is gone: end quietly, as Unix tools do.
+
+    Nothing more can be printed, and Python would report the failed flush at exit, so stdout
+    is pointed at /dev/null first (the recipe of Python's signal documentation)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here when the output fitted the buffer
+        return code
+    except BrokenPipeError:
+        return _closed_stdout()
     except MemoryError:  # also one raised while reporting another error
         return _out_of_memory()
 
@@ -338,6 +422,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return args.func(args)
     except MemoryError:
         return _out_of_memory()
+    except BrokenPipeError:
+        raise  # stdout closed: main ends quietly
     except GdsheetError as exc:
         label = "" if isinstance(exc, Interrupted) else "error: "
         print(f"gdsheet: {label}{exc}", file=sys.stderr)

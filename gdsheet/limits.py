@@ -34,6 +34,8 @@ ARCHIVE_LIMITS = {  # name -> (environment variable, default, unit in bytes or 1
     "member": ("GDSHEET_MAX_MEMBER_MB", 256, MB),
     "members": ("GDSHEET_MAX_MEMBERS", 10_000, 1),
     "cells": ("GDSHEET_MAX_CELLS", 5_000_000, 1),  # cells a workbook holds, or a name's area covers
+    "shapes": ("GDSHEET_MAX_SHAPES", 20_000, 1),  # distinct formulas (relative to their cell)
+    "runs": ("GDSHEET_MAX_RUNS", 100_000, 1),  # blocks of consecutive same-shape formulas in a column
 }
 
 

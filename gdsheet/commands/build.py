@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -14,12 +15,13 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.samples_csv import read_sample_table
 from gdsheet.lesson.samples_generated import LINEAR_WEIGHTS, generated_inputs, generated_x, linear_y, with_noise
-from gdsheet.lesson.spec import Lesson, load_preset
+from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
+from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.oracle import DescentTable, least_squares, lesson_values
+from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
 
-DEFAULT_PRESET = "corrected"
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -98,6 +100,7 @@ def make_lesson(
         pair = tuple(part.strip() for part in landscape.split(",")) if isinstance(landscape, str) else landscape
         lesson = lesson.with_overrides(landscape_params=pair)
     lesson = _grid(lesson, grid_m, grid_b, own=data is not None or samples is not None or bool(noise))
+    lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
@@ -165,6 +168,27 @@ def axis_around(center: float, start: float, count: int) -> tuple[float, ...]:
     mid, unit = (count - 1) // 2, step / 10
     middle = round(center / unit) * unit  # within a twentieth of a step of the fit: its cell stays the lowest
     return tuple(float(f"{middle + step * (i - mid):.12g}") for i in range(count))
+
+
+def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:
+    """The lesson with as many live epochs as its Live sheet can hold.
+
+    An explicit ``--live-epochs`` that does not fit is bad input (one line naming the option);
+    a preset's default is lowered to what fits, and one line on stderr says so."""
+    fits = live_epochs_that_fit(len(lesson.descent_x))
+    if lesson.live_epochs <= fits:
+        return lesson
+    why = (
+        f"{len(lesson.descent_x):,} samples a Live sheet holds at most {fits:,} epoch(s) "
+        f"within Excel's {EXCEL_ROWS:,} rows"
+    )
+    if explicit:
+        raise GdsheetError(f"--live-epochs {lesson.live_epochs}: with {why} (give --live-epochs {fits} or fewer)")
+    print(
+        f"gdsheet: note: {fits:,} live epoch(s) instead of the preset's {lesson.live_epochs}: with {why}",
+        file=sys.stderr,
+    )
+    return dataclasses.replace(lesson, live_epochs=fits)
 
 
 def overflow(lesson: Lesson) -> str | None:

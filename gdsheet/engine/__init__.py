@@ -12,8 +12,8 @@ An engine is loaded from a :class:`~gdsheet.engine.book.Book` and offers:
 Cells are ``(sheet index, column, row)``. ``compiled`` (the default) generates Python from
 the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A formula
 calling a function the compiled engine does not implement is evaluated by `formulas`, cell by
-cell, inside the compiled program; a workbook it cannot take at all (a formula the parser
-rejects, an array formula over several cells) falls back to ``formulas`` as a whole. Both say
+cell, inside the compiled program; a workbook it cannot take at all (a union, or an
+intersection `formulas` names as one input) falls back to ``formulas`` as a whole. Both say
 so when asked to be verbose.
 """
 
@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from gdsheet.engine.book import Book
-from gdsheet.engine.shapes import Unsupported
+if TYPE_CHECKING:  # the engine itself is imported on first use: `gdsheet --version` must stay light
+    from gdsheet.engine.book import Book
 
 Cell = tuple[int, int, int]
 ENGINES = ("compiled", "formulas")
@@ -41,15 +41,17 @@ class Engine(Protocol):
     def formula_cells(self) -> Iterator[Cell]: ...
 
 
-def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False) -> Engine:
-    """The engine ``kind`` for ``book``; ``compiled`` falls back to ``formulas`` where it must."""
+def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False, seed: int = 0) -> Engine:
+    """The engine ``kind`` for ``book``; ``compiled`` falls back to ``formulas`` where it must.
+    ``seed`` starts the compiled engine's stream of RAND and RANDBETWEEN draws."""
     if kind not in ENGINES:
         raise ValueError(f"unknown engine {kind!r}")
     if kind == "compiled":
         from gdsheet.engine.compiled import CompiledEngine
+        from gdsheet.engine.shapes import Unsupported
 
         try:
-            engine = CompiledEngine(book)
+            engine = CompiledEngine(book, seed)
         except Unsupported as exc:
             if verbose:
                 print(f"gdsheet: {book.path.name}: using the formulas engine ({exc})", file=sys.stderr)

@@ -9,6 +9,7 @@ so everything after reading costs the same whatever the number of samples.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 import zipfile
@@ -18,10 +19,12 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
-from gdsheet.engine.shapes import ShapeTable
+from gdsheet.engine.shapes import MAX_FORMULA_LENGTH, FormulaRefused, ShapeTable, Unsupported
+from gdsheet.engine.tables import Table
+from gdsheet.engine.tables import rewrite as rewrite_structured
 from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
-from gdsheet.limits import archive_limit
+from gdsheet.limits import ARCHIVE_LIMITS, EXCEL_COLUMNS, archive_limit
 from gdsheet.xlsx.archive import open_archive
 from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
@@ -59,6 +62,7 @@ class Sheet:
     name: str
     constants: dict[int, dict[int, CellValue]] = field(default_factory=dict)
     runs: dict[int, list[Run]] = field(default_factory=dict)
+    cached: dict[tuple[int, int], CellValue] | None = None  # (col, row) -> a formula cell's saved value
 
     def formula_at(self, col: int, row: int) -> Run | None:
         """The run holding a formula at (col, row), if any."""
@@ -82,6 +86,8 @@ class Book:
     names: dict[str, str]  # lower-case workbook-level name -> its refers-to text
     shapes: ShapeTable
     unsupported: list[str] = field(default_factory=list)  # why the compiled engine cannot run it
+    local_names: dict[tuple[int, str], str] = field(default_factory=dict)  # (sheet, lower name) -> text
+    iterate: tuple[int, float] | None = None  # calcPr's iterateCount and iterateDelta when iteration is on
 
     def sheet_index(self, name: str) -> int | None:
         lowered = name.lower()
@@ -89,6 +95,13 @@ class Book:
             if sheet.name.lower() == lowered:
                 return index
         return None
+
+    def name_text(self, name: str, sheet: int | None) -> str | None:
+        """What a defined name refers to, seen from ``sheet``: the sheet's own name wins (as in Excel)."""
+        lowered = name.lower()
+        if sheet is not None and (sheet, lowered) in self.local_names:
+            return self.local_names[(sheet, lowered)]
+        return self.names.get(lowered)
 
     def runs(self) -> Iterator[Run]:
         for sheet in self.sheets:
@@ -190,6 +203,8 @@ class _SheetReader:
         self.sheet, self.index, self.strings, self.shapes = sheet, index, strings, shapes
         self.unsupported, self.budget = unsupported, budget
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
+        self.arrays: list[tuple[int, int, int, int]] = []  # (row1, col1, row2, col2) of multi-cell array formulas
+        self.tables: dict[str, Table] = {}  # lower-case name -> Excel Table, for structured references
         self.count = 0
         self.row = 0
         self.col = 0
@@ -250,6 +265,20 @@ class _SheetReader:
         row, col, sheet = self.row, self.col, self.sheet
         if not on_sheet(row, col):
             raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
+        if sheet.cached is not None and (self.formula is not None or self.f_attrs or self.arrays):
+            self._keep_cached(row, col)
+        if self.arrays and self._in_array(row, col):
+            return  # a cell of a multi-cell array formula: its value comes from the formula
+        if self.formula is not None and len(self.formula) > MAX_FORMULA_LENGTH:
+            raise FormulaRefused(
+                f"{sheet.name}!{self.ref}: a formula of {len(self.formula):,} characters "
+                f"(Excel's limit is {MAX_FORMULA_LENGTH:,})"
+            )
+        if self.tables and self.formula and "[" in self.formula:
+            with contextlib.suppress(Unsupported):  # else the parser says why, and `formulas` takes it
+                self.formula = rewrite_structured(self.formula, self.tables, row)
+        if self.f_attrs.get("t") == "array" and self._array_formula(row, col):
+            return
         if self.formula is not None or self.f_attrs:
             runs = sheet.runs.get(col)
             guess = runs[-1].shape if runs and runs[-1].last == row - 1 else None
@@ -265,15 +294,97 @@ class _SheetReader:
         if constant is not None:
             sheet.constants.setdefault(col, {})[row] = constant
 
+    def _keep_cached(self, row: int, col: int) -> None:
+        """The value Excel saved with a formula cell (or a cell of an array formula's range)."""
+        if not (self.formula is not None or self.f_attrs) and not self._in_array(row, col):
+            return
+        try:
+            value = _parse_constant(self.kind, self.value, self.strings, None)
+        except WorkbookError:
+            value = None
+        self.sheet.cached[(col, row)] = value  # type: ignore[index]
+
+    def _in_array(self, row: int, col: int) -> bool:
+        self.arrays = [span for span in self.arrays if span[2] >= row]  # spans above are done
+        return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in self.arrays)
+
+    def _array_formula(self, row: int, col: int) -> bool:
+        """A multi-cell array formula: its whole result in a virtual cell beyond the sheet's last
+        column, and each cell of its range a formula picking its element (False for one cell)."""
+        span = self.f_attrs.get("ref", "")
+        parts = span.split(":")
+        if len(parts) != 2:
+            return False
+        try:
+            (r1, c1), (r2, c2) = (parse_cell(part) for part in parts)
+        except RangeError:
+            return False
+        if (r1, c1) != (row, col) or (r2, c2) == (r1, c1) or r2 < r1 or c2 < c1:
+            return False
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > self.budget:
+            raise WorkbookError(
+                f"sheet {self.sheet.name!r}: an array formula over {span} covers more cells than the limit"
+            )
+        virtual = EXCEL_COLUMNS + 1 + sum(1 for _ in self.sheet.runs if _ > EXCEL_COLUMNS)
+        shape = self.shapes.shape_of(self.formula or "", row, virtual)
+        self.shapes.mark_array(shape)
+        _add_formula(self.sheet, self.index, virtual, row, shape)
+        element = self.shapes.array_element(virtual, r1, c1)
+        for column in range(c1, c2 + 1):
+            self.sheet.runs.setdefault(column, []).append(Run(self.index, column, r1, r2, element))
+        self.arrays.append((r1, c1, r2, c2))
+        return True
+
+
+def _bound_work(shapes: ShapeTable, sheets: list[Sheet]) -> None:
+    """Refuse a workbook whose formulas would cost unbounded work to compile: each distinct
+    formula is parsed and compiled once, and each run is a statement or a loop of the program."""
+    for what, count in (("shapes", len(shapes)), ("runs", sum(len(r) for s in sheets for r in s.runs.values()))):
+        limit = archive_limit(what)
+        if count > limit:
+            variable = ARCHIVE_LIMITS[what][0]
+            kind = "distinct formulas" if what == "shapes" else "blocks of formulas (runs of one formula down a column)"
+            raise WorkbookError(f"holds more than {limit:,} {kind}, the limit (raise it with {variable})")
+
 
 def _refuse_entities(*_: object) -> None:
     raise WorkbookError("refused: the XML declares entities")
 
 
+def _tables(zf: zipfile.ZipFile, sheet_parts: list[tuple[str, str]]) -> dict[str, Table]:
+    """Every Excel Table of the workbook, found through each worksheet's relationships."""
+    tables: dict[str, Table] = {}
+    for sheet_name, part in sheet_parts:
+        for target in _relationships(zf, part).values():
+            if "/tables/" not in target or target not in zf.namelist():
+                continue
+            root = None
+            columns: list[str] = []
+            for event, elem in _events(zf, target):
+                if event == "start" and elem.tag == f"{_MAIN}table":
+                    root = dict(elem.attrib)
+                elif event == "end" and elem.tag == f"{_MAIN}tableColumn":
+                    columns.append(elem.get("name", ""))
+            if root is None:
+                continue
+            name = root.get("displayName") or root.get("name", "")
+            header, totals = root.get("headerRowCount", "1"), root.get("totalsRowCount", "0")
+            try:
+                tables[name.lower()] = Table.from_ref(
+                    name, sheet_name, root.get("ref", ""), tuple(columns),
+                    int(header) if header.isdigit() else 1, int(totals) if totals.isdigit() else 0,
+                )  # fmt: skip
+            except RangeError:
+                continue
+    return tables
+
+
 def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, strings: list[str],
-                shapes: ShapeTable, unsupported: list[str], budget: int) -> int:  # fmt: skip
+                shapes: ShapeTable, unsupported: list[str], budget: int,
+                tables: dict[str, Table] | None = None) -> int:  # fmt: skip
     """Read one worksheet part into ``sheet``; returns its number of cells (at most ``budget``)."""
     reader = _SheetReader(sheet, index, strings, shapes, unsupported, budget)
+    reader.tables = tables or {}
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = _refuse_entities
@@ -312,10 +423,7 @@ def _formula_shape(
         if index not in shared:
             raise WorkbookError(f"sheet {sheet!r}: cell {ref} uses shared formula {index!r}, which is never defined")
         return shared[index]
-    if kind == "array":
-        span = attrs.get("ref", ref or "")
-        if ":" in span and span.split(":")[0] != span.split(":")[1]:
-            unsupported.append(f"{sheet}!{ref}: an array formula over {span}")
+    if kind == "array":  # over one cell: the formula's array evaluated, its first value shown
         return shapes.shape_of(text, row, col)
     if kind != "normal":
         unsupported.append(f"{sheet}!{ref}: a {kind} formula")
@@ -345,7 +453,7 @@ def with_constants(book: Book, cells: Mapping[tuple[int, int, int], CellValue]) 
                         _add_to_runs(runs, index, col, row, run.shape)
             sheet.runs[col] = runs
         sheets[index] = sheet
-    return Book(book.path, sheets, book.names, book.shapes, book.unsupported)
+    return Book(book.path, sheets, book.names, book.shapes, book.unsupported, book.local_names, book.iterate)
 
 
 def _add_to_runs(runs: list[Run], index: int, col: int, row: int, shape: int) -> None:
@@ -359,13 +467,15 @@ def _add_formula(sheet: Sheet, index: int, col: int, row: int, shape: int) -> No
     _add_to_runs(sheet.runs.setdefault(col, []), index, col, row, shape)
 
 
-def read_book(path: str | Path) -> Book:
-    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError."""
+def read_book(path: str | Path, cached: bool = False) -> Book:
+    """Stream the workbook at ``path`` into a :class:`Book`; every failure is one WorkbookError.
+
+    ``cached`` keeps each formula cell's saved value too (``Sheet.cached``), for ``recalc --check``."""
     path = Path(path)
     zf = _open_zip(path)
     try:
         with zf:
-            return _read(zf, path)
+            return _read(zf, path, cached)
     except WorkbookError as exc:
         text = str(exc)
         raise WorkbookError(text if text.startswith(str(path)) else f"{path}: {text}") from None
@@ -373,11 +483,13 @@ def read_book(path: str | Path) -> Book:
         raise WorkbookError(f"{path}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read(zf: zipfile.ZipFile, path: Path) -> Book:
+def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     wb_part = _workbook_part(zf)
     targets = _relationships(zf, wb_part)
     sheet_parts: list[tuple[str, str]] = []
     names: dict[str, str] = {}
+    local_names: dict[tuple[int, str], str] = {}
+    iterate: tuple[int, float] | None = None
     for event, elem in _events(zf, wb_part):
         if event != "end":
             continue
@@ -385,19 +497,30 @@ def _read(zf: zipfile.ZipFile, path: Path) -> Book:
             target = targets.get(elem.get(f"{_REL}id", ""), "")
             if target.endswith(".xml") and "worksheet" in target:
                 sheet_parts.append((elem.get("name", ""), target))
-        elif elem.tag == f"{_MAIN}definedName" and elem.get("localSheetId") is None:
-            names[elem.get("name", "").lower()] = (elem.text or "").strip()
+        elif elem.tag == f"{_MAIN}definedName":
+            local = elem.get("localSheetId")
+            text = (elem.text or "").strip()
+            if local is None:
+                names[elem.get("name", "").lower()] = text
+            elif local.isdigit():
+                local_names[(int(local), elem.get("name", "").lower())] = text
+        elif elem.tag == f"{_MAIN}calcPr" and elem.get("iterate") in ("1", "true"):
+            count = elem.get("iterateCount", "100")
+            delta = elem.get("iterateDelta", "0.001")
+            iterate = (int(count) if count.isdigit() else 100, float(delta) if _NUMBER.match(delta) else 0.001)
     strings = _shared_strings(zf, targets)
+    tables = _tables(zf, sheet_parts)
     shapes = ShapeTable()
     unsupported: list[str] = []
     sheets = []
     budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
-        sheet = Sheet(name)
+        sheet = Sheet(name, cached={} if cached else None)
         if part not in zf.namelist():
             raise WorkbookError(f"sheet {name!r} has no part {part}")
-        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget)
+        budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget, tables)
         sheets.append(sheet)
+        _bound_work(shapes, sheets)
     if not sheets:
         raise WorkbookError("no worksheets")
-    return Book(path, sheets, names, shapes, unsupported)
+    return Book(path, sheets, names, shapes, unsupported, local_names, iterate)

@@ -24,6 +24,9 @@ from gdsheet.engine.book import Book, Run
 from gdsheet.engine.plan import resolve_ref
 from gdsheet.engine.shapes import Node, Unsupported, walk
 
+MAX_CODE_DEPTH = 40
+"""Nesting of generated code beyond which a subexpression goes into a temporary (Python's parser
+refuses about 200 nested parentheses)."""
 FAST_SCALAR_FUNCTIONS = {"SQRT": "_msqrt", "ABS": "abs", "EXP": "_mexp", "LN": "_mlog"}
 AGGREGATES = ("SUM", "SUMSQ", "MIN", "MAX", "AVERAGE", "COUNT", "SUMPRODUCT")
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
@@ -106,6 +109,10 @@ RUNTIME: dict[str, object] = {
     "_garr": _garr,
     "_grid": _grid,
     "_grid1": _grid1,
+    "_aelem": xl.array_element,
+    "_keep": xl.keep_array,
+    "_rowsof": lambda first, last: xl.Grid([[float(r)] for r in range(first, last + 1)]),
+    "_VALUE": xl.VALUE,
     "_np": np,
     "_cell": xl.cell_result,
     "_neg": xl.negate,
@@ -113,7 +120,7 @@ RUNTIME: dict[str, object] = {
     "_pct": xl.percent,
     "_EMPTY": xl.EMPTY_ARG,
     **{name: xl.OPERATORS[symbol] for symbol, name in _EXACT_OPS.items()},
-    **{f"_F_{name}": function for name, function in xl.FUNCTIONS.items()},
+    **{f"_F_{name.replace('.', '_')}": function for name, function in xl.FUNCTIONS.items()},
 }
 
 
@@ -127,6 +134,7 @@ class Context:
     inline: Callable[[int, int, int], object] | None = None  # fixed cell -> value to bake in, or None
     static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None  # fixed range -> array
     registers: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (sheet, col, row offset) -> local
+    temporaries: int = 0
 
     def column(self, sheet: int, col: int) -> str:
         key = (sheet, col)
@@ -137,6 +145,13 @@ class Context:
     def constant(self, value: object) -> str:
         self.constants.append(value)
         return f"K[{len(self.constants) - 1}]"
+
+    def hoist(self, prelude: list[str], code: str) -> str:
+        """``code`` stored in a new temporary (a line of ``prelude``); returns the temporary."""
+        self.temporaries += 1
+        name = f"_t{self.temporaries}"
+        prelude.append(f"{name} = {code}")
+        return name
 
 
 def _row(row_code: str, offset: int) -> str:
@@ -156,6 +171,7 @@ class _Gen:
 
     def __init__(self, ctx: Context, run: Run, row_code: str, fast: bool) -> None:
         self.ctx, self.run, self.row_code, self.fast = ctx, run, row_code, fast
+        self.prelude: list[str] = []  # temporaries the expression reads, computed before it
 
     # --- shared --------------------------------------------------------------------------
 
@@ -177,13 +193,21 @@ class _Gen:
             return self._cell(ref.sheet, ref.col, _row(self.row_code, ref.row), None)
         return self._cell(ref.sheet, ref.col, str(ref.row), ref.row)
 
-    def _range_rows(self, node: Node) -> tuple[str, str, int, int, int]:
-        """(first-row code, last-row code, sheet, col1, col2) of a range at the current row."""
+    def _range_rows(self, node: Node, clip: bool = True) -> tuple[str, str, int, int, int]:
+        """(first-row code, last-row code, sheet, col1, col2) of a range at the current row; a
+        whole column or row is clipped to the sheet's used cells unless ``clip`` is False."""
+        ref = resolve_ref(self.ctx.book, self.run, node)
+        rect = ref.rect
         if node[0] == "name":
-            ref = resolve_ref(self.ctx.book, self.run, node)
-            rect = ref.rect
             return str(rect.min_row), str(rect.max_row), rect.sheet, rect.min_col, rect.max_col
-        sheet = resolve_ref(self.ctx.book, self.run, node).sheet
+        first, last, sheet, col1, col2 = self._written_corners(node, ref.sheet)
+        if clip and first.isdigit() and last.isdigit():
+            first, last = str(rect.min_row), str(rect.max_row)
+        if clip:
+            col1, col2 = max(col1, rect.min_col), min(col2, rect.max_col)
+        return first, last, sheet, col1, col2
+
+    def _written_corners(self, node: Node, sheet: int) -> tuple[str, str, int, int, int]:
         rows, cols = [], []
         for row_c, col_c in ((node[2], node[3]), (node[4], node[5])):
             (row_abs, row), (col_abs, col) = row_c, col_c
@@ -206,132 +230,242 @@ class _Gen:
             return resolve_ref(self.ctx.book, self.run, node).is_range
         return False
 
+    # --- the walk: post-order with an explicit stack, deep subexpressions hoisted -------------
+
+    def _fold(self, root: Node, flag: bool, children: Callable, combine: Callable) -> tuple:
+        """``combine(node, flag, child results)`` bottom-up without recursion; a result whose
+        code nests deeper than :data:`MAX_CODE_DEPTH` is stored in a temporary first, so the
+        generated code stays within Python's parser limits however long the formula."""
+        results: list[tuple] = []
+        work: list[tuple[Node, bool, bool]] = [(root, flag, False)]
+        while work:
+            node, node_flag, expanded = work.pop()
+            kids = children(node, node_flag)
+            if not expanded:
+                work.append((node, node_flag, True))
+                work.extend((kid, kid_flag, False) for kid, kid_flag in reversed(kids))
+                continue
+            args = results[len(results) - len(kids) :] if kids else []
+            if kids:
+                del results[len(results) - len(kids) :]
+            result = combine(node, node_flag, args)
+            depth = 1 + max((arg[-1] for arg in args), default=0)
+            if depth > MAX_CODE_DEPTH:
+                result = (self.ctx.hoist(self.prelude, result[0]), *result[1:-1], 0)
+            else:
+                result = (*result[:-1], depth)
+            results.append(result)
+        return results[0]
+
     # --- fast dialect --------------------------------------------------------------------
 
     def fast_expr(self, node: Node) -> tuple[str, tuple[int, int] | None]:
         """(code, array shape or None for a scalar); raises Unsupported when not fast-able."""
+        code, shape, _ = self._fold(node, False, self._fast_children, self._fast_combine)
+        return code, shape
+
+    def _fast_children(self, node: Node, flag: bool) -> list[tuple[Node, bool]]:
+        kind = node[0]
+        if kind == "op":
+            if node[1] == "^" and node[3][0] == "num" and node[3][1] != 0:
+                return [(node[2], False)]
+            return [(node[2], False), (node[3], False)]
+        if kind in ("neg", "pos", "pct"):
+            return [(node[1], False)]
+        if kind == "fn":
+            name, args = node[1], node[2]
+            if name == "IF" and len(args) == 3 and args[0][0] == "op" and args[0][1] in _COMPARE:
+                return [(args[0][2], False), (args[0][3], False), (args[1], False), (args[2], False)]
+            if (name in FAST_SCALAR_FUNCTIONS and len(args) == 1) or (name in AGGREGATES and args):
+                return [(arg, False) for arg in args]
+            raise Unsupported(f"{name} in the fast dialect")
+        return []
+
+    def _fast_combine(self, node: Node, flag: bool, args: list[tuple]) -> tuple:
         kind = node[0]
         if kind == "num":
-            return repr(node[1]), None
+            return repr(node[1]), None, 0
         if kind in ("ref", "name") and not self.is_range(node):
-            return self._ref(node), None
-        if self.is_range(node):
-            first, last, sheet, col1, col2 = self._range_rows(node)
-            rect = resolve_ref(self.ctx.book, self.run, node).rect
-            height = rect.max_row - rect.min_row + 1 if node[0] == "name" or first.isdigit() else None
-            if height is None:
-                rows = (node[2], node[4])
-                height = abs(rows[1][1] - rows[0][1]) + 1 if rows[0][0] == rows[1][0] else None
-            if height is None:
-                raise Unsupported("a range with one fixed and one relative row")
-            if first.isdigit() and last.isdigit() and self.ctx.static_range is not None:
-                array = self.ctx.static_range(sheet, int(first), col1, int(last), col2)
-                if array is not None:
-                    return self.ctx.constant(array), (height, col2 - col1 + 1)
-            return f"_garr({self._lists(sheet, col1, col2)}, {first}, {last})", (height, col2 - col1 + 1)
+            return self._ref(node), None, 0
+        if kind in ("ref", "name", "rng"):
+            return (*self._fast_range(node), 0)
         if kind == "op":
             symbol = node[1]
-            if symbol not in "+-*/^" or symbol == "":
+            if symbol not in ("+", "-", "*", "/", "^"):
                 raise Unsupported(f"operator {symbol} in the fast dialect")
-            left, lshape = self.fast_expr(node[2])
+            left, lshape = args[0][0], args[0][1]
             if symbol == "^":
-                return self._fast_power(left, lshape, node[3])
-            right, rshape = self.fast_expr(node[3])
+                if len(args) == 1:
+                    power = node[3][1]
+                    if float(power).is_integer():
+                        return f"({left} ** {power!r})", lshape, 0
+                    if lshape is None:
+                        return f"_mpow({left}, {power!r})", None, 0
+                    raise Unsupported("a fractional power of an array")
+                if lshape is not None or args[1][1] is not None:
+                    raise Unsupported("a computed power of an array")
+                return f"_fpow({left}, {args[1][0]})", None, 0
+            right, rshape = args[1][0], args[1][1]
             shape = _merge(lshape, rshape)
             if symbol == "/" and rshape is None and not _is_number(right):
                 right = f"_fin({right})"
-            return f"({left} {symbol} {right})", shape
+            return f"({left} {symbol} {right})", shape, 0
         if kind == "neg":
-            code, shape = self.fast_expr(node[1])
-            return f"(-{code})", shape
+            return f"(-{args[0][0]})", args[0][1], 0
         if kind == "pos":
-            return self.fast_expr(node[1])
+            return args[0][0], args[0][1], 0
         if kind == "pct":
-            code, shape = self.fast_expr(node[1])
-            return f"({code} / 100.0)", shape
+            return f"({args[0][0]} / 100.0)", args[0][1], 0
         if kind == "fn":
-            return self._fast_function(node[1], node[2]), None
+            return self._fast_function(node[1], node[2], args), None, 0
         raise Unsupported(f"{kind} in the fast dialect")
 
-    def _fast_power(self, base: str, shape: tuple[int, int] | None, exponent: Node) -> tuple[str, object]:
-        if exponent[0] == "num" and exponent[1] != 0:
-            power = exponent[1]
-            if float(power).is_integer():
-                return f"({base} ** {power!r})", shape
-            if shape is None:
-                return f"_mpow({base}, {power!r})", None
-            raise Unsupported("a fractional power of an array")
-        code, exp_shape = self.fast_expr(exponent)
-        if shape is not None or exp_shape is not None:
-            raise Unsupported("a computed power of an array")
-        return f"_fpow({base}, {code})", None
+    def _fast_range(self, node: Node) -> tuple[str, tuple[int, int]]:
+        first, last, sheet, col1, col2 = self._range_rows(node)
+        rect = resolve_ref(self.ctx.book, self.run, node).rect
+        height = rect.max_row - rect.min_row + 1 if node[0] == "name" or first.isdigit() else None
+        if height is None:
+            rows = (node[2], node[4])
+            height = abs(rows[1][1] - rows[0][1]) + 1 if rows[0][0] == rows[1][0] else None
+        if height is None:
+            raise Unsupported("a range with one fixed and one relative row")
+        if first.isdigit() and last.isdigit() and self.ctx.static_range is not None:
+            array = self.ctx.static_range(sheet, int(first), col1, int(last), col2)
+            if array is not None:
+                return self.ctx.constant(array), (height, col2 - col1 + 1)
+        return f"_garr({self._lists(sheet, col1, col2)}, {first}, {last})", (height, col2 - col1 + 1)
 
-    def _fast_function(self, name: str, args: tuple[Node, ...]) -> str:
-        if name in FAST_SCALAR_FUNCTIONS and len(args) == 1:
-            code, shape = self.fast_expr(args[0])
+    def _fast_function(self, name: str, nodes: tuple[Node, ...], args: list[tuple]) -> str:
+        if name in FAST_SCALAR_FUNCTIONS:
+            code, shape = args[0][0], args[0][1]
             if shape is not None:
                 raise Unsupported(f"{name} of an array")
             if name == "EXP" and not _is_number(code):
                 code = f"_fin({code})"
             return f"{FAST_SCALAR_FUNCTIONS[name]}({code})"
-        if name == "IF" and len(args) == 3 and args[0][0] == "op" and args[0][1] in _COMPARE:
-            cond = args[0]
-            (left, ls), (right, rs) = self.fast_expr(cond[2]), self.fast_expr(cond[3])
-            (yes, ys), (no, ns) = self.fast_expr(args[1]), self.fast_expr(args[2])
+        if name == "IF":
+            (left, ls, _), (right, rs, _), (yes, ys, _), (no, ns, _) = args
             if any(s is not None for s in (ls, rs, ys, ns)):
                 raise Unsupported("IF over arrays")
-            return f"({yes} if _fin({left}) {_COMPARE[cond[1]]} _fin({right}) else {no})"
-        if name in AGGREGATES and args:
-            parts = [self.fast_expr(arg) for arg in args]
-            codes = [code for code, _ in parts]
-            if name == "COUNT":
-                return repr(float(sum(1 if shape is None else shape[0] * shape[1] for _, shape in parts)))
-            if name == "SUMPRODUCT":
-                shapes = {shape for _, shape in parts}
-                if len(shapes) != 1 or None in shapes:
-                    raise Unsupported("SUMPRODUCT of arrays of different sizes")
-                return f"float(({' * '.join(codes)}).sum())"
-            if name == "AVERAGE":
-                count = sum(1 if shape is None else shape[0] * shape[1] for _, shape in parts)
-                return f"(_fsum({', '.join(codes)}) / {float(count)!r})"
-            helper = {"SUM": "_fsum", "SUMSQ": "_fsumsq", "MIN": "_fmin", "MAX": "_fmax"}[name]
-            return f"{helper}({', '.join(codes)})"
-        raise Unsupported(f"{name} in the fast dialect")
+            return f"({yes} if _fin({left}) {_COMPARE[nodes[0][1]]} _fin({right}) else {no})"
+        codes = [arg[0] for arg in args]
+        sizes = [1 if arg[1] is None else arg[1][0] * arg[1][1] for arg in args]
+        if name == "COUNT":
+            return repr(float(sum(sizes)))
+        if name == "SUMPRODUCT":
+            shapes = {arg[1] for arg in args}
+            if len(shapes) != 1 or None in shapes:
+                raise Unsupported("SUMPRODUCT of arrays of different sizes")
+            return f"float(({' * '.join(codes)}).sum())"
+        if name == "AVERAGE":
+            return f"(_fsum({', '.join(codes)}) / {float(sum(sizes))!r})"
+        helper = {"SUM": "_fsum", "SUMSQ": "_fsumsq", "MIN": "_fmin", "MAX": "_fmax"}[name]
+        return f"{helper}({', '.join(codes)})"
 
     # --- exact dialect -------------------------------------------------------------------
 
     def exact_expr(self, node: Node, as_reference: bool = False) -> str:
+        return self._fold(node, as_reference, self._exact_children, self._exact_combine)[0]
+
+    def _exact_children(self, node: Node, flag: bool) -> list[tuple[Node, bool]]:
         kind = node[0]
-        if kind == "num":
-            return repr(node[1])
-        if kind == "str":
-            return repr(node[1])
-        if kind == "bool":
-            return repr(node[1])
+        if kind == "op":
+            return [(node[2], False), (node[3], False)]
+        if kind in ("neg", "pos", "pct"):
+            return [(node[1], False)]
+        if kind == "arrayformula":
+            return [(node[1], True)]
+        if kind == "fn":
+            name, args = node[1], node[2]
+            if name in xl.ADDRESS_FUNCTIONS and all(_is_reference(arg) for arg in args):
+                return []
+            if name == "OFFSET" and args and _is_reference(args[0]):
+                return [(arg, False) for arg in args[1:]]
+            by_reference = name in xl.BY_REFERENCE
+            return [(arg, by_reference) for arg in args]
+        return []
+
+    def _exact_combine(self, node: Node, as_reference: bool, args: list[tuple]) -> tuple:
+        kind = node[0]
+        if kind in ("num", "str", "bool"):
+            return repr(node[1]), 0
         if kind == "err":
-            return self.ctx.constant(xl.XlError(node[1]))
+            return self.ctx.constant(xl.XlError(node[1])), 0
+        if kind == "array":
+            return self.ctx.constant(xl.Grid(node[1])), 0
         if kind == "empty":
-            return "_EMPTY"
+            return "_EMPTY", 0
+        if kind == "aelem":
+            (_, master), i0, j0 = node[1], node[2], node[3]
+            code = self._ref(master)
+            return f"_aelem({code}, {_row(self.row_code, -i0)}, {self.run.col - j0})", 0
+        if kind == "arrayformula":
+            return args[0][0], 0
         if kind in ("ref", "name", "rng"):
             if self.is_range(node):
                 first, last, sheet, col1, col2 = self._range_rows(node)
-                return f"_grid({self._lists(sheet, col1, col2)}, {first}, {last})"
+                return f"_grid({self._lists(sheet, col1, col2)}, {first}, {last})", 0
             code = self._ref(node)
-            return f"_grid1({code})" if as_reference else code
+            return (f"_grid1({code})" if as_reference else code), 0
+        codes = [arg[0] for arg in args]
         if kind == "op":
-            return f"{_EXACT_OPS[node[1]]}({self.exact_expr(node[2])}, {self.exact_expr(node[3])})"
+            return f"{_EXACT_OPS[node[1]]}({codes[0]}, {codes[1]})", 0
         if kind in ("neg", "pos", "pct"):
-            return f"_{kind}({self.exact_expr(node[1])})"
+            return f"_{kind}({codes[0]})", 0
         if kind == "fn":
-            name, args = node[1], node[2]
-            if name not in xl.FUNCTIONS:
-                raise Unsupported(f"the function {name}")
-            by_reference = name in AGGREGATES
-            codes = [self.exact_expr(arg, as_reference=by_reference) for arg in args]
-            if name != "IF":
-                codes = ["None" if code == "_EMPTY" else code for code in codes]
-            return f"_F_{name}({', '.join(codes)})"
+            return self._exact_function(node[1], node[2], codes), 0
         raise Unsupported(f"{kind}")
+
+    def _exact_function(self, name: str, nodes: tuple[Node, ...], codes: list[str]) -> str:
+        if name in xl.ADDRESS_FUNCTIONS and all(_is_reference(arg) for arg in nodes):
+            return self._address_function(name, nodes)
+        if name == "OFFSET" and nodes and _is_reference(nodes[0]):
+            first, last, sheet, col1, col2 = self._corners(nodes[0])
+            rest = ", ".join("None" if code == "_EMPTY" else code for code in codes)
+            return f"_offset(V, {sheet}, {first}, {col1}, {last}, {col2}, {rest})"
+        if name == "RAND" and not codes:
+            return "_rand()"
+        if name == "RANDBETWEEN" and len(codes) == 2:
+            return f"_randbetween({codes[0]}, {codes[1]})"
+        if name not in xl.FUNCTIONS:  # a function no engine knows (others were sent to `formulas`)
+            return self.ctx.constant(xl.NAME)
+        if name != "IF":
+            codes = ["None" if code == "_EMPTY" else code for code in codes]
+        return f"_F_{_identifier(name)}({', '.join(codes)})"
+
+    def _corners(self, node: Node, clip: bool = True) -> tuple[str, str, int, int, int]:
+        """(first-row code, last-row code, sheet, col1, col2) of any reference node."""
+        if self.is_range(node):
+            return self._range_rows(node, clip)
+        ref = resolve_ref(self.ctx.book, self.run, node)
+        row = _row(self.row_code, ref.row) if ref.row_relative else str(ref.row)
+        return row, row, ref.sheet, ref.col, ref.col
+
+    def _address_function(self, name: str, nodes: tuple[Node, ...]) -> str:
+        """ROW, COLUMN, ROWS, COLUMNS of a reference: its address, never its values."""
+        if not nodes:
+            return {"ROW": f"float({self.row_code})", "COLUMN": f"{float(self.run.col)!r}"}.get(name, "_VALUE")
+        first, last, _, col1, col2 = self._corners(nodes[0], clip=False)
+        if name == "ROW":
+            return f"float({first})" if first == last else f"_rowsof({first}, {last})"
+        if name == "COLUMN":
+            return (
+                repr(float(col1))
+                if col1 == col2
+                else self.ctx.constant(xl.Grid([[float(c) for c in range(col1, col2 + 1)]]))
+            )
+        if name == "COLUMNS":
+            return repr(float(col2 - col1 + 1))
+        return f"float(({last}) - ({first}) + 1)"
+
+
+def _is_reference(node: Node) -> bool:
+    return node[0] in ("ref", "rng", "name")
+
+
+def _identifier(name: str) -> str:
+    """A function's name as a Python identifier (STDEV.P -> STDEV_P)."""
+    return name.replace(".", "_")
 
 
 def _merge(a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
@@ -350,28 +484,40 @@ def _is_number(code: str) -> bool:
     return True
 
 
-def fast_statement(ctx: Context, run: Run, tree: Node, row_code: str) -> str:
-    """``value`` code of one run's cell in the fast dialect (raises Unsupported if it cannot be)."""
-    code, shape = _Gen(ctx, run, row_code, fast=True).fast_expr(tree)
+Statement = tuple[list[str], str]
+"""Lines to run first (temporaries of a deep formula), then the value's expression."""
+
+
+def fast_statement(ctx: Context, run: Run, tree: Node, row_code: str) -> Statement:
+    """A run's cell in the fast dialect (raises Unsupported if it cannot be)."""
+    gen = _Gen(ctx, run, row_code, fast=True)
+    code, shape = gen.fast_expr(tree)
     if shape is not None:
         raise Unsupported("a formula whose result is an array")
-    return code
+    return gen.prelude, code
 
 
-def exact_statement(ctx: Context, run: Run, tree: Node, row_code: str) -> str:
-    """``value`` code of one run's cell in the exact dialect."""
-    return f"_cell({_Gen(ctx, run, row_code, fast=False).exact_expr(tree)})"
+def exact_statement(ctx: Context, run: Run, tree: Node, row_code: str) -> Statement:
+    """A run's cell in the exact dialect (a multi-cell array formula keeps its whole array)."""
+    gen = _Gen(ctx, run, row_code, fast=False)
+    code = gen.exact_expr(tree)
+    wrapper = "_keep" if tree[0] == "arrayformula" else "_cell" if tree[0] != "aelem" else ""
+    return gen.prelude, f"{wrapper}({code})"
 
 
-def foreign_statement(ctx: Context, run: Run, inputs: list[Node], function: object, row_code: str) -> str:
-    """``value`` code of one cell whose formula `formulas` evaluates: its inputs' values, exact."""
+def foreign_statement(ctx: Context, run: Run, inputs: list[Node], function: object, row_code: str) -> Statement:
+    """A cell whose formula `formulas` evaluates: its inputs' values, exact."""
     gen = _Gen(ctx, run, row_code, fast=False)
     args = ", ".join(gen.exact_expr(node) for node in inputs)
-    return f"_cell({ctx.constant(function)}({args}))"
+    return gen.prelude, f"_cell({ctx.constant(function)}({args}))"
+
+
+NATIVE_SPECIALS = frozenset(("RAND", "RANDBETWEEN", "OFFSET", "ROW", "COLUMN"))
+"""Functions compiled as special code (the generator's own, not in xlvalues.FUNCTIONS)."""
 
 
 def check_supported(tree: Node) -> None:
     """Raise Unsupported for a function the engine does not evaluate itself."""
     for node in walk(tree):
-        if node[0] == "fn" and node[1] not in xl.FUNCTIONS:
+        if node[0] == "fn" and node[1] not in xl.FUNCTIONS and node[1] not in NATIVE_SPECIALS:
             raise Unsupported(f"the function {node[1]}")

@@ -11,6 +11,7 @@ from the values computed at load, with those constants baked into the code.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
 from gdsheet.engine.codegen import (
+    NATIVE_SPECIALS,
     RUNTIME,
     Context,
     Slow,
@@ -26,9 +28,11 @@ from gdsheet.engine.codegen import (
     fast_statement,
     foreign_statement,
 )
-from gdsheet.engine.foreign import describe, foreign_formulas
+from gdsheet.engine.foreign import ForeignFormula, describe, foreign_formulas
 from gdsheet.engine.plan import Plan, Unit, make_plan
-from gdsheet.engine.shapes import Node, Unsupported
+from gdsheet.engine.shapes import FormulaRefused, Node, Unsupported, walk
+from gdsheet.limits import EXCEL_COLUMNS as MAX_COL
+from gdsheet.xlsx.ranges import a1
 
 Cell = tuple[int, int, int]  # (sheet index, column, row)
 _FAST_FAILURES = (Slow, ZeroDivisionError, OverflowError, ValueError, TypeError, FloatingPointError, IndexError)
@@ -37,24 +41,48 @@ _FAST_FAILURES = (Slow, ZeroDivisionError, OverflowError, ValueError, TypeError,
 class CompiledEngine:
     """One workbook compiled; ``evaluate`` recalculates everything with some cells overridden."""
 
-    def __init__(self, book: Book) -> None:
+    def __init__(self, book: Book, seed: int = 0) -> None:
         self.book = book
         if book.unsupported:
             raise Unsupported(book.unsupported[0])
+        self.seed = seed
+        self._rng = random.Random(seed)
         self.trees: dict[int, Node] = {}
         unsupported: dict[int, str] = {}
+        unparsed: dict[int, str] = {}
         for run in book.runs():
-            if run.shape not in self.trees:
-                tree = book.shapes.tree(run.shape)  # a formula the parser rejects: all to `formulas`
+            if run.shape not in self.trees and run.shape not in unparsed:
+                try:
+                    tree = book.shapes.tree(run.shape)
+                except FormulaRefused as exc:
+                    raise FormulaRefused(f"{book.sheets[run.sheet].name}!{a1(run.col, run.first)}: {exc}") from None
+                except Unsupported as exc:  # a formula our parser refuses: `formulas` takes its cells
+                    unparsed[run.shape] = f"a formula the engine does not parse ({exc})"
+                    continue
                 try:
                     check_supported(tree)
                 except Unsupported as why:
                     unsupported[run.shape] = str(why)
                 self.trees[run.shape] = tree
+        unknown = self._unknown_only(unsupported)
         self.foreign = foreign_formulas(book, self.trees, unsupported)
+        for index, why in unparsed.items():  # `formulas` names their inputs, so the plan can place them
+            self.foreign[index] = ForeignFormula(book, book.shapes.shapes[index], None, why)
+            self.trees[index] = self.foreign[index].tree
         counts = [run.last - run.first + 1 for run in book.runs() if run.shape in self.foreign]
-        self.note = describe(self.foreign, counts) if self.foreign else None
+        notes = [describe(self.foreign, counts)] if self.foreign else []
+        if unknown:
+            cells = sum(run.last - run.first + 1 for run in book.runs() if run.shape in unknown)
+            names = ", ".join(sorted({name for names in unknown.values() for name in names}))
+            notes.append(f"{cells:,} formula cell(s) call a function no engine knows ({names}): #NAME?, as in Excel")
+        self.note = "; ".join(notes) if notes else None
         self.plan: Plan = make_plan(book, self.trees)
+        self.dynamic = any(
+            node[0] == "fn" and node[1] in xl.DYNAMIC for tree in self.trees.values() for node in walk(tree)
+        )
+        self.cyclic = book.iterate is not None and self.plan.cyclic
+        self.volatile_runs = self._volatile_runs()
+        self.unstable = False  # the dynamic or iterative fixpoint did not settle
         self.run_of: dict[tuple[int, int], list[Run]] = {}
         for unit in self.plan.units:
             for run in unit.runs:
@@ -65,6 +93,27 @@ class CompiledEngine:
         self._whole_exact: tuple[Callable[..., None], list[object]] | None = None
         self._base = self._constant_lists()
         self.values = self._evaluate_lists({})
+
+    def _unknown_only(self, unsupported: dict[int, str]) -> dict[int, list[str]]:
+        """Shapes whose unsupported functions no engine knows: they stay compiled, each such call
+        ``#NAME?`` (so ``IFERROR(FOO(), x)`` is x, as in Excel); removed from ``unsupported``.
+        `formulas`' registry is read here, only when some function is unsupported."""
+        if not unsupported:
+            return {}
+        from gdsheet.engine.foreign import known_functions
+
+        known = known_functions()
+        unknown: dict[int, list[str]] = {}
+        for index in list(unsupported):
+            names = [
+                node[1]
+                for node in walk(self.trees[index])
+                if node[0] == "fn" and node[1] not in xl.FUNCTIONS and node[1] not in NATIVE_SPECIALS
+            ]
+            if not any(name in known for name in names):
+                unknown[index] = names
+                del unsupported[index]
+        return unknown
 
     # --- programs ------------------------------------------------------------------------
 
@@ -143,7 +192,7 @@ class CompiledEngine:
         used = sorted(set(self.column_ids.values()))
         prologue = [f"    L{k} = V[{k}]" for k in used]
         source = "def _program(V, K, P):\n" + "\n".join(prologue + body + ["    return None"]) + "\n"
-        namespace = dict(RUNTIME)
+        namespace = dict(RUNTIME, _rand=self._rng.random, _randbetween=self._randbetween, _offset=self._offset)
         exec(compile(source, f"<gdsheet {self.book.path.name}>", "exec"), namespace)  # our own generated code
         return namespace["_program"], ctx.constants  # type: ignore[return-value]
 
@@ -151,22 +200,30 @@ class CompiledEngine:
         """One unit's statements. ``stores`` says which runs' values must reach their lists
         ("all" rows, or the "last" row only, for a stepper); None stores everything."""
 
-        def statement(run: Run, row_code: str) -> str:
+        def assign(indent: str, target: str, run: Run, row_code: str) -> list[str]:
             tree = self.trees[run.shape]
             if run.shape in self.foreign:
                 foreign = self.foreign[run.shape]
-                return foreign_statement(ctx, run, foreign.inputs, foreign, row_code)
-            if fast and id(run) in self._fast_runs:
-                return fast_statement(ctx, run, tree, row_code)
-            return exact_statement(ctx, run, tree, row_code)
+                prelude, code = foreign_statement(ctx, run, foreign.inputs, foreign, row_code)
+            elif fast and id(run) in self._fast_runs:
+                prelude, code = fast_statement(ctx, run, tree, row_code)
+            else:
+                prelude, code = exact_statement(ctx, run, tree, row_code)
+            return [indent + line for line in prelude] + [f"{indent}{target} = {code}"]
 
         if unit.cells is not None:
             return [
-                f"    {ctx.column(run.sheet, run.col)}[{row}] = {statement(run, str(row))}" for run, row in unit.cells
+                line
+                for run, row in unit.cells
+                for line in assign("    ", f"{ctx.column(run.sheet, run.col)}[{row}]", run, str(row))
             ]
         if unit.first == unit.last:
             row = str(unit.first)
-            return [f"    {ctx.column(run.sheet, run.col)}[{row}] = {statement(run, row)}" for run in unit.runs]
+            return [
+                line
+                for run in unit.runs
+                for line in assign("    ", f"{ctx.column(run.sheet, run.col)}[{row}]", run, row)
+            ]
         step = 1 if unit.descending else -1  # the row offset that reads the previous iteration
         carried = self._carried(unit, step)
         names = {id(run): ctx.column(run.sheet, run.col) for run in unit.runs}
@@ -183,7 +240,7 @@ class CompiledEngine:
         after = []
         for run in unit.runs:
             name, local = names[id(run)], f"v{names[id(run)][1:]}"
-            lines.append(f"        {local} = {statement(run, 'r')}")
+            lines.extend(assign("        ", local, run, "r"))
             policy = "all" if stores is None or unit.descending else stores.get(id(run))
             if policy == "all":
                 lines.append(f"        {name}[r] = {local}")
@@ -268,25 +325,116 @@ class CompiledEngine:
     # --- evaluation ----------------------------------------------------------------------
 
     def _evaluate_lists(self, inputs: Mapping[Cell, object]) -> list[list[object]]:
+        draws = self._rng.getstate()
         lists = [column.copy() for column in self._base]
         for (sheet, col, row), value in inputs.items():
             lists[self.column_ids[(sheet, col)]][row] = value
-        program, constants = self._whole_fast
-        try:
-            with np.errstate(all="raise", under="ignore"):
-                program(lists, constants, ())
-            if self._all_finite(lists):
-                return lists
-        except _FAST_FAILURES:
-            pass
+        if not (self.dynamic or self.cyclic):
+            program, constants = self._whole_fast
+            try:
+                with np.errstate(all="raise", under="ignore"):
+                    program(lists, constants, ())
+                if self._all_finite(lists):
+                    return lists
+            except _FAST_FAILURES:
+                pass
+            lists = [column.copy() for column in self._base]
+            for (sheet, col, row), value in inputs.items():
+                lists[self.column_ids[(sheet, col)]][row] = value
+            self._rng.setstate(draws)
         if self._whole_exact is None:
             self._whole_exact = self._compile(self.plan.units, fast=False)
-        lists = [column.copy() for column in self._base]
-        for (sheet, col, row), value in inputs.items():
-            lists[self.column_ids[(sheet, col)]][row] = value
         program, constants = self._whole_exact
         program(lists, constants, ())
+        if self.dynamic or self.cyclic:
+            self._settle(lists, program, constants, draws)
         return lists
+
+    def _settle(self, lists: list[list[object]], program: Callable[..., None], constants: list[object],
+                draws: object) -> None:  # fmt: skip
+        """Re-run the program until its values stop changing.
+
+        OFFSET's cells are known only while evaluating, so a cell may have read one that was
+        computed later in the pass; every pass after the first reads the previous pass's values,
+        so an acyclic workbook settles (its values equal twice in a row). With iterative
+        calculation on (``calcPr iterate``), a cycle is iterated as Excel does: at most
+        ``iterateCount`` passes, until no value moves by ``iterateDelta`` or more. The random
+        draws repeat in every pass, so a volatile cell is one draw per recalculation."""
+        count, delta = self.book.iterate if self.cyclic else (20, 0.0)  # type: ignore[misc]
+        self.unstable = False
+        for _ in range(count):
+            before = [column.copy() for column in lists]
+            self._rng.setstate(draws)  # type: ignore[arg-type]
+            program(lists, constants, ())
+            if _settled(before, lists, delta):
+                return
+        self.unstable = not self.cyclic
+
+    def _randbetween(self, bottom: object, top: object) -> object:
+        low, high = xl.to_number(bottom), xl.to_number(top)
+        if (error := xl.first_error(low, high)) is not None:
+            return error
+        low, high = math.ceil(low), math.floor(high)  # type: ignore[arg-type]
+        if low > high:
+            return xl.NUM
+        return float(self._rng.randint(low, high))
+
+    def _offset(self, lists: list[list[object]], sheet: int, first: int, col1: int, last: int, col2: int,
+                rows: object, cols: object, height: object = None, width: object = None) -> object:  # fmt: skip
+        """OFFSET's cells, read from the values of this evaluation (see :meth:`_settle`)."""
+        numbers = [xl.to_number(v) for v in (rows, cols)]
+        numbers += [xl.to_number(v) if v is not None else float(d) for v, d in ((height, last - first + 1),
+                                                                                (width, col2 - col1 + 1))]  # fmt: skip
+        if (error := xl.first_error(*numbers)) is not None:
+            return error
+        dr, dc, h, w = (int(v) for v in numbers)  # type: ignore[arg-type]
+        top, left = first + dr, col1 + dc
+        if h < 1 or w < 1 or top < 1 or left < 1 or top + h - 1 > 1_048_576 or left + w - 1 > 16_384:
+            return xl.REF
+        if h * w > 1_000_000:
+            return xl.REF
+        grid = [[self._value_in(lists, sheet, c, r) for c in range(left, left + w)] for r in range(top, top + h)]
+        return grid[0][0] if h == w == 1 else xl.Grid(grid)
+
+    def _value_in(self, lists: list[list[object]], sheet: int, col: int, row: int) -> object:
+        k = self.column_ids.get((sheet, col))
+        if k is not None and k < len(lists) and row < len(lists[k]):
+            return lists[k][row]
+        return self.book.sheets[sheet].constants.get(col, {}).get(row)
+
+    def _volatile_runs(self) -> set[int]:
+        """Runs calling RAND, RANDBETWEEN, NOW or TODAY, and every run that reads one."""
+        volatile = {
+            id(run)
+            for unit in self.plan.units
+            for run in unit.runs
+            if any(node[0] == "fn" and node[1] in xl.VOLATILE for node in walk(self.trees[run.shape]))
+        }
+        readers: dict[int, list[int]] = {}
+        for run_id, deps in self.plan.deps.items():
+            for dep in deps:
+                readers.setdefault(dep, []).append(run_id)
+        stack = list(volatile)
+        while stack:
+            for reader in readers.get(stack.pop(), ()):
+                if reader not in volatile:
+                    volatile.add(reader)
+                    stack.append(reader)
+        return volatile
+
+    def is_volatile(self, cell: Cell) -> bool:
+        """Whether a formula cell's value changes at every recalculation (RAND and its readers)."""
+        sheet, col, row = cell
+        return any(
+            run.first <= row <= run.last and id(run) in self.volatile_runs for run in self.run_of.get((sheet, col), [])
+        )
+
+    def is_native(self, cell: Cell) -> bool:
+        """Whether the compiled engine computes the cell itself (not the `formulas` fallback)."""
+        sheet, col, row = cell
+        return not any(
+            run.first <= row <= run.last and run.shape in self.foreign for run in self.run_of.get((sheet, col), [])
+        )
 
     def _all_finite(self, lists: list[list[object]]) -> bool:
         for run in self._runs():
@@ -321,10 +469,16 @@ class CompiledEngine:
         return lists[k][row]
 
     def formula_cells(self) -> Iterator[Cell]:
-        """Every formula cell, in evaluation order: a cell comes after every cell it reads."""
+        """Every formula cell, in evaluation order: a cell comes after every cell it reads
+        (an array formula's whole result, kept beyond the sheet's last column, is no cell)."""
         for unit in self.plan.units:
             if unit.cells is not None:
-                yield from ((run.sheet, run.col, row) for run, row in unit.cells)
+                yield from ((run.sheet, run.col, row) for run, row in unit.cells if run.col <= MAX_COL)
+                continue
+            if unit.runs[0].col > MAX_COL:
+                unit_runs = [run for run in unit.runs if run.col <= MAX_COL]
+                rows = range(unit.first, unit.last + 1)
+                yield from ((run.sheet, run.col, row) for row in rows for run in unit_runs)
                 continue
             rows = range(unit.last, unit.first - 1, -1) if unit.descending else range(unit.first, unit.last + 1)
             for row in rows:
@@ -335,6 +489,13 @@ class CompiledEngine:
         """A program from the inputs' values to the outputs' values, computing only what it must."""
         self._check_inputs(inputs)
         self._ensure_columns(list(inputs) + list(outputs))
+        if self.dynamic or self.cyclic:  # cells found while evaluating: the whole program each time
+
+            def whole(values: Sequence[float]) -> list[object]:
+                lists = self._evaluate_lists(dict(zip(inputs, values, strict=True)))
+                return [self._read(lists, cell) for cell in outputs]
+
+            return whole
         input_set = set(inputs)
         dynamic = self._dynamic_runs(input_set)
         needed = self._needed_runs(outputs, dynamic)
@@ -430,6 +591,20 @@ class CompiledEngine:
             needed.add(node)
             stack.extend(dep for dep in self.plan.deps[node] if dep in dynamic and dep not in needed)
         return needed
+
+
+def _settled(before: list[list[object]], after: list[list[object]], delta: float) -> bool:
+    """Whether no value moved (by ``delta`` or more, for numbers, when delta > 0)."""
+    for old, new in zip(before, after, strict=True):
+        if old == new:
+            continue
+        for a, b in zip(old, new, strict=True):
+            if a is b or xl.grid_equal(a, b):
+                continue
+            if delta > 0 and isinstance(a, float) and isinstance(b, float) and abs(a - b) < delta:
+                continue
+            return False
+    return True
 
 
 def plain(value: object) -> object:

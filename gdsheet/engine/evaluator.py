@@ -71,9 +71,15 @@ class Evaluator:
     """
 
     def __init__(
-        self, path: str | Path, engine: str = DEFAULT_ENGINE, verbose: bool = False, book: Book | None = None
+        self,
+        path: str | Path,
+        engine: str = DEFAULT_ENGINE,
+        verbose: bool = False,
+        book: Book | None = None,
+        seed: int = 0,
     ) -> None:
         self.path = Path(path)
+        self.seed = seed
         self.book: Book = read_book(self.path) if book is None else book
         self.sheets: list[str] = [sheet.name for sheet in self.book.sheets]
         self.names = _names_to_areas(self.book.names, self.sheets)
@@ -85,7 +91,7 @@ class Evaluator:
     def engine(self) -> Engine:
         """The evaluation engine, loaded on first use (reading names needs none)."""
         if self._engine is None:
-            self._engine = load_engine(self.book, self.engine_kind, self.verbose)
+            self._engine = load_engine(self.book, self.engine_kind, self.verbose, self.seed)
         return self._engine
 
     def _fallback(self, why: Unsupported) -> Engine:

@@ -1,14 +1,16 @@
 """Formulas the compiled engine does not implement, evaluated cell by cell by `formulas`.
 
-A shape that calls a function outside :data:`gdsheet.engine.xlvalues.FUNCTIONS` (ROUND, say)
+A shape that calls a function outside :data:`gdsheet.engine.xlvalues.FUNCTIONS` (TRUNC, say)
 still parses, so its references are known and its cells take their place in the plan like any
-other. Only its value comes from the `formulas` package: its formula is compiled once by
+other (a formula our parser refuses gets its references from `formulas`' own inputs).
+Only its value comes from the `formulas` package: its formula is compiled once by
 `formulas`, and each cell calls that function with its own references' values, shifted from
 the shape's first cell. So one unusual cell costs one slow call, not the whole workbook.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Sequence
@@ -18,15 +20,19 @@ import numpy as np
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book
 from gdsheet.engine.plan import name_area
-from gdsheet.engine.shapes import Node, Shape, Unsupported, walk
+from gdsheet.engine.shapes import Node, Shape, Unsupported, operand_node, scan_refs, walk
 from gdsheet.xlsx.ranges import a1
 
 os.environ.setdefault("TQDM_DISABLE", "1")
-import formulas
-import schedula
-from formulas.tokens.operand import Error as _FormulasError
 
-_KNOWN = frozenset(formulas.get_functions())
+
+@functools.cache
+def known_functions() -> frozenset[str]:
+    """The functions `formulas` implements, read only when a fallback needs them: the registry
+    imports scipy.stats, about a second that no command should pay before it must."""
+    import formulas
+
+    return frozenset(formulas.get_functions())
 
 
 def _at(coord: tuple[bool, int], anchor: int) -> int:
@@ -51,6 +57,9 @@ def _plain_key(key: str) -> str:
 
 
 def _to_formulas(value: object) -> object:
+    import schedula
+    from formulas.tokens.operand import Error as _FormulasError
+
     if value is None:
         return schedula.EMPTY
     if isinstance(value, xl.XlError):
@@ -61,6 +70,8 @@ def _to_formulas(value: object) -> object:
 
 
 def _from_formulas(value: object) -> object:
+    import schedula
+
     value = np.asarray(getattr(value, "value", value), dtype=object).ravel()[0]
     if value is schedula.EMPTY:
         return None
@@ -76,15 +87,26 @@ def _from_formulas(value: object) -> object:
 class ForeignFormula:
     """One shape evaluated by `formulas`: called with its inputs' values, in `formulas`' order."""
 
-    def __init__(self, book: Book, shape: Shape, tree: Node, why: str) -> None:
+    def __init__(self, book: Book, shape: Shape, tree: Node | None, why: str) -> None:
+        """``tree`` is None for a formula our parser refuses: its inputs are then the ones
+        `formulas` names, with the ``$`` of the formula's own text."""
+        import formulas
+
         self.why = why
-        self.unknown = [node[1] for node in walk(tree) if node[0] == "fn" and node[1] not in _KNOWN]  # #NAME?
+        known = known_functions()
+        self.unknown = [node[1] for node in walk(tree or ("empty",)) if node[0] == "fn" and node[1] not in known]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._function = formulas.Parser().ast("=" + shape.text.lstrip("="))[1].compile()
         except Exception as exc:  # the formulas package cannot compile it either
             raise Unsupported(f"{why}, which the formulas package cannot compile ({type(exc).__name__})") from None
+        if tree is None:
+            try:
+                tree = ("fn", "_FOREIGN", tuple(_input_node(key, shape) for key in self._function.inputs))
+            except Unsupported as exc:
+                raise Unsupported(f"{why}, whose inputs the engine cannot place ({exc})") from None
+        self.tree = tree
         refs = [node for node in walk(tree) if node[0] in ("ref", "rng", "name")]
         nodes = {_node_key(book, node, shape): node for node in refs}
         for node in nodes.values():
@@ -107,6 +129,22 @@ class ForeignFormula:
             except Exception:  # formulas raises for some bad inputs: Excel shows #VALUE!
                 return xl.VALUE
         return _from_formulas(result)
+
+
+def _input_node(key: str, shape: Shape) -> Node:
+    """An input `formulas` names (``A1``, ``SHEET!B2:C3``, ``LEARN``) as a tree node, each corner
+    absolute where the formula's text writes it with ``$``."""
+    node = operand_node(key, shape.row, shape.col)
+    if node[0] not in ("ref", "rng"):
+        return node
+    flags = {(ref.col, ref.row): (ref.col_abs, ref.row_abs) for ref in scan_refs(shape.text)}
+    corners = [(node[2], node[3])] if node[0] == "ref" else [(node[2], node[3]), (node[4], node[5])]
+    fixed = []
+    for (_, row_off), (_, col_off) in corners:
+        row, col = shape.row + row_off, shape.col + col_off
+        col_abs, row_abs = flags.get((col, row), (False, False))
+        fixed.append(((True, row) if row_abs else (False, row_off), (True, col) if col_abs else (False, col_off)))
+    return (node[0], node[1], *[coord for corner in fixed for coord in corner])
 
 
 def foreign_formulas(book: Book, trees: dict[int, Node], unsupported: dict[int, str]) -> dict[int, ForeignFormula]:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 
 from gdsheet.engine.book import Book, Run
 from gdsheet.engine.shapes import Node, Unsupported, walk
+from gdsheet.engine.xlvalues import ADDRESS_FUNCTIONS, DYNAMIC
 from gdsheet.errors import WorkbookError
+from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.xlsx.ranges import Range, RangeError, a1, split_range
 
 
@@ -25,9 +27,10 @@ class CircularReference(WorkbookError):
     """Formulas that depend on themselves: exit code 3, naming a cell of the cycle."""
 
 
-def name_area(book: Book, name: str) -> Range:
-    """The rectangle a workbook-level defined name points at (one area, no formula)."""
-    text = book.names.get(name.lower())
+def name_area(book: Book, name: str, sheet: int | None = None) -> Range:
+    """The rectangle a defined name points at (one area, no formula), seen from ``sheet``: a
+    sheet-scoped name of that sheet wins over the workbook's, as in Excel."""
+    text = book.name_text(name, sheet)
     if text is None:
         raise Unsupported(f"unknown name {name!r}")
     try:
@@ -58,9 +61,23 @@ class Ref:
     is_range: bool
 
 
+def dependency_nodes(tree: Node) -> list[Node]:
+    """The reference nodes whose values ``tree`` reads: not the arguments ROW, COLUMN, ROWS and
+    COLUMNS read for their address only, nor OFFSET's base (its cells are found while evaluating)."""
+    skipped: set[int] = set()
+    for node in walk(tree):
+        if node[0] != "fn":
+            continue
+        if node[1] in ADDRESS_FUNCTIONS:
+            skipped.update(id(arg) for arg in node[2] if arg[0] in ("ref", "rng", "name"))
+        elif node[1] in DYNAMIC and node[2] and node[2][0][0] in ("ref", "rng", "name"):
+            skipped.add(id(node[2][0]))
+    return [node for node in walk(tree) if node[0] in ("ref", "rng", "name") and id(node) not in skipped]
+
+
 def resolve_refs(book: Book, run: Run, tree: Node) -> list[Ref]:
-    """Every reference in ``tree`` as seen from ``run``; raises Unsupported for what cannot be."""
-    return [resolve_ref(book, run, node) for node in walk(tree) if node[0] in ("ref", "rng", "name")]
+    """Every reference ``tree`` reads as seen from ``run``; raises Unsupported for what cannot be."""
+    return [resolve_ref(book, run, node) for node in dependency_nodes(tree)]
 
 
 def _sheet_of(book: Book, run: Run, sheet: str | None) -> int:
@@ -75,7 +92,8 @@ def _sheet_of(book: Book, run: Run, sheet: str | None) -> int:
 def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
     """One reference node as seen from ``run``."""
     if node[0] == "name":
-        rect = name_area(book, node[1])
+        scope = run.sheet if len(node) == 2 else _sheet_of(book, run, node[2])
+        rect = name_area(book, node[1], scope)
         single = rect.size == 1
         return Ref(rect.sheet, rect.min_col, rect.min_row, False, rect, not single)
     sheet = _sheet_of(book, run, node[1])
@@ -87,7 +105,8 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
         else:
             rows = (run.first + row, run.last + row)
         rect = Range(sheet, rows[0], col, rows[1], col)
-        if not rect.on_grid():
+        virtual = col_abs and col > EXCEL_COLUMNS and rect.min_row >= 1 and rect.max_row <= EXCEL_ROWS
+        if not (rect.on_grid() or virtual):  # an array formula's whole result lies beyond the last column
             raise Unsupported("a reference off the sheet (#REF!)")
         return Ref(sheet, col, row, not row_abs, rect, False)
     corners = []
@@ -98,10 +117,25 @@ def resolve_ref(book: Book, run: Run, node: Node) -> Ref:
         high = row if row_abs else run.last + row
         corners.append((low, high, col))
     (lo1, hi1, c1), (lo2, hi2, c2) = corners
-    rect = Range(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2))
+    rect = _clipped(book, Range(sheet, min(lo1, lo2), min(c1, c2), max(hi1, hi2), max(c1, c2)))
     if not rect.on_grid():
         raise Unsupported("a range off the sheet (#REF!)")
     return Ref(sheet, c1, 0, False, rect, True)
+
+
+def _clipped(book: Book, rect: Range) -> Range:
+    """A whole-column or whole-row range cut to the sheet's used cells (what lies beyond is empty,
+    so no value changes, and a million-row column costs nothing)."""
+    if rect.max_row < EXCEL_ROWS and rect.max_col < EXCEL_COLUMNS:
+        return rect
+    sheet = book.sheets[rect.sheet]
+    max_row, max_col = rect.max_row, rect.max_col
+    if max_row == EXCEL_ROWS:
+        max_row = max(min(sheet.max_row(), EXCEL_ROWS), rect.min_row)
+    if max_col == EXCEL_COLUMNS:
+        used = [c for c in (*sheet.constants, *sheet.runs) if c <= EXCEL_COLUMNS]
+        max_col = max(max(used, default=1), rect.min_col)
+    return Range(rect.sheet, rect.min_row, rect.min_col, max_row, max_col)
 
 
 @dataclass
@@ -113,6 +147,7 @@ class Unit:
     last: int = 0
     descending: bool = False
     cells: list[tuple[Run, int]] | None = None  # cell-by-cell order, when the runs cannot loop
+    cyclic: bool = False  # a cycle left in, for iterative calculation
 
 
 @dataclass
@@ -123,6 +158,11 @@ class Plan:
     refs: dict[int, list[Ref]]  # id(run) -> refs
     deps: dict[int, set[int]] = field(default_factory=dict)  # id(run) -> ids of runs it reads
     by_id: dict[int, Run] = field(default_factory=dict)
+
+    @property
+    def cyclic(self) -> bool:
+        """Whether a cycle was kept for iterative calculation (the workbook enables it)."""
+        return any(unit.cyclic for unit in self.units)
 
 
 class _Columns:
@@ -328,6 +368,7 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
                 wanted.append((ref.sheet, ref.col, row + ref.row))
         deps[(sheet, col, row)] = wanted
     order: list[tuple[Run, int]] = []
+    cyclic = False
     state: dict[tuple[int, int, int], int] = {}  # 1 visiting, 2 done
     for start in sorted(cells, key=lambda c: (c[0], c[2], c[1])):
         if state.get(start) == 2:
@@ -339,6 +380,9 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
             for dep in it:
                 mark = state.get(dep)
                 if mark == 1:
+                    if book.iterate is not None:  # iterative calculation: the cycle is iterated
+                        cyclic = True
+                        continue
                     sheet = book.sheets[dep[0]].name
                     raise CircularReference(f"circular reference through {sheet}!{a1(dep[1], dep[2])}")
                 if mark is None:
@@ -349,7 +393,7 @@ def _cell_unit(book: Book, members: list[Run], refs: dict[int, list[Ref]]) -> Un
                 stack.pop()
                 state[cell] = 2
                 order.append((cells[cell], cell[2]))
-    return Unit(members, cells=order)
+    return Unit(members, cells=order, cyclic=cyclic)
 
 
 def _inside(rect: Range, cell: tuple[int, int, int]) -> bool:

@@ -2,9 +2,9 @@
 
 Every column of a lesson repeats one formula down its rows (``=E90-learn*J90``,
 ``=E91-learn*J91``, ...). Written relative to its own cell (R1C1 style) each of those is the
-same *shape*. :class:`ShapeTable` keys formulas by that shape, and parses a shape once, with
-the `formulas` package's parser, into a small tree whose references are offsets from the
-cell (or absolute where the formula says ``$``).
+same *shape*. :class:`ShapeTable` keys formulas by that shape, and parses a shape once
+(openpyxl's tokenizer, then :func:`parse_shape`'s shunting-yard) into a small tree whose
+references are offsets from the cell (or absolute where the formula says ``$``).
 
 Tree nodes are tuples:
 
@@ -12,22 +12,22 @@ Tree nodes are tuples:
 - ``("ref", sheet, row, col)`` and ``("rng", sheet, row1, col1, row2, col2)`` where sheet is
   None (the cell's own sheet) or a name, and each row/col is ``(absolute, number)``: an absolute
   index, or an offset from the formula's cell
-- ``("name", lower_name)``: a defined name
+- ``("name", lower_name)`` or ``("name", lower_name, sheet)``: a defined name (``Sheet!name``)
 - ``("op", symbol, left, right)``, ``("neg", x)``, ``("pos", x)``, ``("pct", x)``
-- ``("fn", NAME, (args...))``
+- ``("fn", NAME, (args...))`` (NAME without Excel's ``_xlfn.`` prefix), ``("array", rows)``
+- ``("arrayformula", tree)``: a multi-cell array formula's whole result; ``("aelem", ("ref",
+  master), row, col)``: a cell of its range (range starting at row, col) picking its element
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
-os.environ.setdefault("TQDM_DISABLE", "1")
-import formulas
-from formulas.builder import AstBuilder
+from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
-from gdsheet.limits import EXCEL_ROWS
+from gdsheet.errors import WorkbookError
+from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.xlsx.ranges import column_index, on_sheet
 
 Node = tuple
@@ -78,21 +78,6 @@ def shape_key(text: str, row: int, col: int) -> str:
         return f"\x00{row_part}{col_part}\x00"
 
     return _SCAN.sub(relative, text.strip())
-
-
-class _Recorder(AstBuilder):
-    """The parser's output in postfix order (see ../shared/engine-notes.md)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.postfix: list[object] = []
-
-    def append(self, token: object) -> None:
-        self.postfix.append(token)
-        super().append(token)
-
-
-_Parser = type("_Parser", (formulas.Parser,), {"ast_builder": _Recorder})
 
 
 class Unsupported(Exception):
@@ -168,6 +153,7 @@ class ShapeTable:
 
     shapes: list[Shape] = field(default_factory=list)
     _index: dict[str, int] = field(default_factory=dict)
+    arrays: set[int] = field(default_factory=set)
 
     def shape_of(self, text: str, row: int, col: int, guess: int | None = None) -> int:
         """The shape of the formula ``text`` at (row, col). ``guess`` (the shape of the cell
@@ -181,6 +167,21 @@ class ShapeTable:
             self.shapes.append(Shape(key, text.strip(), row, col))
         return index
 
+    def mark_array(self, index: int) -> None:
+        """The shape is a multi-cell array formula: its value is its whole array."""
+        self.arrays.add(index)
+
+    def array_element(self, virtual_col: int, row: int, col: int) -> int:
+        """A shape for the cells of the array formula whose value sits at (row, virtual_col) and
+        whose range starts at (row, col): each picks its own element."""
+        key = f"\x00array {virtual_col} {row} {col}"
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.shapes)
+            master = ("ref", None, (True, row), (True, virtual_col))
+            self.shapes.append(Shape(key, key, row, col, ("aelem", ("ref", master), row, col), None, True))
+        return index
+
     def tree(self, index: int) -> Node:
         """The parsed tree of a shape; raises Unsupported when it cannot be compiled."""
         shape = self.shapes[index]
@@ -190,6 +191,8 @@ class ShapeTable:
                 shape.tree = parse_shape(shape.text, shape.row, shape.col)
             except Unsupported as exc:
                 shape.problem = str(exc)
+            if shape.tree is not None and index in self.arrays:
+                shape.tree = ("arrayformula", shape.tree)
         if shape.tree is None:
             raise Unsupported(shape.problem or "cannot parse")
         return shape.tree
@@ -206,94 +209,298 @@ def walk(tree: Node) -> list[Node]:
         found.append(node)
         if node[0] == "op":
             stack.extend((node[2], node[3]))
-        elif node[0] in ("neg", "pos", "pct"):
+        elif node[0] in ("neg", "pos", "pct", "arrayformula"):
             stack.append(node[1])
+        elif node[0] == "aelem":
+            stack.append(node[1][1])
         elif node[0] == "fn":
             stack.extend(node[2])
     return found
+
+
+MAX_FORMULA_LENGTH = 8192
+"""Excel's own limit on a formula's characters: a longer one is refused, naming its cell."""
+MAX_NESTING = 64
+"""Excel's own limit on nested function levels: a deeper formula is refused, naming its cell."""
+
+
+class FormulaRefused(WorkbookError):
+    """A formula beyond Excel's own limits (length, nesting): the workbook is refused, exit 3."""
 
 
 def _coord(absolute: bool, value: int, anchor: int) -> Coord:
     return (True, value) if absolute else (False, value - anchor)
 
 
+_CELL_TEXT = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")
+_NAME_TEXT = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\?]*$")
+_BINARY = {"^": 5, "*": 4, "/": 4, "+": 3, "-": 3, "&": 2, "=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1}
+_PREFIX_PRECEDENCE = 7  # Excel negates before % and ^: -2^2 is 4
+_PERCENT_PRECEDENCE = 6
+_PREFIXES = ("_XLFN._XLWS.", "_XLFN.", "_XLWS.")
+
+
+def function_name(text: str) -> str:
+    """A function's name as the engine knows it: upper case, without Excel's ``_xlfn.`` prefixes."""
+    name = text.upper()
+    for prefix in _PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def _split_sheet(text: str) -> tuple[str | None, str]:
+    """(sheet or None, the rest) of an operand such as ``'My sheet'!A1`` or ``Data!B2:C3``."""
+    if text.startswith("'"):
+        index = 1
+        while index < len(text):
+            if text[index] == "'":
+                if text[index + 1 : index + 2] == "'":
+                    index += 2
+                    continue
+                break
+            index += 1
+        if text[index + 1 : index + 2] != "!":
+            raise Unsupported(f"reference {text[:40]!r}")
+        return text[1:index].replace("''", "'"), text[index + 2 :]
+    sheet, bang, rest = text.partition("!")
+    if not bang:
+        return None, text
+    if sheet.startswith("["):
+        raise Unsupported(f"a reference to another workbook {text[:40]!r}")
+    return sheet, rest
+
+
+def _cell(text: str) -> tuple[bool, int, bool, int] | None:
+    match = _CELL_TEXT.match(text)
+    if match is None:
+        return None
+    col, row = column_index(match.group(2)), int(match.group(4))
+    if not on_sheet(row, col):
+        return None
+    return match.group(1) == "$", col, match.group(3) == "$", row
+
+
+def operand_node(text: str, row: int, col: int) -> Node:
+    """A RANGE operand of the tokenizer: a cell, a rectangle or a defined name."""
+    sheet, body = _split_sheet(text)
+    if body.upper() == "#REF!":
+        return ("err", "#REF!")
+    corners = body.split(":")
+    cells = [_cell(part) for part in corners]
+    if len(corners) in (1, 2) and all(cell is not None for cell in cells):
+        coords = [(_coord(r_abs, r, row), _coord(c_abs, c, col)) for c_abs, c, r_abs, r in cells]  # type: ignore[misc]
+        if len(coords) == 1:
+            return ("ref", sheet, coords[0][0], coords[0][1])
+        return ("rng", sheet, coords[0][0], coords[0][1], coords[1][0], coords[1][1])
+    whole = _whole_lines(corners, row, col)
+    if whole is not None:
+        return ("rng", sheet, *whole)
+    if len(corners) == 1 and _NAME_TEXT.match(body):
+        return ("name", body.lower()) if sheet is None else ("name", body.lower(), sheet)
+    if "[" in body:
+        raise Unsupported(f"a structured reference {text[:40]!r} to no table of the workbook")
+    raise Unsupported(f"reference {text[:40]!r} (whole rows or columns, or a range operator)")
+
+
+_WHOLE_COLUMN = re.compile(r"^(\$?)([A-Za-z]{1,3})$")
+_WHOLE_ROW = re.compile(r"^(\$?)([0-9]{1,7})$")
+
+
+def _whole_lines(corners: list[str], row: int, col: int) -> tuple[Coord, ...] | None:
+    """``A:C`` (whole columns) or ``2:5`` (whole rows) as range corners, or None. The engine
+    clips them to the sheet's used cells, which changes no function's value but ROWS/COLUMNS'
+    (they read the written address)."""
+    if len(corners) != 2:
+        return None
+    columns = [_WHOLE_COLUMN.match(part) for part in corners]
+    if all(columns):
+        c1, c2 = (column_index(m.group(2)) for m in columns)  # type: ignore[union-attr]
+        if not (on_sheet(1, c1) and on_sheet(1, c2)):
+            return None
+        a, b = columns  # type: ignore[misc]
+        return ((True, 1), _coord(a.group(1) == "$", c1, col), (True, EXCEL_ROWS), _coord(b.group(1) == "$", c2, col))
+    lines = [_WHOLE_ROW.match(part) for part in corners]
+    if all(lines):
+        r1, r2 = (int(m.group(2)) for m in lines)  # type: ignore[union-attr]
+        if not (on_sheet(r1, 1) and on_sheet(r2, 1)):
+            return None
+        a, b = lines  # type: ignore[misc]
+        return (
+            _coord(a.group(1) == "$", r1, row),
+            (True, 1),
+            _coord(b.group(1) == "$", r2, row),
+            (True, EXCEL_COLUMNS),
+        )
+    return None
+
+
+def _constant(token: Token) -> object:
+    if token.subtype == Token.NUMBER:
+        return float(token.value)
+    if token.subtype == Token.TEXT:
+        return token.value[1:-1].replace('""', '"')
+    if token.subtype == Token.LOGICAL:
+        return token.value.upper() == "TRUE"
+    if token.subtype == Token.ERROR:
+        from gdsheet.engine.xlvalues import XlError
+
+        return XlError(token.value.upper())
+    raise Unsupported(f"{token.value!r} in an array constant")
+
+
+def _leaf(token: Token, row: int, col: int) -> Node:
+    if token.subtype == Token.RANGE:
+        return operand_node(token.value, row, col)
+    if token.subtype == Token.NUMBER:
+        try:
+            return ("num", float(token.value))
+        except ValueError:
+            raise Unsupported(f"number {token.value!r}") from None
+    if token.subtype == Token.TEXT:
+        return ("str", token.value[1:-1].replace('""', '"'))
+    if token.subtype == Token.LOGICAL:
+        return ("bool", token.value.upper() == "TRUE")
+    if token.subtype == Token.ERROR:
+        return ("err", token.value.upper())
+    raise Unsupported(f"operand {token.value!r}")
+
+
+def _array(tokens: list[Token], start: int) -> tuple[Node, int]:
+    """An array constant ``{1,2;3,4}`` from the token after its ``{``; returns (node, next index)."""
+    rows: list[list[object]] = [[]]
+    negative = False
+    index = start
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token.type == Token.ARRAY and token.subtype == Token.CLOSE:
+            if len({len(r) for r in rows}) != 1 or not rows[0]:
+                raise Unsupported("an array constant with ragged rows")
+            return ("array", tuple(tuple(r) for r in rows)), index
+        if token.type == Token.OPERAND:
+            value = _constant(token)
+            rows[-1].append(-value if negative and isinstance(value, float) else value)
+            negative = False
+        elif token.type == Token.OP_PRE and token.value in "-+":
+            negative = token.value == "-"
+        elif token.type == Token.SEP and token.subtype == Token.ROW:
+            rows.append([])
+        elif token.type == Token.SEP and token.subtype == Token.ARG:
+            pass
+        elif token.type != Token.WSPACE:
+            raise Unsupported(f"{token.value!r} in an array constant")
+    raise Unsupported("an unclosed array constant")
+
+
 def parse_shape(text: str, row: int, col: int) -> Node:
-    """Parse ``text`` (the formula at (row, col)) into a tree with relative references."""
+    """Parse ``text`` (the formula at (row, col)) into a tree with relative references.
+
+    openpyxl's tokenizer splits the formula; the tree is built by shunting-yard with explicit
+    stacks, so no formula's length or depth reaches Python's recursion limit. Beyond Excel's own
+    limits (8,192 characters, 64 nested functions) a formula is refused (:class:`FormulaRefused`).
+    """
     formula = text if text.startswith("=") else "=" + text
-    parser = _Parser()
+    if len(formula) - 1 > MAX_FORMULA_LENGTH:
+        raise FormulaRefused(f"a formula of {len(formula) - 1:,} characters (Excel's limit is {MAX_FORMULA_LENGTH:,})")
     try:
-        _, builder = parser.ast(formula)
-    except Exception as exc:  # the parser raises its own types for syntax it does not know
-        raise Unsupported(f"the formulas parser rejects it ({type(exc).__name__})") from None
-    refs = iter(scan_refs(formula))
-    stack: list[Node] = []
-    for token in builder.postfix:
-        kind = type(token).__name__
-        attr = getattr(token, "attr", {})
-        name = getattr(token, "name", "")
-        if kind == "Range":
-            stack.append(_range_node(attr, name, refs, row, col))
-        elif kind == "Number":
-            upper = name.upper()
-            if upper in ("TRUE", "FALSE"):
-                stack.append(("bool", upper == "TRUE"))
-            else:
-                try:
-                    stack.append(("num", float(name)))
-                except ValueError:
-                    raise Unsupported(f"number {name!r}") from None
-        elif kind == "String":
-            stack.append(("str", name))
-        elif kind == "Error":
-            stack.append(("err", name.upper()))
-        elif kind == "Empty":
-            stack.append(("empty",))
-        elif kind == "OperatorToken":
-            symbol = name
-            if symbol in ("u-", "u+", "%"):
-                operand = stack.pop()
-                stack.append(({"u-": "neg", "u+": "pos", "%": "pct"}[symbol], operand))
-            elif symbol in ("+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">="):
-                right, left = stack.pop(), stack.pop()
-                stack.append(("op", symbol, left, right))
-            else:
-                raise Unsupported(f"operator {symbol!r}")
-        elif kind == "Function":
-            count = int(attr.get("n_args", 0))
-            args = tuple(stack[len(stack) - count :]) if count else ()
-            del stack[len(stack) - count :]
-            stack.append(("fn", name.upper(), args))
+        tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
+    except (TokenizerError, IndexError, ValueError) as exc:
+        raise Unsupported(f"a formula that does not parse ({exc})") from None
+    out: list[Node] = []
+    ops: list[tuple] = []  # ("bin", symbol, precedence) | ("pre", kind) | ("paren",) | ("fn", name, out height)
+    expecting = True  # an operand comes next
+    nesting = 0
+
+    def reduce() -> None:
+        op = ops.pop()
+        if op[0] == "bin":
+            if len(out) < 2:
+                raise Unsupported("an operator without operands")
+            right, left = out.pop(), out.pop()
+            out.append(("op", op[1], left, right))
         else:
-            raise Unsupported(f"{kind} {name!r}")
-    if len(stack) != 1:
+            if not out:
+                raise Unsupported("an operator without an operand")
+            out.append((op[1], out.pop()))
+
+    def precedence(op: tuple) -> int:
+        return op[2] if op[0] == "bin" else _PREFIX_PRECEDENCE if op[0] == "pre" else -1
+
+    def close_to(kind: str) -> tuple:
+        while ops and ops[-1][0] not in ("paren", "fn"):
+            reduce()
+        if not ops or ops[-1][0] != kind:
+            raise Unsupported("unbalanced parentheses")
+        return ops[-1]
+
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        kind, sub = token.type, token.subtype
+        if kind == Token.OPERAND:
+            if not expecting:
+                raise Unsupported("two operands in a row (an intersection)")
+            out.append(_leaf(token, row, col))
+            expecting = False
+        elif kind == Token.ARRAY and sub == Token.OPEN:
+            node, index = _array(tokens, index)
+            out.append(node)
+            expecting = False
+        elif kind == Token.FUNC and sub == Token.OPEN:
+            nesting += 1
+            if nesting > MAX_NESTING:
+                raise FormulaRefused(f"a formula nested deeper than Excel's {MAX_NESTING} levels")
+            ops.append(("fn", function_name(token.value[:-1]), len(out)))
+            expecting = True
+        elif kind == Token.SEP and sub == Token.ARG:
+            close_to("fn")
+            if expecting:
+                out.append(("empty",))
+            expecting = True
+        elif kind == Token.FUNC and sub == Token.CLOSE:
+            marker = close_to("fn")
+            ops.pop()
+            nesting -= 1
+            height = marker[2]
+            if expecting and len(out) > height:  # a trailing empty argument: F(a,)
+                out.append(("empty",))
+            args = tuple(out[height:])
+            del out[height:]
+            out.append(("fn", marker[1], args))
+            expecting = False
+        elif kind == Token.PAREN and sub == Token.OPEN:
+            ops.append(("paren",))
+            expecting = True
+        elif kind == Token.PAREN and sub == Token.CLOSE:
+            close_to("paren")
+            ops.pop()
+            expecting = False
+        elif kind == Token.OP_PRE:
+            if token.value not in "-+":
+                raise Unsupported(f"prefix operator {token.value!r}")
+            ops.append(("pre", "neg" if token.value == "-" else "pos"))
+        elif kind == Token.OP_IN:
+            symbol = token.value
+            if symbol not in _BINARY:
+                raise Unsupported(f"operator {symbol!r} (a union or a range operator)")
+            while ops and precedence(ops[-1]) >= _BINARY[symbol]:
+                reduce()
+            ops.append(("bin", symbol, _BINARY[symbol]))
+            expecting = True
+        elif kind == Token.OP_POST:
+            while ops and precedence(ops[-1]) > _PERCENT_PRECEDENCE:
+                reduce()
+            if not out:
+                raise Unsupported("% without an operand")
+            out.append(("pct", out.pop()))
+        else:
+            raise Unsupported(f"token {token.value!r}")
+    while ops:
+        if ops[-1][0] in ("paren", "fn"):
+            raise Unsupported("unbalanced parentheses")
+        reduce()
+    if len(out) != 1:
         raise Unsupported("an expression the engine does not understand")
-    if next(refs, None) is not None:
-        raise Unsupported("references the engine could not match")
-    return stack[0]
-
-
-def _range_node(attr: dict[str, object], name: str, refs: object, row: int, col: int) -> Node:
-    if attr.get("is_reference") and "r1" not in attr:
-        if "!" in name:
-            raise Unsupported(f"a sheet-qualified name {name!r}")
-        return ("name", str(attr.get("ref", name)).lower())
-    if "r1" not in attr:
-        raise Unsupported(f"reference {name!r}")
-    sheet = attr.get("sheet")
-    sheet = str(sheet).replace("''", "'") if sheet else None
-    r1, r2 = int(str(attr["r1"])), int(str(attr["r2"]))
-    c1, c2 = column_index(str(attr["c1"])), column_index(str(attr["c2"]))
-    ref_text = str(attr.get("ref", ""))
-    if r1 < 1 or r2 > EXCEL_ROWS or "!" in ref_text:
-        raise Unsupported(f"whole-row or whole-column reference {name!r}")
-    corners = [(c1, r1)] if ":" not in ref_text else [(c1, r1), (c2, r2)]
-    coords = []
-    for c, r in corners:
-        found = next(refs, None)  # type: ignore[call-overload]
-        if found is None or found.col != c or found.row != r:
-            raise Unsupported(f"reference {name!r} not matched in the text")
-        coords.append((_coord(found.row_abs, r, row), _coord(found.col_abs, c, col)))
-    if len(coords) == 1:
-        return ("ref", sheet, coords[0][0], coords[0][1])
-    (ra, ca), (rb, cb) = coords
-    return ("rng", sheet, ra, ca, rb, cb)
+    return out[0]

@@ -356,3 +356,451 @@ FUNCTIONS: dict[str, Callable[..., object]] = {
     "POWER": _power,
 }
 """Every function the compiled engine evaluates itself; any other falls back to `formulas`."""
+
+
+# --- the functions of real workbooks (the fast.ai lessons and their kin) --------------------
+
+
+def _lift(op: Callable[..., object]) -> Callable[..., object]:
+    """A scalar function applied to each value of an array argument (Excel's array evaluation)."""
+
+    def function(*args: object) -> object:
+        grids = [arg for arg in args if isinstance(arg, Grid)]
+        if not grids:
+            return op(*args)
+        rows = max(g.shape[0] for g in grids)
+        cols = max(g.shape[1] for g in grids)
+
+        def at(arg: object, r: int, c: int) -> object:
+            if not isinstance(arg, Grid):
+                return arg
+            nr, nc = arg.shape
+            i, j = (0 if nr == 1 else r), (0 if nc == 1 else c)
+            return arg.rows[i][j] if i < nr and j < nc else NA
+
+        return Grid([[op(*(at(a, r, c) for a in args)) for c in range(cols)] for r in range(rows)])
+
+    return function
+
+
+def _numeric(op: Callable[..., object]) -> Callable[..., object]:
+    """A function of numbers: each argument coerced as arithmetic does, the first error wins."""
+
+    def function(*args: object) -> object:
+        numbers = [to_number(arg) for arg in args]
+        if (error := first_error(*numbers)) is not None:
+            return error
+        try:
+            result = op(*numbers)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return NUM
+        return finite_or_num(result) if isinstance(result, float) else result
+
+    return _lift(function)
+
+
+def excel_round(x: float, digits: float = 0.0) -> float:
+    """ROUND as Excel: half away from zero on the number's 15 significant digits, so that
+    ROUND(1.005, 2) is 1.01 (the double nearest 1.005 is 1.00499999999999989...)."""
+    import decimal
+
+    places = int(digits)
+    if not math.isfinite(x):
+        return x
+    text = format(x, ".15g")
+    quantum = decimal.Decimal(1).scaleb(-places)
+    with decimal.localcontext() as context:
+        context.prec = 400
+        rounded = decimal.Decimal(text).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    return float(rounded)
+
+
+def _log(x: float, base: float = 10.0) -> object:
+    if x <= 0 or base <= 0:
+        return NUM
+    if base == 1:
+        return DIV0
+    return math.log(x) / math.log(base) if base != 10.0 else math.log10(x)
+
+
+def _to_multiple(rounding: Callable[[float], int]) -> Callable[..., object]:
+    """CEILING.MATH (``math.ceil``) or FLOOR.MATH (``math.floor``): to a multiple of the
+    significance; a negative number rounds the other way (toward zero) when ``mode`` is not 0."""
+
+    def function(x: float, significance: float = 1.0, mode: float = 0.0) -> object:
+        if significance == 0:
+            return 0.0
+        significance = abs(significance)
+        if x < 0 and mode != 0:
+            return -rounding(-x / significance) * significance
+        return rounding(x / significance) * significance
+
+    return function
+
+
+def _mod(x: float, y: float) -> object:
+    if y == 0:
+        return DIV0
+    return x - y * math.floor(x / y)
+
+
+def _truths(args: Sequence[object]) -> list[bool] | XlError:
+    """The logical values of AND/OR/XOR arguments: ranges give their numbers and booleans only."""
+    found: list[bool] = []
+    for arg in args:
+        values = arg.values() if isinstance(arg, Grid) else [arg]
+        for value in values:
+            if isinstance(value, XlError):
+                return value
+            if isinstance(value, bool):
+                found.append(value)
+            elif isinstance(value, (int, float)):
+                found.append(value != 0)
+            elif isinstance(value, str) and not isinstance(arg, Grid):
+                upper = value.upper()
+                if upper not in ("TRUE", "FALSE"):
+                    return VALUE
+                found.append(upper == "TRUE")
+    return found if found else VALUE
+
+
+def _logical(reduce: Callable[[list[bool]], bool]) -> Callable[..., object]:
+    def function(*args: object) -> object:
+        truths = _truths(args)
+        return truths if isinstance(truths, XlError) else reduce(truths)
+
+    return function
+
+
+def _not(value: object) -> object:
+    truths = _truths([scalar(value)])
+    return truths if isinstance(truths, XlError) else not truths[0]
+
+
+def _iferror(value: object, fallback: object = 0.0) -> object:
+    return _lift(lambda v, f: f if isinstance(v, XlError) else v)(value, fallback)
+
+
+def _ifna(value: object, fallback: object = 0.0) -> object:
+    return _lift(lambda v, f: f if isinstance(v, XlError) and v.code == "#N/A" else v)(value, fallback)
+
+
+def _truth(value: object) -> bool | XlError:
+    truths = _truths([scalar(value)])
+    return truths if isinstance(truths, XlError) else truths[0]
+
+
+def _ifs(*args: object) -> object:
+    if len(args) < 2 or len(args) % 2:
+        return NA
+    for index in range(0, len(args), 2):
+        test = _truth(args[index])
+        if isinstance(test, XlError):
+            return test
+        if test:
+            return args[index + 1]
+    return NA
+
+
+def _switch(value: object, *cases: object) -> object:
+    value = scalar(value)
+    if isinstance(value, XlError):
+        return value
+    default = cases[-1] if len(cases) % 2 else NA
+    for index in range(0, len(cases) - 1, 2):
+        case = scalar(cases[index])
+        if isinstance(case, XlError):
+            return case
+        if OPERATORS["="](value, case) is True:
+            return cases[index + 1]
+    return default
+
+
+_CRITERION = re.compile(r"^(<=|>=|<>|<|>|=)?(.*)$", re.DOTALL)
+
+
+def criterion(spec: object) -> Callable[[object], bool]:
+    """COUNTIF's and SUMIF's criterion (``">5"``, ``"<>a"``, ``"a*"``, ``3``) as a test of one value."""
+    spec = scalar(spec)
+    if not isinstance(spec, str):
+        target = spec
+        return lambda v: not isinstance(v, XlError) and v is not None and _compare_key(v) == _compare_key(target)
+    match = _CRITERION.match(spec)
+    assert match is not None
+    op, text = match.group(1) or "=", match.group(2)
+    number = to_number(text) if _NUMERIC_TEXT.match(text) else None
+    if isinstance(number, float):
+
+        def numeric(v: object) -> bool:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return op == "<>"
+            return bool(OPERATORS[op](float(v), number))
+
+        return numeric
+    if op in ("=", "<>"):
+        pattern = re.compile(
+            "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text),
+            re.IGNORECASE | re.DOTALL,
+        )
+
+        def textual(v: object) -> bool:
+            if text == "":
+                hit = v is None or v == ""
+            else:
+                hit = isinstance(v, str) and pattern.fullmatch(v) is not None
+            return hit if op == "=" else not hit
+
+        return textual
+    return lambda v: isinstance(v, str) and bool(OPERATORS[op](v, text))
+
+
+def _countif(where: object, spec: object) -> object:
+    test = criterion(spec)
+    values = where.values() if isinstance(where, Grid) else [where]
+    return float(sum(1 for v in values if test(v)))
+
+
+def _sumif(where: object, spec: object, sums: object = None) -> object:
+    test = criterion(spec)
+    grid = where if isinstance(where, Grid) else Grid([[where]])
+    adding = sums if isinstance(sums, Grid) else grid
+    total = 0.0
+    for r, row in enumerate(grid.rows):
+        for c, value in enumerate(row):
+            if test(value):
+                picked = adding.rows[r][c] if r < len(adding.rows) and c < len(adding.rows[r]) else None
+                if isinstance(picked, XlError):
+                    return picked
+                if isinstance(picked, float):
+                    total += picked
+    return finite_or_num(total)
+
+
+def _variance(sample: bool) -> Callable[[list[float]], object]:
+    def reduce(values: list[float]) -> object:
+        n = len(values)
+        if n - (1 if sample else 0) <= 0:
+            return DIV0
+        mean = math.fsum(values) / n
+        return finite_or_num(math.fsum((v - mean) ** 2 for v in values) / (n - 1 if sample else n))
+
+    return reduce
+
+
+def _stdev(sample: bool) -> Callable[[list[float]], object]:
+    variance = _variance(sample)
+    return lambda values: v if isinstance(v := variance(values), XlError) else math.sqrt(v)
+
+
+def _sumxmy2(a: object, b: object) -> object:
+    ga = a if isinstance(a, Grid) else Grid([[a]])
+    gb = b if isinstance(b, Grid) else Grid([[b]])
+    xs, ys = ga.values(), gb.values()
+    if len(xs) != len(ys):
+        return NA
+    total = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        if isinstance(x, XlError):
+            return x
+        if isinstance(y, XlError):
+            return y
+        if isinstance(x, float) and isinstance(y, float):
+            total += (x - y) ** 2
+    return finite_or_num(total)
+
+
+def as_grid(value: object) -> Grid:
+    return value if isinstance(value, Grid) else Grid([[value]])
+
+
+def _mmult(a: object, b: object) -> object:
+    ga, gb = as_grid(a), as_grid(b)
+    (n, k), (k2, m) = ga.shape, gb.shape
+    if k != k2:
+        return VALUE
+    for value in ga.values() + gb.values():
+        if isinstance(value, XlError):
+            return value
+        if not isinstance(value, float):
+            return VALUE
+    rows = []
+    for i in range(n):
+        left = ga.rows[i]
+        rows.append([finite_or_num(math.fsum(left[t] * gb.rows[t][j] for t in range(k))) for j in range(m)])  # type: ignore[operator]
+    return Grid(rows)
+
+
+def _transpose(a: object) -> object:
+    g = as_grid(a)
+    return Grid([list(column) for column in zip(*g.rows, strict=True)])
+
+
+def _index(where: object, row: object = 0.0, col: object = 0.0) -> object:
+    g = as_grid(where)
+    r, c = to_number(row), to_number(col)
+    if (error := first_error(r, c)) is not None:
+        return error
+    r, c = int(r), int(c)  # type: ignore[arg-type]
+    rows, cols = g.shape
+    if rows == 1 and c == 0 and r != 0:  # INDEX(row range, k)
+        r, c = 1, r
+    if r < 0 or c < 0 or r > rows or c > cols:
+        return REF
+    if r == 0 and c == 0:
+        return g
+    if r == 0:
+        return Grid([[g.rows[i][c - 1]] for i in range(rows)])
+    if c == 0:
+        return Grid([g.rows[r - 1]]) if cols > 1 else g.rows[r - 1][0]
+    return g.rows[r - 1][c - 1]
+
+
+def _match(value: object, where: object, kind: object = 1.0) -> object:
+    value = scalar(value)
+    if isinstance(value, XlError):
+        return value
+    how = to_number(kind)
+    if isinstance(how, XlError):
+        return how
+    g = as_grid(where)
+    if g.shape[0] > 1 and g.shape[1] > 1:
+        return NA
+    values = g.values()
+    key = _compare_key(value)
+    if how == 0:
+        test = criterion(value) if isinstance(value, str) else None
+        for index, candidate in enumerate(values):
+            if test is not None and isinstance(candidate, str) and test(candidate):
+                return float(index + 1)
+            if test is None and candidate is not None and not isinstance(candidate, XlError):
+                if _compare_key(candidate) == key:
+                    return float(index + 1)
+        return NA
+    return _approximate_match(values, key, how > 0)
+
+
+def _approximate_match(values: list[object], key: tuple[int, object], ascending: bool) -> object:
+    """MATCH type 1 (or -1 on descending data) as Excel does it: a binary search that stops at an
+    equal value (then takes the last of its run of equals), so unsorted data gives Excel's answer
+    (``MATCH(1, {1,0})`` is 1), not a linear scan's."""
+    low, high = 0, len(values) - 1
+    while low <= high:
+        mid = (low + high) // 2
+        candidate = values[mid]
+        if candidate is None or isinstance(candidate, XlError) or _compare_key(candidate)[0] != key[0]:
+            high = mid - 1 if ascending else high
+            low = low if ascending else mid + 1
+            continue
+        ck = _compare_key(candidate)
+        if ck == key:
+            while mid + 1 < len(values) and values[mid + 1] is not None and _compare_key(values[mid + 1]) == key:
+                mid += 1
+            return float(mid + 1)
+        if (ck < key) == ascending:
+            low = mid + 1
+        else:
+            high = mid - 1
+    return NA if high < 0 else float(high + 1)
+
+
+def _rows(value: object) -> object:
+    return float(as_grid(value).shape[0])
+
+
+def _columns(value: object) -> object:
+    return float(as_grid(value).shape[1])
+
+
+def _round_function(x: float, digits: float = 0.0) -> object:
+    return excel_round(x, digits)
+
+
+FUNCTIONS.update(
+    {
+        "LOG10": _numeric(lambda x: NUM if x <= 0 else math.log10(x)),
+        "LOG": _numeric(_log),
+        "TANH": _numeric(math.tanh),
+        "SIN": _numeric(math.sin),
+        "COS": _numeric(math.cos),
+        "TAN": _numeric(math.tan),
+        "ROUND": _numeric(_round_function),
+        "INT": _numeric(lambda x: float(math.floor(x))),
+        "MOD": _numeric(_mod),
+        "QUOTIENT": _numeric(lambda x, y: DIV0 if y == 0 else float(math.trunc(x / y))),
+        "SIGN": _numeric(lambda x: float((x > 0) - (x < 0))),
+        "PI": lambda: math.pi,
+        "CEILING.MATH": _numeric(_to_multiple(math.ceil)),
+        "FLOOR.MATH": _numeric(_to_multiple(math.floor)),
+        "AND": _logical(all),
+        "OR": _logical(any),
+        "XOR": _logical(lambda truths: sum(truths) % 2 == 1),
+        "NOT": _lift(_not),
+        "TRUE": lambda: True,
+        "FALSE": lambda: False,
+        "IFERROR": _iferror,
+        "IFNA": _ifna,
+        "IFS": _ifs,
+        "SWITCH": _switch,
+        "COUNTIF": _countif,
+        "SUMIF": _sumif,
+        "STDEV.P": _aggregate(_stdev(False)),
+        "STDEV.S": _aggregate(_stdev(True)),
+        "STDEV": _aggregate(_stdev(True)),
+        "VAR.P": _aggregate(_variance(False)),
+        "VAR.S": _aggregate(_variance(True)),
+        "VAR": _aggregate(_variance(True)),
+        "PRODUCT": _aggregate(lambda v: finite_or_num(math.prod(v))),
+        "SUMXMY2": _sumxmy2,
+        "MMULT": _mmult,
+        "TRANSPOSE": _transpose,
+        "INDEX": _index,
+        "MATCH": _match,
+        "ROWS": _rows,
+        "COLUMNS": _columns,
+    }
+)
+for _name in ("SQRT", "ABS", "EXP", "LN"):
+    FUNCTIONS[_name] = _lift(FUNCTIONS[_name])
+
+BY_REFERENCE = frozenset(
+    ("SUM", "SUMSQ", "MIN", "MAX", "AVERAGE", "COUNT", "SUMPRODUCT", "AND", "OR", "XOR", "COUNTIF", "SUMIF",
+     "STDEV.P", "STDEV.S", "STDEV", "VAR.P", "VAR.S", "VAR", "PRODUCT", "SUMXMY2", "MMULT", "TRANSPOSE",
+     "INDEX", "MATCH", "ROWS", "COLUMNS")
+)  # fmt: skip
+"""Functions that take a range as a range: a single-cell reference reaches them as a one-cell grid
+(so SUM skips text in it, as Excel does)."""
+
+ADDRESS_FUNCTIONS = frozenset(("ROW", "COLUMN", "ROWS", "COLUMNS"))
+"""Functions that read a reference's address, never its values (they are no dependency)."""
+
+VOLATILE = frozenset(("RAND", "RANDBETWEEN", "NOW", "TODAY"))
+"""Functions whose value changes at every recalculation: never compared with a cached value."""
+
+DYNAMIC = frozenset(("OFFSET",))
+"""Functions whose reference is computed while evaluating (OFFSET): see the engine's fixpoint."""
+
+
+def grid_equal(a: object, b: object) -> bool:
+    """Whether two cell values (arrays included) are the same, for the dynamic fixpoint."""
+    if isinstance(a, Grid) and isinstance(b, Grid):
+        return a.rows == b.rows
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+def array_element(value: object, i: int, j: int) -> object:
+    """Cell (i, j) of a multi-cell array formula's result, as Excel spreads it over its range:
+    a single row or column repeats, and a cell beyond the result shows #N/A."""
+    if not isinstance(value, Grid):
+        return cell_result(value)
+    rows, cols = value.shape
+    i, j = (0 if rows == 1 else i), (0 if cols == 1 else j)
+    if i >= rows or j >= cols:
+        return NA
+    return cell_result(value.rows[i][j])
+
+
+def keep_array(value: object) -> object:
+    """A multi-cell array formula's whole result, kept for its cells to pick from."""
+    return value

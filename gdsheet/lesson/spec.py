@@ -109,6 +109,9 @@ class Lesson:
     published_rows: bool = False
     """Keep the published sheet's row gaps (the seed preset, whose cells sit where they were
     published); other lessons leave no more blank rows than their text and charts need."""
+    published_formats: bool = False
+    """Keep the published sheet's number formats (whole numbers, m and b to 3 decimals); other
+    lessons show the samples as typed and every derived value without rounding it to 0."""
     model: str = DEFAULT_MODEL
     """The model the lesson fits (:data:`gdsheet.lesson.models.MODELS`)."""
     param_values: Mapping[str, float] = field(default_factory=dict)
@@ -312,8 +315,13 @@ def _validate_optimizer(lesson: Lesson) -> None:
     live = lesson.live_epochs
     if isinstance(live, bool) or not isinstance(live, int) or not 0 <= live <= MAX_LIVE_EPOCHS:
         raise GdsheetError(f"live_epochs must be a whole number from 0 to {MAX_LIVE_EPOCHS}, got {live!r}")
-    if not isinstance(lesson.published_rows, bool):
-        raise GdsheetError(f"layout.published_rows must be true or false, got {lesson.published_rows!r}")
+    for key in ("published_rows", "published_formats"):
+        if not isinstance(getattr(lesson, key), bool):
+            raise GdsheetError(f"layout.{key} must be true or false, got {getattr(lesson, key)!r}")
+
+
+DEFAULT_PRESET = "corrected"
+"""The preset `gdsheet build` uses when none is named."""
 
 
 def _template_dir() -> Path:
@@ -371,6 +379,7 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             optimizer=rules.get("optimizer", "sgd"),
             live_epochs=descent.get("live_epochs", 0),
             published_rows=doc.get("layout", {}).get("published_rows", False),
+            published_formats=doc.get("layout", {}).get("published_formats", False),
             model=rules.get("model", DEFAULT_MODEL),
             **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )

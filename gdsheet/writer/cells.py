@@ -6,17 +6,45 @@ always shaded, a header always bold), and a number format is chosen in one place
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
+from openpyxl.styles import Font as OpenpyxlFont
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.writer.layout import cell
 
 SHEET = "Lesson"
 
+
+class Font(OpenpyxlFont):
+    """openpyxl's Font, serialised in the order ECMA-376 requires (CT_Font is a sequence).
+
+    openpyxl writes name, family and color before b, i and sz; Excel tolerates it, but schema
+    validators (and Microsoft's Open XML SDK) report every such font as invalid.
+    """
+
+    __elements__ = (
+        "b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name",
+        "family", "charset", "scheme",
+    )  # fmt: skip
+    # openpyxl's metaclass derives these from the class's own descriptors, which are the parent's
+    __nested__ = OpenpyxlFont.__nested__
+    __attrs__ = OpenpyxlFont.__attrs__
+
+
+def schema_font(font: OpenpyxlFont) -> Font:
+    """The same font, written in schema order (for fonts openpyxl made, such as its default)."""
+    return font if isinstance(font, Font) else Font.from_tree(font.to_tree())
+
+
 INTEGER = "0"
 THOUSANDS = "#,##0"
 PARAM = "0.000"
 PREDICTION = "0.0"
+GENERAL = "General"
+"""Significant digits, as many as the column holds, and scientific notation before a non-zero value
+would show as 0 (the same in Excel, LibreOffice and Google Sheets); such a number fills its
+column, so it is indented by one character to keep it apart from the number on its left."""
+GENERAL_ALIGNMENT = Alignment(horizontal="right", indent=1)
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # cells a learner is invited to edit
 HEADER_FONT = Font(bold=True)
@@ -25,13 +53,6 @@ HEADING_FONT = Font(bold=True, size=13)
 HINT_FONT = Font(italic=True, color="666666", size=9)
 HEADER_BORDER = Border(bottom=Side(style="thin"))
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-
-
-def input_format(values: object) -> str:
-    """Whole numbers as whole numbers, anything else in General (a distance of 0.085 km must not
-    show as 0): the number format of a column of samples."""
-    numbers = list(values)  # type: ignore[call-overload]
-    return INTEGER if all(float(v).is_integer() for v in numbers) else "General"
 
 
 def put(
@@ -59,6 +80,8 @@ def put(
         target.quotePrefix = True
     if fmt is not None:
         target.number_format = fmt
+        if fmt == GENERAL:
+            target.alignment = GENERAL_ALIGNMENT
     if header:
         target.font = HEADER_FONT
         target.border = HEADER_BORDER

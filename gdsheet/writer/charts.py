@@ -22,13 +22,13 @@ import numpy as np
 from openpyxl.chart import LineChart, Reference, ScatterChart, Series, SurfaceChart3D
 from openpyxl.chart.axis import ChartLines
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Border, Font, Side
+from openpyxl.styles import Border, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.reference.oracle import run_epochs
-from gdsheet.writer.cells import PREDICTION, name_ref, put
+from gdsheet.writer.cells import PREDICTION, Font, name_ref, put
 from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout
 from gdsheet.writer.models import MODELS
@@ -112,10 +112,16 @@ def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + 1)}
 
 
-def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
-    chart = ScatterChart()
-    chart.title = "The samples and the line through m_start, b_start"
+def _scatter() -> ScatterChart:
+    """A scatter chart with its ``c:scatterStyle``, which the schema requires and openpyxl omits."""
+    chart = ScatterChart(scatterStyle="lineMarker")
     chart.style = 13
+    return chart
+
+
+def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
+    chart = _scatter()
+    chart.title = "The samples and the line through m_start, b_start"
     x_col, y_col = at.descent_col(lesson.features[0]), at.descent_col("y")
     samples = Series(
         Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
@@ -172,9 +178,8 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Li
 
 def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
-    chart = ScatterChart()
+    chart = _scatter()
     chart.title = f"Epoch log: {_loss_key(lesson)} after each gdsheet run epoch"
-    chart.style = 13
     first = at.descent_first
     series = Series(
         Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),

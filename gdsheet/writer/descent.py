@@ -13,7 +13,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import HINT_FONT, INTEGER, PARAM, loss_formula, name_ref, put
+from gdsheet.writer.cells import HINT_FONT, INTEGER, loss_formula, name_ref, put
 from gdsheet.writer.descent_rows import (
     column_formats,
     column_hints,
@@ -21,6 +21,7 @@ from gdsheet.writer.descent_rows import (
     row_formulas,
     sources_above,
 )
+from gdsheet.writer.formats import param_format
 from gdsheet.writer.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
 from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES
@@ -45,12 +46,13 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, FIRST_COL + 1, rows["h"], lesson.fd_step, editable=True)
     names: dict[str, str] = {}
     first, last = at.epochs_row, at.epochs_row + len(lesson.params) - 1
+    params = param_format(lesson)
     for row, (param, start) in enumerate(lesson.values_of("start").items(), start=first):
         put(ws, label, row, param)
         if lesson.actual_known:
             put(ws, actual, row, f"={param}_actual")
-        put(ws, current, row, start, PARAM, editable=True)
-        put(ws, reset, row, start, PARAM)
+        put(ws, current, row, start, params, editable=True)
+        put(ws, reset, row, start, params)
         names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
@@ -157,7 +159,7 @@ def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     The first body row carries the number formats that the rows added later inherit.
     """
     headers = ("epoch", *lesson.params, loss_key(lesson.loss))
-    formats = (INTEGER, *(PARAM for _ in lesson.params), lesson.loss_format)
+    formats = (INTEGER, *(param_format(lesson) for _ in lesson.params), lesson.loss_format)
     log = at.log_col
     put(ws, log, at.hints_row, "Epoch log")
     for i, (header, fmt) in enumerate(zip(headers, formats, strict=True)):

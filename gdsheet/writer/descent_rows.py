@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gdsheet.lesson.spec import Lesson
-from gdsheet.writer.cells import INTEGER, PARAM, PREDICTION, input_format
+from gdsheet.writer.cells import INTEGER, PARAM, PREDICTION
+from gdsheet.writer.formats import table_formats
 from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES, RowCells
 
@@ -32,13 +33,13 @@ def column_hints(lesson: Lesson) -> dict[str, str]:
 
 
 def column_formats(lesson: Lesson) -> dict[str, str]:
-    """The number format of each column, the optimizer's state columns included."""
-    formats = {name: input_format(column) for name, column in zip(lesson.features, lesson.x_columns, strict=True)}
-    formats |= {name: INTEGER for name in ("y", "error_sq")}
+    """The number format of each column, the optimizer's state columns included: the published
+    ones for the seed, formats that show the data otherwise (:mod:`gdsheet.writer.formats`)."""
+    formats = {name: INTEGER for name in (*lesson.features, "y", "error_sq")}
     formats |= {name: PARAM for name in lesson.params} | {"y_pred": PREDICTION}
     for p in lesson.params:
         formats |= {f"err_{p}1": INTEGER, f"de/d{p}": INTEGER, f"new_{p}": PARAM, f"est de/d{p}": INTEGER}
-    return formats | TEMPLATES[lesson.optimizer].column_formats(lesson.params)
+    return table_formats(lesson, formats | TEMPLATES[lesson.optimizer].column_formats(lesson.params))
 
 
 def first_row_sources(lesson: Lesson) -> dict[str, str]:

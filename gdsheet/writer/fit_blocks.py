@@ -8,7 +8,8 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson
-from gdsheet.writer.cells import INTEGER, THOUSANDS, input_format, loss_formula, name_ref, put
+from gdsheet.writer.cells import INTEGER, THOUSANDS, loss_formula, name_ref, put
+from gdsheet.writer.formats import sample_format
 from gdsheet.writer.layout import FIRST_COL, Layout, cell
 from gdsheet.writer.models import MODELS
 
@@ -39,8 +40,8 @@ def write_data_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         put(ws, FIRST_COL + j, at.data_header, name, header=True)
     names = _param_inputs(ws, lesson, "actual", at.m_actual_row) if lesson.actual_known else {}
     last = at.data_first + at.n_data - 1
-    formats = [input_format(column) for column in lesson.data_columns]
-    y_format = INTEGER if lesson.data_y is None else input_format(lesson.data_y)
+    formats = [sample_format(column) for column in lesson.data_columns]
+    y_format = INTEGER if lesson.data_y is None else sample_format(lesson.data_y)
     for i, inputs in enumerate(zip(*lesson.data_columns, strict=True)):
         row = at.data_first + i
         x_cells = [put(ws, FIRST_COL + j, row, x, formats[j], editable=True) for j, x in enumerate(inputs)]
@@ -60,7 +61,7 @@ def write_guess_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
         put(ws, FIRST_COL + j, at.guess_header, name, header=True)
     put(ws, y_col, at.guess_header, "y_pred", header=True)
     names = _param_inputs(ws, lesson, "guess", at.m_guess_row)
-    formats = [input_format(column) for column in lesson.data_columns]
+    formats = [sample_format(column) for column in lesson.data_columns]
     for i in range(at.n_data):
         row = at.guess_first + i
         copies = [f"={cell(FIRST_COL + j, at.data_first + i)}" for j in range(len(features))]

@@ -15,7 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.contract import live_empty_columns
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import HEADING_FONT, INTEGER, PARAM, SHEET, WRAP_TOP, loss_formula, put
+from gdsheet.limits import EXCEL_ROWS
+from gdsheet.writer.cells import HEADING_FONT, INTEGER, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 from gdsheet.writer.models import MODELS
@@ -58,6 +59,12 @@ class LiveLayout:
     @property
     def table_last(self) -> int:
         return self.table_first + self.epochs * self.samples - 1
+
+
+def live_epochs_that_fit(samples: int, rows: int = EXCEL_ROWS) -> int:
+    """The most epochs a Live sheet of ``samples`` rows per epoch holds within a sheet's rows."""
+    fixed = LiveLayout(0, samples).table_first  # rows above the table with an empty log
+    return max((rows - fixed + 1) // (samples + 1), 0)
 
 
 def _ref(column: int, row: int, last_column: int | None = None, last_row: int | None = None) -> str:
@@ -116,7 +123,7 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         row = live.log_first + epoch - 1
         put(ws, epoch_col, row, epoch, INTEGER)
         params = {
-            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", PARAM)
+            p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", formats[p])
             for p, column in zip(lesson.params, log_cols[1:], strict=False)
         }
         squares = f"SUMPRODUCT(({MODELS[lesson.model].prediction(inputs, params, None)}-descent_y)^2)"

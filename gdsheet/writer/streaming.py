@@ -18,9 +18,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.writer.cells import schema_font
 from gdsheet.xlsx.ranges import on_sheet
 
 _STYLE_FIELDS = ("number_format", "font", "fill", "border", "alignment", "quotePrefix")
@@ -193,4 +195,6 @@ def save_streaming(wb: Workbook, path: str | Path) -> None:
             target.append(_row(target, cells, sheet._styles) if cells else [])
     for name, definition in wb.defined_names.items():
         out.defined_names[name] = definition
+    # every font in schema order, openpyxl's default (font 0) included; the indices stay
+    out._fonts = IndexedList(schema_font(font) for font in out._fonts)
     out.save(path)

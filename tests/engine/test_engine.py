@@ -155,19 +155,31 @@ def test_a_circular_reference_is_a_clear_error(tmp_path: Path, capsys: pytest.Ca
 def test_an_unsupported_function_falls_back_to_formulas_for_that_cell(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = fallback_book(tmp_path / "round.xlsx")
+    path = fallback_book(tmp_path / "trunc.xlsx")
     ev = Evaluator(path, verbose=True)
     values = ev.all_values()
     assert isinstance(ev.engine, CompiledEngine)  # the rest of the workbook stays compiled
     err = capsys.readouterr().err
-    assert "1 formula cell(s) evaluated by the formulas package (the function ROUND)" in err
+    assert "1 formula cell(s) evaluated by the formulas package (the function TRUNC)" in err
     assert values == Evaluator(path, engine="formulas").all_values()
-    assert values[("Sheet", 1, 2)] == 4.7 and values[("Sheet", 1, 3)] == pytest.approx(4.7 + 2.345678, rel=1e-15)
-    step = ev.stepper(["Sheet!A1"], ["Sheet!A3"])  # the ROUND cell sits between the input and the output
+    assert values[("Sheet", 1, 2)] == 4.68 and values[("Sheet", 1, 3)] == pytest.approx(4.68 + 2.345678, rel=1e-15)
+    step = ev.stepper(["Sheet!A1"], ["Sheet!A3"])  # the TRUNC cell sits between the input and the output
     assert step([3.14159]) == [pytest.approx(3.14 * 2 + 3.14159, rel=1e-15)]
 
 
-def test_an_array_formula_over_cells_falls_back_as_a_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_formula_the_parser_refuses_falls_back_for_its_cells_only(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["B1"], ws["B2"] = 2.0, 3.0, "=A1 A2", "=A1*10"  # an intersection, which is empty
+    wb.save(tmp_path / "intersect.xlsx")
+    ev = Evaluator(tmp_path / "intersect.xlsx")
+    values = ev.all_values()
+    assert isinstance(ev.engine, CompiledEngine) and ev.engine.is_native((0, 2, 2))
+    assert not ev.engine.is_native((0, 2, 1))
+    assert values[("Sheet", 2, 1)] == "#NULL!" and values[("Sheet", 2, 2)] == 20.0
+
+
+def test_an_array_formula_over_cells_is_compiled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from openpyxl.worksheet.formula import ArrayFormula
 
     wb = Workbook()
@@ -177,9 +189,10 @@ def test_an_array_formula_over_cells_falls_back_as_a_whole(tmp_path: Path, capsy
     wb.save(tmp_path / "array.xlsx")
     ev = Evaluator(tmp_path / "array.xlsx", verbose=True)
     values = ev.all_values()
-    assert not isinstance(ev.engine, CompiledEngine)
-    assert "using the formulas engine" in capsys.readouterr().err
+    assert isinstance(ev.engine, CompiledEngine)
+    assert "formulas" not in capsys.readouterr().err
     assert values[("Sheet", 1, 2)] == 6.0
+    assert values[("Sheet", 2, 1)] == 4.0 and values[("Sheet", 2, 2)] == 12.0  # each cell its own element
 
 
 def test_the_stepper_equals_full_recalculation_and_formulas(engine_books: dict[str, Path]) -> None:

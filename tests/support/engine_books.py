@@ -165,9 +165,9 @@ def cycle_book(path: Path) -> Path:
 
 
 def fallback_book(path: Path) -> Path:
-    """A function the compiled engine does not implement (ROUND), so it must fall back."""
+    """A function the compiled engine does not implement (TRUNC), so it must fall back."""
     wb = Workbook()
     ws = wb.active
-    ws["A1"], ws["A2"], ws["A3"] = 2.345678, "=ROUND(A1,2)*2", "=A2+A1"
+    ws["A1"], ws["A2"], ws["A3"] = 2.345678, "=TRUNC(A1,2)*2", "=A2+A1"
     wb.save(path)
     return path
