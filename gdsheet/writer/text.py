@@ -158,7 +158,7 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
     facts: dict[str, str | None] = {
         "own_data": None
         if on_line
-        else f"The data block holds the {len(lesson.data_x):,} samples the descent table fits.",
+        else f"The data block holds the {len(lesson.data_x):,} samples the descent table fits",
         "on_line": "" if on_line else None,
         "model_formula": _formula(lesson),
         "guess_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("guess").items()),
