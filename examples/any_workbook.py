@@ -27,4 +27,6 @@ def main(out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("."))
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
+    out.mkdir(parents=True, exist_ok=True)  # a fresh clone has no out/ yet
+    main(out)

@@ -65,6 +65,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+PRESETS = "(default: the preset's)"
+
+
 def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset",
@@ -84,22 +87,36 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--grid-b", type=_numbers, help="the grid's column values, comma-separated (its second parameter)"
     )
-    parser.add_argument("--m-start", type=float, help="m at the top of the descent table")
-    parser.add_argument("--b-start", type=float, help="b at the top of the descent table")
-    parser.add_argument("--learn", type=float, help="learning rate (> 0)")
+    parser.add_argument("--m-start", type=float, help=f"m at the top of the descent table {PRESETS}")
+    parser.add_argument("--b-start", type=float, help=f"b at the top of the descent table {PRESETS}")
+    parser.add_argument("--learn", type=float, help=f"learning rate (> 0) {PRESETS}")
     parser.add_argument("--epochs", type=int, help=f"epochs per run (1 to {MAX_EPOCHS:,}; default: the preset's)")
-    parser.add_argument("--gradient", choices=GRADIENT_RULES, help="what drives the update")
-    parser.add_argument("--loss", choices=LOSSES, help="rmse (sqrt of the mean) or the seed's root-sum-square")
-    parser.add_argument("--data", type=Path, help="CSV file with header x,y: the descent samples")
+    parser.add_argument("--gradient", choices=GRADIENT_RULES, help=f"what drives the update {PRESETS}")
     parser.add_argument(
-        "--samples", type=int, help="generate N descent samples on the line (x evenly spaced over the data's range)"
+        "--loss", choices=LOSSES, help=f"rmse (sqrt of the mean) or the seed's root-sum-square {PRESETS}"
     )
-    parser.add_argument("--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y")
+    parser.add_argument(
+        "--data", type=Path, help="CSV file with header x,y: the descent samples (default: the preset's)"
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        help="generate N descent samples on the line (x evenly spaced over the data's range; default: the preset's)",
+    )
+    parser.add_argument(
+        "--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y (default: none)"
+    )
     parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="the per-sample update rule (torch.optim's)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
-        parser.add_argument(f"--{name}", type=float, help=f"optimizer hyper-parameter (default {default:g})")
-    parser.add_argument("--live-epochs", type=int, help="epochs unrolled as formulas on a Live sheet (0: none)")
+        parser.add_argument(
+            f"--{name}",
+            type=float,
+            help=f"optimizer hyper-parameter (default {default:g}); only for the optimizers that use it",
+        )
+    parser.add_argument(
+        "--live-epochs", type=int, help=f"epochs unrolled as formulas on a Live sheet (0: none) {PRESETS}"
+    )
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -133,10 +150,13 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from gdsheet.commands.build import build
+    from gdsheet.commands.build import build, divergence_warning, make_lesson
 
     generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
     path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
+    lesson = make_lesson(args.preset, data=args.data, **generated, **_lesson_overrides(args))
+    if (warning := divergence_warning(lesson)) is not None:
+        print(f"gdsheet: warning: {warning}", file=sys.stderr)
     print(f"wrote {path}")
     return 0
 
@@ -417,7 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()  # no command: say what there is
+        return 0
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except MemoryError:

@@ -13,15 +13,18 @@ import numpy as np
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
+from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_sample_table
 from gdsheet.lesson.samples_generated import LINEAR_WEIGHTS, generated_inputs, generated_x, linear_y, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
 from gdsheet.limits import EXCEL_ROWS
-from gdsheet.reference.oracle import DescentTable, least_squares, lesson_values
+from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
 
+DIVERGENCE_EPOCHS = 100
+"""`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -68,6 +71,12 @@ def make_lesson(
     spec = lesson.spec
     if features is not None and (data is not None or samples is None):
         raise GdsheetError("--features K goes with --samples N: a CSV's header says how many inputs it has")
+    optimizer = overrides.get("optimizer") or lesson.optimizer
+    unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
+    unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
+    if unused:
+        options = ", ".join(f"--{name}" for name in unused)
+        raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
     if data is not None:
         names, columns, ys = read_sample_table(data)
         if names != spec.features(len(names)) or len(names) > spec.max_features:
@@ -168,6 +177,15 @@ def axis_around(center: float, start: float, count: int) -> tuple[float, ...]:
     mid, unit = (count - 1) // 2, step / 10
     middle = round(center / unit) * unit  # within a twentieth of a step of the fit: its cell stays the lowest
     return tuple(float(f"{middle + step * (i - mid):.12g}") for i in range(count))
+
+
+def divergence_warning(lesson: Lesson) -> str | None:
+    """One line when the reference diverges within the live epochs or the first 100 epochs
+    (a lesson worth building, but the user should know before opening it)."""
+    epochs = max(lesson.live_epochs, DIVERGENCE_EPOCHS)
+    if (epoch := diverges_at(lesson, epochs)) is None:
+        return None
+    return f"with learn {lesson.learn:g} the loss overflows at epoch {epoch} (the reference, from the start values)"
 
 
 def _fit_live_epochs(lesson: Lesson, explicit: bool) -> Lesson:

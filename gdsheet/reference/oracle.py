@@ -335,3 +335,12 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         data_inputs=dict(zip(lesson.features, data_x, strict=True)),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
     )
+
+
+def diverges_at(lesson: Lesson, epochs: int) -> int | None:
+    """The first of ``epochs`` epochs (from the lesson's start) whose loss overflows, or None."""
+    with np.errstate(all="ignore"):
+        for record in run_epochs(lesson, epochs):
+            if not np.isfinite(record.rmse):
+                return record.epoch
+    return None

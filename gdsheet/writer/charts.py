@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from openpyxl.chart import LineChart, Reference, ScatterChart, Series, SurfaceChart3D
+from openpyxl.chart import Reference, ScatterChart, Series, SurfaceChart3D
 from openpyxl.chart.axis import ChartLines
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Border, Side
@@ -86,12 +86,12 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     return boxes
 
 
-def _size(chart: ScatterChart | LineChart | SurfaceChart3D, box: Box) -> None:
+def _size(chart: ScatterChart | SurfaceChart3D, box: Box) -> None:
     chart.width = box.columns * CM_PER_COLUMN
     chart.height = box.rows * CM_PER_ROW
 
 
-def _show_axes(chart: ScatterChart | LineChart, x_title: str, y_title: str) -> None:
+def _show_axes(chart: ScatterChart, x_title: str, y_title: str) -> None:
     """openpyxl 3.1 marks axes as deleted unless told otherwise; Excel would then hide them."""
     chart.x_axis.title, chart.y_axis.title = x_title, y_title
     chart.x_axis.delete = chart.y_axis.delete = False
@@ -121,7 +121,7 @@ def _scatter() -> ScatterChart:
 
 def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     chart = _scatter()
-    chart.title = "The samples and the line through m_start, b_start"
+    chart.title = "The samples, and the line through the current m and b"
     x_col, y_col = at.descent_col(lesson.features[0]), at.descent_col("y")
     samples = Series(
         Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
@@ -137,7 +137,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     line = Series(
         Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + 1),
         Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + 1),
-        title="y = m_start·x + b_start",
+        title="the line through the current m and b",
     )
     line.marker.symbol = "none"
     line.smooth = samples.smooth = False
@@ -158,19 +158,36 @@ def spans_decades(losses: np.ndarray) -> bool:
     return finite.size > 1 and finite.min() > 0 and finite.max() / finite.min() >= LOG_SCALE_RATIO
 
 
-def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> LineChart:
+def _epoch_axis(chart: ScatterChart, epochs: int) -> None:
+    """Whole epochs on a value axis, about five labels whatever the count (a category axis ran its
+    labels together: "1011121314…"), and the loss axis from 0, so the fall is not exaggerated."""
+    chart.x_axis.scaling.min = 1 if epochs else 0
+    chart.x_axis.majorUnit = max(1, round(epochs / 5)) if epochs else 1
+    chart.x_axis.number_format = "0"
+    chart.y_axis.scaling.min = 0
+
+
+def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> ScatterChart:
     """The live log's loss column against its epochs (header row included as the series name)."""
-    chart = LineChart()
-    chart.title = f"{_loss_key(lesson)} after each live epoch (Live sheet)"
+    chart = _scatter()
+    chart.title = f"{lesson.loss_label} after each live epoch (the Live sheet's formulas)"
     last = log_first + lesson.live_epochs - 1
-    chart.add_data(Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last))
-    chart.series[0].marker.symbol = "circle"
-    chart.series[0].marker.size = 4
-    _show_axes(chart, "epoch", _loss_key(lesson))
+    series = Series(
+        Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last),
+        Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last),
+        title_from_data=True,
+    )
+    series.marker.symbol = "circle"
+    series.marker.size = 4
+    series.smooth = False
+    chart.series.append(series)
+    _show_axes(chart, "epoch", lesson.loss_label)
+    _epoch_axis(chart, lesson.live_epochs)
+    chart.x_axis.scaling.max = lesson.live_epochs
     if spans_decades(_loss_values(lesson, lesson.live_epochs)):
         chart.y_axis.scaling.logBase = 10
-        chart.y_axis.title = f"{_loss_key(lesson)} (log scale)"
+        chart.y_axis.scaling.min = None  # a log axis has no 0
+        chart.y_axis.title = f"{lesson.loss_label} (log scale)"
     chart.legend = None
     _size(chart, box)
     return chart
@@ -179,7 +196,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Li
 def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
     chart = _scatter()
-    chart.title = f"Epoch log: {_loss_key(lesson)} after each gdsheet run epoch"
+    chart.title = f"Epoch log: {lesson.loss_label} after each epoch played by gdsheet run (empty until the first run)"
     first = at.descent_first
     series = Series(
         Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),
@@ -190,7 +207,8 @@ def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     series.marker.size = 4
     series.smooth = False  # straight segments: a smoothed curve would invent values between epochs
     chart.series.append(series)
-    _show_axes(chart, "epoch", _loss_key(lesson))
+    _show_axes(chart, "epoch", lesson.loss_label)
+    _epoch_axis(chart, lesson.epochs)
     chart.legend = None
     _size(chart, box)
     return chart
@@ -200,7 +218,7 @@ def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> Surfa
     """The grid as a surface: one series per b column, over the m rows."""
     chart = SurfaceChart3D()
     rows_p, cols_p = lesson.landscape
-    chart.title = f"The loss surface: {_loss_key(lesson)} over ({rows_p}, {cols_p})"
+    chart.title = f"The loss surface: {lesson.loss_label} for each ({rows_p}, {cols_p}) of the grid"
     last_row = at.grid_first + len(lesson.grid_m) - 1
     first_b = FIRST_COL + 1
     last_b = first_b + len(lesson.grid_b) - 1

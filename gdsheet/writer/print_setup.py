@@ -32,6 +32,8 @@ def fit_to_width(ws: Worksheet) -> None:
 def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     """The Lesson sheet's page setup, page breaks, label indents and hint row."""
     fit_to_width(ws)
+    # the table's formula hints and headers head every page the table runs onto
+    ws.print_title_rows = f"{at.hints_row}:{at.descent_header}"
     for row in (at.landscape_text_row, at.descent_title_row, at.controls_header):
         ws.row_breaks.append(Break(id=row - 1))
     rows = max(CONTROL_ROWS, len(lesson.params) + 1, len(lesson.state))
@@ -43,3 +45,9 @@ def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     for column in range(at.descent_col(at.table_columns[0]), at.descent_col(at.table_columns[-1]) + 1):
         if ws[cell(column, at.hints_row)].value is not None:
             ws[cell(column, at.hints_row)].alignment = HINT
+
+
+def set_up_live_pages(ws: Worksheet, table_header: int) -> None:
+    """The Live sheet: one page wide, the unrolled table's header row heading every page."""
+    fit_to_width(ws)
+    ws.print_title_rows = f"{table_header}:{table_header}"

@@ -188,6 +188,7 @@ def save_streaming(wb: Workbook, path: str | Path) -> None:
         target.merged_cells = sheet.merged_cells
         target.row_breaks, target.col_breaks = sheet.row_breaks, sheet.col_breaks
         target.page_margins, target.views = sheet.page_margins, sheet.views
+        target.print_title_rows = sheet.print_title_rows
         for chart in sheet._charts:
             target.add_chart(chart)
         for row in range(1, max(sheet._store, default=0) + 1):

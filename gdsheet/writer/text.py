@@ -17,10 +17,12 @@ import numpy as np
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.spec import Lesson
-from gdsheet.reference.oracle import lesson_grid, run_epochs
+from gdsheet.reference.oracle import EpochRecord, diverges_at, lesson_grid, run_epochs
 
 HORIZON = 500
 """Epochs the reference plays to describe where a rule's loss goes."""
+DIVERGE_EPOCHS = 100
+"""Epochs the reference plays to find a larger rate that diverges, for the text."""
 BUDGET = 400_000
 """At most this many sample steps (epochs × samples) are played for the text; beyond, those
 sentences are left out rather than slowing the build of a large lesson."""
@@ -110,17 +112,14 @@ def update_rule(lesson: Lesson) -> str:
     raise GdsheetError(f"the lesson text has no sentence for the optimizer {lesson.optimizer!r}")
 
 
-def _losses(lesson: Lesson, epochs: int) -> np.ndarray:
-    return np.array([record.rmse for record in run_epochs(lesson, epochs)], dtype=float)
-
-
 def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
     """Where the published (swapped, plain SGD) rule and this lesson's own rule take the loss.
 
     The published rule needs two parameters to swap: for other models only the own rule is told."""
     facts: dict[str, str | None] = dict.fromkeys(
-        ("swap_low_epoch", "swap_low_loss", "swap_end_loss", "swap_end_m", "swap_end_b", "own_falls_epochs")
-    )
+        ("swap_low_epoch", "swap_low_loss", "swap_end_loss", "swap_end_m", "swap_end_b", "own_falls_epochs",
+         "own_end_b", "own_end_loss", "slope_ratio", "diverge_learn", "diverge_epoch")
+    )  # fmt: skip
     facts["horizon"] = str(HORIZON)
     if HORIZON * len(lesson.descent_x) > BUDGET:
         return facts
@@ -141,9 +140,33 @@ def _trajectory_facts(lesson: Lesson) -> dict[str, str | None]:
             }
         if lesson.gradient == "swapped" and lesson.optimizer == "sgd":
             own = losses
-    own = _losses(lesson, HORIZON) if own is None else own
+    own_records = run_epochs(lesson, HORIZON)
+    own = np.array([r.rmse for r in own_records]) if own is None else own
     if np.all(np.isfinite(own)) and np.all(np.diff(own) < 0):
         facts["own_falls_epochs"] = str(HORIZON)
+    return facts | _slow_b_facts(lesson, own_records)
+
+
+def _slow_b_facts(lesson: Lesson, records: list[EpochRecord]) -> dict[str, str | None]:
+    """How far the lesson's own rule has taken b after HORIZON epochs, when it is plain SGD on the
+    line and b is still far from b_actual (its slope is small next to m's), and how large a slope
+    m's is, on average, next to b's (the mean |x| of the samples)."""
+    facts: dict[str, str | None] = dict.fromkeys(("own_end_b", "own_end_loss", "slope_ratio"))
+    if lesson.optimizer != "sgd" or lesson.gradient == "swapped" or "b" not in lesson.params or not records:
+        return facts
+    end = records[-1]
+    gap = abs(lesson.b_actual - lesson.b_start)
+    if not (np.isfinite(end.rmse) and gap > 0 and abs(lesson.b_actual - end.b) > gap / 2):
+        return facts
+    facts |= {
+        "own_end_b": number(end.b),
+        "own_end_loss": number(end.rmse),
+        "slope_ratio": number(float(np.mean(np.abs(lesson.descent_x)))),
+    }
+    for times in (10, 100, 1000):  # the first larger rate that overflows within DIVERGE_EPOCHS
+        faster = dataclasses.replace(lesson, learn=lesson.learn * times)
+        if (epoch := diverges_at(faster, DIVERGE_EPOCHS)) is not None:
+            return facts | {"diverge_learn": number(faster.learn), "diverge_epoch": str(epoch)}
     return facts
 
 

@@ -17,8 +17,8 @@ from gdsheet.writer.descent import write_controls, write_descent_table, write_ep
 from gdsheet.writer.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.writer.landscape import write_landscape
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
-from gdsheet.writer.live import LIVE_SHEET, write_live_sheet
-from gdsheet.writer.print_setup import fit_to_width, set_up_lesson_pages
+from gdsheet.writer.live import LIVE_SHEET, LiveLayout, write_live_sheet
+from gdsheet.writer.print_setup import set_up_lesson_pages, set_up_live_pages
 from gdsheet.writer.prose import write_prose
 from gdsheet.writer.streaming import buffered_workbook, save_streaming
 from gdsheet.xlsx.atomic import atomic_output
@@ -73,7 +73,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         live.column_dimensions[col(TEXT_COL)].width = 12
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
-        fit_to_width(live)
+        set_up_live_pages(live, LiveLayout(lesson.live_epochs, at.n_samples).table_header)
 
     # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():

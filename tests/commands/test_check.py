@@ -80,8 +80,9 @@ def test_even_the_right_number_typed_in_is_caught(built: Path, tmp_path: Path) -
     path = tampered(built, tmp_path, {address(target): right})
     report = check_workbook(path)
     assert not report.ok and report.cells == 385
+    typed = float(f"{right:.16g}")  # what openpyxl saves: 16 significant digits
     assert [m["message"] for m in report.mismatches] == [
-        f"Lesson!{address(target)} holds the constant {right!r} where a formula belongs"
+        f"Lesson!{address(target)} holds the constant {typed!r} where a formula belongs"
     ]
     assert report.mismatches[0]["kind"] == "constant" and report.mismatches[0]["want"] == right
 
@@ -136,7 +137,7 @@ def test_mismatches_are_listed_root_cause_first(built: Path, tmp_path: Path) -> 
 
 
 def diverged_lesson(tmp_path: Path) -> Path:
-    path = build(tmp_path / "diverged.xlsx", learn=0.01, live_epochs=0)
+    path = build(tmp_path / "diverged.xlsx", learn=0.01, live_epochs=0, m_start=1, b_start=1)
     with pytest.raises(Diverged) as stopped:
         run(path, epochs=1000)
     assert str(stopped.value).startswith("diverged at epoch 11 ")

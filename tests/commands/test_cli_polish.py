@@ -101,3 +101,45 @@ def test_memory_error_while_reporting_another_error(
     monkeypatch.setattr("gdsheet.commands.build.build", fail)
     assert main(["build", "x.xlsx"]) == 75
     assert len(capfd.readouterr().err.splitlines()) == 1
+
+
+def test_no_arguments_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: gdsheet") and "build" in out and "check" in out
+
+
+def test_build_help_shows_every_options_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    text = capsys.readouterr().out
+    options = text[text.index("options:") : text.index("exit codes") if "exit codes" in text else None]
+    blocks = [" ".join(block.split()) for block in options.split("\n  --")[1:]]
+    assert len(blocks) >= 15
+    assert [block for block in blocks if "default" not in block] == []
+
+
+def test_a_hyper_parameter_the_optimizer_does_not_use_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "lesson.xlsx"
+    assert main(["build", str(out), "--momentum", "0.5"]) == 2
+    assert "--momentum" in one_line_error(capsys) and not out.exists()
+    assert main(["build", str(out), "--optimizer", "adam", "--beta1", "0.8", "--alpha", "0.9"]) == 2
+    assert "--alpha" in one_line_error(capsys) and not out.exists()
+    assert main(["build", str(out), "--optimizer", "momentum", "--momentum", "0.5"]) == 0
+
+
+def test_a_diverging_rate_is_one_warning_naming_the_epoch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gdsheet.commands.build import make_lesson
+    from gdsheet.reference.oracle import diverges_at
+
+    epoch = diverges_at(make_lesson(learn=0.01), 100)  # the reference says where
+    assert epoch is not None
+    assert main(["build", str(tmp_path / "fast.xlsx"), "--learn", "0.01"]) == 0
+    assert one_line_error(capsys) == (
+        f"gdsheet: warning: with learn 0.01 the loss overflows at epoch {epoch}"
+        " (the reference, from the start values)\n"
+    )
+    assert main(["build", str(tmp_path / "slow.xlsx")]) == 0
+    assert capsys.readouterr().err == ""

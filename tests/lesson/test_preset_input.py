@@ -59,7 +59,7 @@ def test_a_huge_or_deeply_nested_preset(tmp_path: Path, capsys: pytest.CaptureFi
     ("replace", "message"),
     [
         ({"m_actual = 2": 'm_actual = "two"'}, "line.m_actual must be a number, got text"),
-        ({"learn = 0.0001": "learn = [1]"}, "descent.learn must be a number, got a list"),
+        ({"learn = 0.00001": "learn = [1]"}, "descent.learn must be a number, got a list"),
         ({'loss_label = "RMSE"': "loss_label = 5"}, "rules.loss_label must be text, got a number"),
         ({'descent_title = "Walking downhill"': "descent_title = 3.5"}, "text.descent_title must be text"),
         ({"data_x = [7, 9, 28, 30, 50]": 'data_x = [7, "9"]'}, "line.data_x must be a list of numbers"),

@@ -12,6 +12,7 @@ import pytest
 from gdsheet.commands.build import build
 from gdsheet.commands.run import reset, run
 from gdsheet.engine.evaluator import defined_areas
+from gdsheet.lesson.spec import load_preset
 from gdsheet.xlsx.ranges import Range
 
 TITLE = re.compile(r"<a:t>([^<]*)</a:t>")
@@ -62,7 +63,7 @@ def test_default_lesson_charts_read_the_right_cells(books: dict[str, Path]) -> N
         want += [f"'Lesson'!{b_cell}", column_ref(grid_m, 0), column_ref(grid, j)]
     assert surface == want
     live = areas["live_log"]
-    assert chart_named(found, "rmse after each live epoch") == [
+    assert chart_named(found, "RMSE after each live epoch") == [
         f"'Live'!F{live.min_row - 1}",  # the header names the series
         column_ref(live, 0),
         column_ref(live, 3),
@@ -93,7 +94,7 @@ def test_the_epoch_log_chart_grows_with_runs_and_shrinks_on_reset(tmp_path: Path
 def test_record_cells_become_log_columns(tmp_path: Path) -> None:
     path = build(tmp_path / "lesson.xlsx", live_epochs=0)
     epochs = defined_areas(openpyxl.load_workbook(path))["epochs"]
-    cell = f"Lesson!{openpyxl.utils.get_column_letter(epochs.min_col)}{epochs.min_row}"  # the epochs cell: 5
+    cell = f"Lesson!{openpyxl.utils.get_column_letter(epochs.min_col)}{epochs.min_row}"  # the epochs cell
     first = run(path, epochs=2, record=["next_m", cell])
     second = run(path, epochs=1, record=[cell])
     book = openpyxl.load_workbook(path)
@@ -104,7 +105,8 @@ def test_record_cells_become_log_columns(tmp_path: Path) -> None:
     rows = [
         [ws.cell(r, c).value for c in range(log.min_col, log.max_col + 1)] for r in range(log.min_row, log.max_row + 1)
     ]
-    assert rows[0][4] == pytest.approx(first[0]["next_m"], rel=1e-12) and rows[1][5] == first[1][cell] == 5
+    assert rows[0][4] == pytest.approx(first[0]["next_m"], rel=1e-12)
+    assert rows[1][5] == first[1][cell] == load_preset("corrected").epochs
     assert rows[2][4] is None and rows[2][5] == second[0][cell]
     assert rows[2][3] == pytest.approx(second[0]["rmse"], rel=1e-12)
 

@@ -1,0 +1,66 @@
+"""What a teacher prints: LibreOffice renders the lesson to PDF, and pdftotext reads each page back.
+
+Every page the descent table runs onto starts with its header row (print titles), on the Lesson
+sheet and on the Live sheet, and the headers, formula hints and log headers print whole."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import gdsheet
+from tests.support.libreoffice import render_pdf
+
+pytestmark = pytest.mark.libreoffice
+
+
+def pages(pdf: Path) -> list[str]:
+    """Each page's text, as pdftotext lays it out (form feeds separate the pages)."""
+    result = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return result.stdout.split("\f")[:-1]
+
+
+def words(page: str) -> list[str]:
+    return page.split()
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = tmp_path_factory.mktemp("printed")
+    books = {
+        "noisy": gdsheet.build(out / "noisy.xlsx", samples=200, noise=4, seed=1, live_epochs=0),
+        "corrected": gdsheet.build(out / "corrected.xlsx"),
+        "seed": gdsheet.build(out / "seed.xlsx", preset="seed"),
+    }
+    pdfs = render_pdf(list(books.values()), out / "pdf")
+    return {name: pages(pdf) for name, pdf in zip(books, pdfs, strict=True)}
+
+
+def test_the_table_header_heads_every_page_it_runs_onto(printed: dict[str, list[str]], need_soffice: str) -> None:
+    header = ["x", "y", "m", "b", "y_pred", "error_sq"]
+    noisy = printed["noisy"]
+    first = next(i for i, page in enumerate(noisy) if "error_sq" in words(page))
+    assert len(noisy) - first >= 2  # 200 samples run onto more than one page
+    for page in noisy[first:]:
+        line = next(line.split() for line in page.splitlines() if "error_sq" in line.split())
+        assert line[: len(header)] == header
+    # the Live sheet: every page after its first starts with the unrolled table's header
+    live = [i for i, page in enumerate(printed["corrected"]) if "Live epochs" in page]
+    (start,) = live
+    assert len(printed["corrected"]) - start > 2
+    for page in printed["corrected"][start + 1 :]:
+        first_words = words(page)[:5]
+        assert first_words == ["epoch", "x", "y", "m", "b"], first_words
+
+
+def test_headers_and_hints_print_whole(printed: dict[str, list[str]], need_soffice: str) -> None:
+    seed = " ".join(printed["seed"])
+    assert "root_sum_square" in words(seed)  # the seed's log header, not clipped
+    corrected = " ".join(printed["corrected"])
+    for text in ("(mx+b-y)^2", "est de/dm", "Epoch log", "RMSE"):
+        assert text in corrected, text
