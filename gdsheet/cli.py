@@ -78,14 +78,20 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
         "--model", choices=MODELS, help="what the lesson fits: line (y = m·x + b, the default) or linear"
     )
     parser.add_argument(
-        "--features", type=int, help="with --samples and --model linear: the number of inputs each sample has"
+        "--features", type=int, help="with --samples and --model linear: inputs per sample (default: the preset's, 1)"
     )
     parser.add_argument(
         "--landscape", help="the two parameters the loss grid spans, rows,columns (default: w1,b for linear)"
     )
-    parser.add_argument("--grid-m", type=_numbers, help="the grid's row values, comma-separated (its first parameter)")
     parser.add_argument(
-        "--grid-b", type=_numbers, help="the grid's column values, comma-separated (its second parameter)"
+        "--grid-m",
+        type=_numbers,
+        help="the grid's row values, a,b,… (default: the preset's; around the fit of own samples)",
+    )
+    parser.add_argument(
+        "--grid-b",
+        type=_numbers,
+        help="the grid's column values (default: the preset's; around the fit of own samples)",
     )
     parser.add_argument("--m-start", type=float, help=f"m at the top of the descent table {PRESETS}")
     parser.add_argument("--b-start", type=float, help=f"b at the top of the descent table {PRESETS}")
