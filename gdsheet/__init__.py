@@ -3,7 +3,7 @@
 The folders are the pipeline: ``lesson`` (options, presets, samples) feeds both ``reference``
 (the numpy oracle) and ``writer`` (the .xlsx lesson); ``xlsx`` is the workbook file (zip, XML,
 saving); ``engine`` evaluates any workbook's formulas; ``commands`` (build, run/reset, check,
-recalc) sit on top, and ``cli`` is the command line. The public entry points are re-exported
+recalc, assign/grade) sit on top, and ``cli`` is the command line. The public entry points are re-exported
 here, imported on first use: ``gdsheet --version`` must not pay for numpy or `formulas`.
 """
 
@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "GdsheetError": ("gdsheet.errors", "GdsheetError"),
+    "assign": ("gdsheet.commands.assign", "assign"),
+    "grade": ("gdsheet.commands.grade", "grade"),
     "Lesson": ("gdsheet.lesson.spec", "Lesson"),
     "build": ("gdsheet.commands.build", "build"),
     "check": ("gdsheet.commands.check", "check_workbook"),
@@ -29,8 +31,10 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from gdsheet.commands.assign import assign
     from gdsheet.commands.build import build, make_lesson
     from gdsheet.commands.check import check_workbook as check
+    from gdsheet.commands.grade import grade
     from gdsheet.commands.recalc import recalc
     from gdsheet.commands.run import reset, run
     from gdsheet.errors import GdsheetError
@@ -52,8 +56,10 @@ __all__ = [
     "GdsheetError",
     "Lesson",
     "__version__",
+    "assign",
     "build",
     "check",
+    "grade",
     "load_preset",
     "make_lesson",
     "preset_names",

@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -28,7 +31,7 @@ from gdsheet.lesson.spec import (
     load_preset,
     preset_names,
 )
-from gdsheet.limits import MAX_EPOCHS
+from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS, MAX_EPOCHS
 
 if TYPE_CHECKING:  # the commands are imported by the subcommand that runs them (a light start)
     from gdsheet.commands.run import Record
@@ -68,20 +71,23 @@ class _Parser(argparse.ArgumentParser):
 PRESETS = "(default: the preset's)"
 
 
-def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
+def _add_lesson_options(
+    parser: argparse.ArgumentParser, seed_help: str = "the noise's random seed (numpy default_rng; default 0)"
+) -> None:
     parser.add_argument(
         "--preset",
-        help=f"a shipped preset (see `gdsheet templates`) or a path to a .toml file (default: {DEFAULT_PRESET}); "
-        "--model linear defaults to the linear preset",
+        default=DEFAULT_PRESET,
+        help="a shipped preset (see `gdsheet templates`) or a path to a .toml file; "
+        "--model NAME without it takes the model's own preset",
     )
     parser.add_argument(
-        "--model", choices=MODELS, help="what the lesson fits: line (y = m·x + b, the default) or linear"
+        "--features",
+        type=int,
+        help="with --samples, for linear and logistic: inputs per sample (default: the preset's, 1)",
     )
     parser.add_argument(
-        "--features", type=int, help="with --samples and --model linear: inputs per sample (default: the preset's, 1)"
-    )
-    parser.add_argument(
-        "--landscape", help="the two parameters the loss grid spans, rows,columns (default: w1,b for linear)"
+        "--landscape",
+        help="the two parameters the loss grid spans, rows,columns (default: m,b for the line, w1,b otherwise)",
     )
     parser.add_argument(
         "--grid-m",
@@ -112,7 +118,12 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--noise", type=float, help="add Gaussian noise of this standard deviation to each sample's y (default: none)"
     )
-    parser.add_argument("--seed", type=int, help="the noise's random seed (numpy default_rng; default 0)")
+    parser.add_argument("--seed", type=int, help=seed_help)
+    parser.add_argument(
+        "--model",
+        choices=tuple(MODELS),
+        help="the model: line, linear or logistic (its own preset unless --preset); default: the preset's (line)",
+    )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
         parser.add_argument(
@@ -122,6 +133,9 @@ def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
         )
     parser.add_argument(
         "--live-epochs", type=int, help=f"epochs unrolled as formulas on a Live sheet (0: none) {PRESETS}"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, help="samples per update (default 1; the number of samples: full batch)"
     )
 
 
@@ -151,6 +165,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "loss": args.loss,
         "optimizer": args.optimizer,
         "live_epochs": args.live_epochs,
+        "batch_size": args.batch_size,
         **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 
@@ -181,10 +196,16 @@ def print_records(records: list[Record]) -> None:
     if not records:
         return
     keys = [key for key in records[0] if key != "loss"]  # `loss` repeats the lesson's own loss key (JSON only)
-    cells = [keys] + [[str(r[k]) if k == "epoch" else f"{r[k]:.10g}" for k in keys] for r in records]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(keys))]
-    for row in cells:
-        print("  ".join(text.rjust(width) for text, width in zip(row, widths, strict=True)))
+
+    def texts(record: Record) -> list[str]:
+        return [str(record[k]) if k == "epoch" else f"{record[k]:.10g}" for k in keys]
+
+    widths = [len(key) for key in keys]
+    for record in records:  # two passes, so a million epochs are never held as text
+        widths = [max(width, len(text)) for width, text in zip(widths, texts(record), strict=True)]
+    for row in ([keys], map(texts, records)):
+        for cells in row:
+            print("  ".join(text.rjust(width) for text, width in zip(cells, widths, strict=True)))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -211,7 +232,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_run(records: list[Record], as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"epochs": records}, allow_nan=False))  # a run records only finite numbers
+        # a run records only finite numbers; written in pieces, so a million epochs are never one string
+        for piece in json.JSONEncoder(allow_nan=False).iterencode({"epochs": records}):
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
     else:
         print_records(records)
 
@@ -220,7 +244,7 @@ def _cmd_reset(args: argparse.Namespace) -> int:
     from gdsheet.commands.run import reset
 
     reset(args.workbook, force=args.force, engine=args.engine)
-    print(f"reset {args.workbook}: log cleared, m, b and any optimizer state back to their built values")
+    print(f"reset {args.workbook}: log cleared, the parameters and any optimizer state back to their built values")
     return 0
 
 
@@ -239,11 +263,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if report.mismatches:
         problems.append(f"{len(report.mismatches)} mismatch(es)")
     if report.unchecked and not report.allow_unchecked:
-        problems.append(f"{len(report.unchecked)} formula cell(s) no lesson name covers (--allow-unchecked)")
+        problems.append(f"{len(report.unchecked)} cell(s) no lesson name covers (--allow-unchecked)")
     verdict = ", ".join(problems) if problems else "ok"
     print(f"checked {report.cells} formula cells; worst relative error {report.max_rel_error:.3g}: {verdict}")
     _print_listing([str(m["message"]) for m in report.mismatches], report.unchecked,
-                   f"{len(report.unchecked)} formula cell(s) not covered by a lesson name")  # fmt: skip
+                   f"{len(report.unchecked)} formula or number cell(s) not covered by a lesson name")  # fmt: skip
     return 0 if report.ok else 1
 
 
@@ -286,6 +310,45 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
         lines.append(f"{mismatch['cell']}: cached {mismatch['cached']!r}, recalculated {mismatch['got']!r} ({formula})")
     _print_listing(lines, report.unverified, "unverified")
     return 0 if report.ok else 1
+
+
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from gdsheet.commands.assign import assign
+
+    options = {key: value for key, value in _lesson_overrides(args).items() if value is not None}
+    assignment = assign(
+        args.roster, args.out, blank=args.blank, seed=args.seed or 0, preset=args.preset, samples=args.samples,
+        noise=args.noise, data=args.data, **options,
+    )  # fmt: skip
+    blank = f", columns {', '.join(assignment.blank)} left blank" if assignment.blank else ""
+    print(f"wrote {len(assignment.students)} workbook(s) and {assignment.path} in {args.out}{blank}")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from gdsheet.commands import grade_report
+    from gdsheet.commands.assign import read_assignment
+    from gdsheet.commands.grade import grade_files
+    from gdsheet.commands.run import terminal_progress
+    from gdsheet.xlsx.atomic import atomic_output
+
+    assignment = read_assignment(args.assignment)
+    outputs = [path for path in (args.csv, args.html) if path is not None]
+    for path in outputs:  # before grading, so a typo costs nothing
+        if path.is_dir() or not path.parent.is_dir():
+            raise GdsheetError(f"{path}: cannot write there (not a file in an existing folder)")
+    progress = partial(terminal_progress, what="workbook") if sys.stderr.isatty() else None
+    records = grade_files(
+        assignment, args.files, jobs=args.jobs, timeout=args.timeout, memory_mb=args.max_memory,
+        engine=args.engine, progress=progress,
+    )  # fmt: skip
+    print(grade_report.as_json(records) if args.json else grade_report.table(records))
+    title = f"gdsheet grade: {args.assignment}"
+    for path, text in ((args.csv, grade_report.as_csv(records)), (args.html, grade_report.as_html(records, title))):
+        if path is not None:
+            with atomic_output(path) as tmp:
+                Path(tmp).write_text(text, encoding="utf-8")
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -394,6 +457,29 @@ def make_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(func=_cmd_recalc)
 
+    p = _command(sub, "assign", "write one lesson workbook per student of a roster, each with its own samples")
+    p.add_argument("roster", type=Path, help="a CSV with the header id,name (ids: letters, digits, - and _)")
+    p.add_argument("--out", type=Path, required=True, help="the folder for <id>.xlsx and assignment.toml")
+    p.add_argument(
+        "--blank", help='descent columns to leave empty for the student, as in the table header: "de/dm,new_m"'
+    )
+    _add_lesson_options(p, seed_help="the assignment's seed: with each id, it draws that student's samples (default 0)")
+    p.set_defaults(func=_cmd_assign)
+
+    p = _command(sub, "grade", "grade students' workbooks of an assignment against the numpy reference")
+    p.add_argument("assignment", type=Path, help="the assignment.toml that `gdsheet assign` wrote")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE", help="the workbooks to grade")
+    p.add_argument("--json", action="store_true", help='print {"students": [...]} instead of a table')
+    p.add_argument("--csv", type=Path, help="write one row per file here, for a gradebook")
+    p.add_argument("--html", type=Path, help="write one self-contained page with a section per student here")
+    p.add_argument("--jobs", type=int, default=1, help="workbooks graded at a time, each in its own process")
+    p.add_argument("--timeout", type=float, default=GRADE_SECONDS, help="seconds one workbook may take")
+    p.add_argument(
+        "--max-memory", type=int, default=GRADE_MEMORY_MB, help="MB one workbook's grading may use beyond the grader's"
+    )
+    _add_engine_options(p)
+    p.set_defaults(func=_cmd_grade)
+
     p = _command(sub, "demo", "build the default lesson, run its epochs and say where it is")
     p.add_argument("--out", type=Path, default=Path("gdsheet-demo.xlsx"), help="the workbook to write")
     p.set_defaults(func=_cmd_demo)
@@ -415,6 +501,26 @@ def _out_of_memory() -> int:
     return EXIT_OUT_OF_MEMORY
 
 
+@contextlib.contextmanager
+def quiet_libraries() -> Iterator[None]:
+    """No library's log record or warning reaches stderr while a command runs.
+
+    `formulas` dispatches through schedula, which logs a failed function (``FOO``, ``QUOTIENT``)
+    with its whole traceback; with no handler configured, Python's last-resort handler prints
+    those 18 lines to stderr. The command line speaks in one line per error, so while a command
+    runs the root logger gets a handler that drops records, and warnings go to logging too."""
+    root, sink = logging.getLogger(), logging.NullHandler()
+    root.addHandler(sink)
+    logging.captureWarnings(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")  # through logging, to the sink, never to stderr
+            yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(sink)
+
+
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away (``| head``)."""
 
@@ -433,7 +539,8 @@ def _closed_stdout() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
-        code = _main(argv)
+        with quiet_libraries():
+            code = _main(argv)
         sys.stdout.flush()  # a closed pipe shows here when the output fitted the buffer
         return code
     except BrokenPipeError:

@@ -20,12 +20,6 @@ class WorkbookError(GdsheetError):
     exit_code = 3
 
 
-class CheckFailed(GdsheetError):
-    """`gdsheet check` found a cell that disagrees with the reference: exit code 1."""
-
-    exit_code = 1
-
-
 class RunStopped(GdsheetError):
     """A run that stopped before its last epoch. ``records`` holds the epochs that finished
     before it; they are saved in the workbook, and the command line prints them."""

@@ -23,6 +23,18 @@ MAX_EPOCHS = 1_000_000
 MAX_CSV_BYTES = 16 * MB
 """A samples CSV larger than this is refused before it is parsed."""
 
+MAX_ROSTER_BYTES = 1 * MB
+"""A class roster (`gdsheet assign`) larger than this is refused before it is parsed."""
+
+MAX_STUDENTS = 2_000
+"""The most students one roster may list (each gets a workbook of its own)."""
+
+GRADE_SECONDS = 120
+"""`gdsheet grade` gives up on one workbook after this many seconds of wall time (``--timeout``)."""
+
+GRADE_MEMORY_MB = 1024
+"""...and when grading it would map more than this many MB beyond the grader's own (``--max-memory``)."""
+
 MAX_PRESET_BYTES = 1 * MB
 """A preset .toml larger than this is refused before it is parsed."""
 
@@ -34,6 +46,7 @@ ARCHIVE_LIMITS = {  # name -> (environment variable, default, unit in bytes or 1
     "member": ("GDSHEET_MAX_MEMBER_MB", 256, MB),
     "members": ("GDSHEET_MAX_MEMBERS", 10_000, 1),
     "cells": ("GDSHEET_MAX_CELLS", 5_000_000, 1),  # cells a workbook holds, or a name's area covers
+    "token": ("GDSHEET_MAX_XML_TOKEN_MB", 1, MB),  # an XML tag, attribute or text, before it is parsed
     "shapes": ("GDSHEET_MAX_SHAPES", 20_000, 1),  # distinct formulas (relative to their cell)
     "runs": ("GDSHEET_MAX_RUNS", 100_000, 1),  # blocks of consecutive same-shape formulas in a column
 }

@@ -15,13 +15,16 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_sample_table
-from gdsheet.lesson.samples_generated import LINEAR_WEIGHTS, generated_inputs, generated_x, linear_y, with_noise
+from gdsheet.lesson.samples_generated import GENERATED_WEIGHTS, generated_classes, generated_inputs, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
 from gdsheet.limits import EXCEL_ROWS
+from gdsheet.reference.models import MODELS as REFERENCE_MODELS
+from gdsheet.reference.models import logistic
 from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
+from gdsheet.xlsx.atomic import remove_stale_temps
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
@@ -29,7 +32,7 @@ WORKBOOK_SUFFIXES = (".xlsx",)
 
 
 def make_lesson(
-    preset: str | None = None,
+    preset: str = DEFAULT_PRESET,
     *,
     data: str | Path | None = None,
     samples: int | None = None,
@@ -44,57 +47,50 @@ def make_lesson(
 ) -> Lesson:
     """The preset's lesson with overrides applied (``None`` means keep the preset's value).
 
-    ``model`` picks the model (its own preset when ``preset`` is not given: ``corrected`` for the
-    line, ``linear`` for linear regression). ``data`` is a CSV file (header ``x,y``, or
-    ``x1,…,xk,y`` for ``linear``) whose rows replace the descent table's samples; ``samples``
-    generates that many instead (``features`` inputs each, for ``linear``; see
+    ``model`` picks the model (its own preset when ``preset`` is the default: ``corrected`` for
+    the line, the preset named after any other model). ``data`` is a CSV file (header ``x,y``, or
+    ``x1,…,xk,y`` for a model of k inputs) whose rows replace the descent table's samples;
+    ``samples`` generates that many instead (``features`` inputs each; see
     :mod:`gdsheet.lesson.samples_generated`); ``noise`` adds Gaussian noise of that standard
-    deviation (``seed``, default 0) to whichever samples the lesson has. ``data`` and ``samples``
-    exclude each other. With samples of its own (any of the three) the lesson's data block holds
-    those samples and the grid's axes are laid around their least-squares fit, unless ``grid_m``
-    and ``grid_b`` (the grid's row and column values) are given. ``landscape`` names the grid's
-    two parameters ("w2,b").
+    deviation (``seed``, default 0) to whichever samples the lesson has (a classifier's noise
+    mixes its generated classes). ``data`` and ``samples`` exclude each other. With samples of its
+    own (any of the three) the lesson's data block holds those samples and the grid's axes are
+    laid around their least-squares fit, unless ``grid_m`` and ``grid_b`` (the grid's row and
+    column values) are given. ``landscape`` names the grid's two parameters ("w2,b").
     """
     if data is not None and samples is not None:
         raise GdsheetError("--data reads the samples and --samples generates them: give one of the two")
     if seed is not None and not noise:
         raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
-    if model is not None and model not in MODELS:
-        raise GdsheetError(f"--model {model!r}: choose one of {', '.join(MODELS)}")
-    preset = preset or MODEL_PRESETS.get(model or DEFAULT_MODEL, DEFAULT_PRESET)
-    lesson = load_preset(preset)
-    if model is not None and model != lesson.model:
+    lesson = load_preset(preset if model is None or preset != DEFAULT_PRESET else model_preset(model))
+    if model is not None and lesson.model != model:
         raise GdsheetError(
-            f"--model {model}: the {preset} preset is written for the {lesson.model} model; "
-            f"its text would not be true of {model} (use --preset {MODEL_PRESETS.get(model, model)})"
+            f"--model {model}: the preset {lesson.name!r} is a {lesson.model} lesson, and its text would not be "
+            f"true of {model} (use --preset {model_preset(model)})"
         )
-    spec = lesson.spec
-    if features is not None and (data is not None or samples is None):
+    if features is not None and samples is None:
         raise GdsheetError("--features K goes with --samples N: a CSV's header says how many inputs it has")
+    _check_start_options(lesson, overrides)
     optimizer = overrides.get("optimizer") or lesson.optimizer
     unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
     unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
     if unused:
         options = ", ".join(f"--{name}" for name in unused)
         raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
+    classes = lesson.spec.classes
     if data is not None:
-        names, columns, ys = read_sample_table(data)
-        if names != spec.features(len(names)) or len(names) > spec.max_features:
-            want = "x,y" if spec.max_features == 1 else "x1,…,xk,y"
-            raise GdsheetError(
-                f"{data}:1: the {spec.name} model reads the header {want}, got {','.join((*names, 'y'))}"
-            )
-        overrides |= {"descent_x": columns[0], "more_x": columns[1:], "descent_y": ys, "actual_known": False}
-        overrides["samples_note"] = f"read from {Path(data).name}"
+        overrides |= _read(lesson, data)
     elif samples is not None:
-        overrides |= _generated(lesson, samples, features)
+        overrides |= _generated(lesson, samples, features, noise or 0.0, seed or 0)
+    elif classes and noise:
+        raise GdsheetError(f"--noise on a {lesson.model} lesson mixes generated classes: give --samples N with it")
     if data is not None or samples is not None:  # the data block shows the samples being fit
         overrides |= {"data_x": overrides["descent_x"], "data_more_x": overrides.get("more_x", ()),
                       "data_y": overrides.get("descent_y")}  # fmt: skip
     lesson = lesson.with_overrides(**overrides)
-    if samples is not None and lesson.model == "line":  # with_overrides ignores None: the x lie on the line
+    if samples is not None and lesson.model == DEFAULT_MODEL:  # with_overrides ignores None: x on the line
         lesson = dataclasses.replace(lesson, descent_y=None, data_y=None)
-    if noise:
+    if noise and not classes:
         note = lesson.samples_note or "on the line"
         seed = 0 if seed is None else seed
         noisy = with_noise(lesson.samples_y, noise, seed)
@@ -108,48 +104,105 @@ def make_lesson(
     if landscape is not None:
         pair = tuple(part.strip() for part in landscape.split(",")) if isinstance(landscape, str) else landscape
         lesson = lesson.with_overrides(landscape_params=pair)
-    lesson = _grid(lesson, grid_m, grid_b, own=data is not None or samples is not None or bool(noise))
+    own = (data is not None or samples is not None or bool(noise)) and not classes
+    lesson = _grid(lesson, grid_m, grid_b, own=own)
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
 
 
-MODEL_PRESETS = {"line": DEFAULT_PRESET, "linear": "linear"}
-"""Each model's own preset (its text is written for it), used when no preset is given."""
+def model_preset(model: str) -> str:
+    """The shipped preset of a model (``--model NAME`` without ``--preset``): the line's default, or
+    the preset named after the model."""
+    if model not in MODELS:
+        raise GdsheetError(f"--model must be one of {', '.join(MODELS)}, got {model!r}")
+    return DEFAULT_PRESET if model == DEFAULT_MODEL else model
+
+
+START_OPTIONS = {"m_start": "m", "b_start": "b"}
+"""The command line's start options and the parameter each sets (every model that has it)."""
+
+
+def _check_start_options(lesson: Lesson, overrides: dict[str, object]) -> None:
+    """``--m-start``/``--b-start`` name a parameter; a model without it is told so in one line
+    (rather than the value vanishing into a field the model never reads)."""
+    for key, param in START_OPTIONS.items():
+        if overrides.get(key) is not None and param not in lesson.spec.params(1):
+            option = "--" + key.replace("_", "-")
+            raise GdsheetError(
+                f"{option}: the {lesson.model} model has no parameter {param} (its parameters: "
+                f"{', '.join(lesson.params)}; set their start values in a preset's [descent] table)"
+            )
+
 
 GRID_ROWS, GRID_COLUMNS = 9, 11
 """The size of a grid laid around the least-squares fit: odd, so that the fit is its middle cell."""
 
 
-def _generated(lesson: Lesson, samples: int, features: int | None) -> dict[str, object]:
-    """``samples`` generated samples: on the line for the line, on a plane of ``features`` inputs
-    (default: the preset's number) for the linear model."""
-    if lesson.model == "line":
-        if features not in (None, 1):
-            raise GdsheetError(f"--features {features}: the line model has one input")
-        return {"descent_x": generated_x(lesson.data_x, samples), "samples_note": "evenly spaced along the line"}
-    k = lesson.n_features if features is None else features
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= lesson.spec.max_features:
-        raise GdsheetError(f"--features must be a whole number from 1 to {lesson.spec.max_features}, got {k!r}")
-    columns = generated_inputs(lesson.data_x, samples, k)
-    b = lesson.b_actual
-    weights = {f"w{j}_actual": LINEAR_WEIGHTS[(j - 1) % len(LINEAR_WEIGHTS)] for j in range(1, k + 1)}
-    plane = " + ".join(f"{number(w)}·x{j}" for j, w in enumerate(weights.values(), start=1))
+def _read(lesson: Lesson, data: str | Path) -> dict[str, object]:
+    """The samples of a CSV for any model: one input (header ``x`` or ``x1``, whatever the model
+    calls it) or ``x1,…,xk`` for a model of up to k inputs; a classifier's labels are checked."""
+    spec = lesson.spec
+    names, columns, ys = read_sample_table(data, spec.classes)
+    if len(names) > spec.max_features:
+        want = "x,y" if spec.max_features == 1 else f"x1,…,xk,y with k at most {spec.max_features}"
+        raise GdsheetError(f"{data}:1: the {spec.name} model reads the header {want}, got {','.join((*names, 'y'))}")
     return {
         "descent_x": columns[0],
         "more_x": columns[1:],
-        "descent_y": linear_y(columns, b),
-        "param_values": {**_kept(lesson, k), **weights},
-        "actual_known": True,
-        "samples_note": f"generated on the plane y = {plane} + {number(b)}".replace("+ −", "− "),
+        "descent_y": ys,
+        "actual_known": False,
+        "samples_note": f"read from {Path(data).name}",
     }
 
 
-def _kept(lesson: Lesson, k: int) -> dict[str, float]:
-    """The preset's start and guess values of the weights a k-input lesson has (the rest start at 0)."""
-    weights = {f"w{j}" for j in range(1, k + 1)}
-    return {key: value for key, value in lesson.param_values.items() if key.rsplit("_", 1)[0] in weights}
+def _generated(lesson: Lesson, samples: int, features: int | None, noise: float, seed: int) -> dict[str, object]:
+    """``samples`` generated samples of ``features`` inputs (default: the preset's number) for any
+    model: on the line (formulas) for the line; else on the model at the actual parameters (the
+    preset's where it gives them, the weights :data:`GENERATED_WEIGHTS` for the rest), a
+    classifier's labelled by the sign of its score z plus ``noise``."""
+    spec = lesson.spec
+    k = lesson.n_features if features is None else features
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= spec.max_features:
+        if spec.max_features == 1:
+            raise GdsheetError(f"--features {k}: the {spec.name} model has one input")
+        raise GdsheetError(f"--features must be a whole number from 1 to {spec.max_features}, got {k!r}")
+    columns = generated_inputs(lesson.data_x, samples, k)
+    if lesson.model == DEFAULT_MODEL:
+        return {"descent_x": columns[0], "samples_note": "evenly spaced along the line"}
+    actual = {f"{p}_actual": _generated_actual(lesson, p) for p in spec.params(k)}
+    values = {p: actual[f"{p}_actual"] for p in spec.params(k)}
+    shown = " + ".join(f"{number(values[w])}·x{w[1:]}" for w in spec.params(k) if w != "b")
+    shown = f"{shown} + {number(values['b'])}".replace("+ −", "− ")
+    kept = {key: value for key, value in lesson.param_values.items() if key.rsplit("_", 1)[0] in values}
+    generated: dict[str, object] = {
+        "descent_x": columns[0],
+        "more_x": columns[1:],
+        "param_values": kept | {key: value for key, value in actual.items() if key != "b_actual"},
+        "b_actual": values["b"],
+        "actual_known": True,
+    }
+    if spec.classes:
+        how = f" plus Gaussian noise (standard deviation {noise:g}, seed {seed})" if noise else ""
+        scores = logistic.logit(values, [np.asarray(column) for column in columns])
+        return generated | {
+            "descent_y": generated_classes([float(z) for z in scores], noise, seed),
+            "samples_note": f"labelled 1 where the true score z = {shown}{how} is at least 0",
+        }
+    ys = REFERENCE_MODELS[lesson.model].predict(values, [np.asarray(column) for column in columns], None, 0.0)
+    return generated | {
+        "descent_y": tuple(float(y) for y in ys),
+        "samples_note": f"generated on y = {shown}",
+    }
+
+
+def _generated_actual(lesson: Lesson, p: str) -> float:
+    """The actual value generated samples lie on: the preset's, else the j-th generated weight."""
+    name = f"{p}_actual"
+    if p == "b" or name in lesson.param_values:
+        return lesson.value(name)
+    return GENERATED_WEIGHTS[(int(p[1:]) - 1) % len(GENERATED_WEIGHTS)]
 
 
 def _grid(lesson: Lesson, grid_m: Sequence[float] | None, grid_b: Sequence[float] | None, own: bool) -> Lesson:
@@ -222,6 +275,8 @@ def overflow(lesson: Lesson) -> str | None:
         if item.name in ("live", "live_log"):
             continue
         value = getattr(values, item.name)
+        if value is None:  # a regression model has no accuracy
+            continue
         numbers = value.rows if isinstance(value, DescentTable) else value
         if isinstance(numbers, dict):
             numbers = list(numbers.values())
@@ -270,7 +325,7 @@ def _overflow_message(
     return f"{' with '.join(culprits)} {verb} the lesson overflow (the values named {where} would not be finite)"
 
 
-def build(path: str | Path, preset: str | None = None, *, data: str | Path | None = None, **overrides: object) -> Path:
+def build(path: str | Path, preset: str = DEFAULT_PRESET, *, data: str | Path | None = None, **overrides: object) -> Path:
     """Build the lesson workbook at ``path`` (an .xlsx); returns the path written.
 
     ``overrides`` are lesson settings such as ``m_start``, ``b_start``, ``learn``, ``epochs``
@@ -280,4 +335,6 @@ def build(path: str | Path, preset: str | None = None, *, data: str | Path | Non
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise GdsheetError(f"{target}: the output must end in .xlsx")
-    return build_workbook(make_lesson(preset, data=data, **overrides), target)
+    lesson = make_lesson(preset, data=data, **overrides)
+    remove_stale_temps(target)  # a killed build's temporary files (their PID is gone), as run and reset do
+    return build_workbook(lesson, target)

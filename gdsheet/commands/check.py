@@ -26,8 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
+from gdsheet.commands.check_names import is_lesson_name, lesson_cells, name_problems
+from gdsheet.commands.check_shown import (
+    cache_mismatches,
+    live_epoch_labels,
+    log_problems,
+    uncovered_numbers,
+    unverified,
+)
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine import DEFAULT_ENGINE
+from gdsheet.engine.book import read_book
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.lesson.contract import Quantity, contract
 from gdsheet.lesson.spec import Lesson
@@ -162,12 +171,35 @@ def _input_cells(ev: Evaluator, derived: dict[str, Range]) -> set[CellKey]:
 def check_workbook(
     path: str | Path, engine: str = DEFAULT_ENGINE, verbose: bool = False, allow_unchecked: bool = False
 ) -> CheckReport:
-    """Compare every derived cell of the workbook at ``path`` with the reference."""
-    ev = Evaluator(path, engine, verbose)
-    expected = expected_by_name(ev)
+    """Compare every derived cell of the workbook at ``path`` with the reference, and everything
+    else a user sees of the lesson with what the lesson says (:func:`shown_problems`)."""
+    ev = Evaluator(path, engine, verbose, book=read_book(path, cached=True))
+    lesson = lesson_from_workbook(ev)
+    expected = expected_for(lesson, ev.names)
     with np.errstate(all="ignore"):
         computed = ev.all_values()
-    return compare_areas(ev, expected, computed, allow_unchecked)
+    report = compare_areas(ev, expected, computed, allow_unchecked)
+    shown_problems(ev, lesson, computed, report)
+    return report
+
+
+def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, object], report: CheckReport) -> None:
+    """Add to ``report`` what the named areas' values alone do not show: the names' contract
+    (first: a broken name explains the rest), the Live sheet's epoch labels, cached values,
+    unverified formulas and the epoch log as mismatches; numbers typed on a lesson sheet that
+    no lesson name covers as unchecked (see :mod:`.check_names`, :mod:`.check_shown`)."""
+    labels, label_problems = live_epoch_labels(ev, lesson)
+    report.mismatches = [
+        *name_problems(ev, lesson),
+        *report.mismatches,
+        *label_problems,
+        *cache_mismatches(ev, computed),
+        *unverified(ev),
+        *log_problems(ev, lesson),
+    ]
+    lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}
+    covered = lesson_cells(ev, lesson) | labels
+    report.unchecked += uncovered_numbers(ev, covered, lesson_sheets)
 
 
 def compare_areas(

@@ -1,8 +1,12 @@
 """SIGINT and SIGTERM during a run: noted, not obeyed at once, so the finished epochs are saved.
 
-A run polls :attr:`Signals.received` between epochs; the handler only records the signal, so
-it can never land in the middle of a save. Handlers are installed only in the main thread
-(Python allows no other) and the previous ones are always restored.
+A run polls :attr:`Signals.received` between epochs and after each save; the first signal only
+records itself, so it never lands in the middle of a save, and the run ends as soon as the
+epoch or the save under way is done, every finished epoch kept. A second signal is obeyed at
+once: it raises :class:`~gdsheet.errors.Interrupted` wherever the run is, so a long save can
+always be stopped (the atomic save then leaves the workbook as its last completed save left
+it, and removes its temporary file). Handlers are installed only in the main thread (Python
+allows no other) and the previous ones are always restored.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType, TracebackType
+
+from gdsheet.errors import Interrupted
 
 CAUGHT = (signal.SIGINT, signal.SIGTERM)
 
@@ -24,6 +30,12 @@ class Signals:
     def _note(self, signum: int, frame: FrameType | None) -> None:
         if self.received is None:
             self.received = signum
+            return
+        raise Interrupted(
+            f"interrupted by {signal_name(signum)} a second time; the workbook holds what its last completed "
+            "save wrote",
+            signum,
+        )
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():

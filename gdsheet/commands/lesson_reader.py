@@ -118,6 +118,7 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             **{name: _number(ev, name) for name in HYPER_PARAMETERS if name in ev.names},
             state_start={name: _number(ev, start_name(name)) for name in state_names if start_name(name) in ev.names},
             live_epochs=ev.area("live_log").shape[0] if "live_log" in ev.names else 0,
+            batch_size=int(_number(ev, "batch_size")) if "batch_size" in ev.names else 1,
             model=model,
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
             **_line_defaults(fields),

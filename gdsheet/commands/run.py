@@ -27,7 +27,7 @@ from gdsheet.xlsx.archive import check_workbook_archive
 from gdsheet.xlsx.cellvalue import describe, is_number, is_overflow
 from gdsheet.xlsx.chart_ranges import grow_log_ranges
 from gdsheet.xlsx.locking import workbook_lock
-from gdsheet.xlsx.patch import MISSING, REMOVE, patch_workbook
+from gdsheet.xlsx.patch import MISSING, REMOVE, RowBlock, patch_workbook
 from gdsheet.xlsx.ranges import Range, a1, quote_sheet
 
 LINE_PARAMETERS = ("m", "b")
@@ -43,7 +43,7 @@ or a power cut loses at most this much; SIGINT and SIGTERM save everything finis
 
 
 @dataclass(frozen=True)
-class Plan:
+class EpochPlan:
     """What one epoch does: which cells feed which, and what is recorded (key -> target)."""
 
     carry: tuple[tuple[str, str], ...]  # (target, source)
@@ -65,7 +65,7 @@ def parse_carry(text: str) -> tuple[str, str]:
     return target.strip(), source.strip()
 
 
-def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = ()) -> Plan:
+def epoch_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = ()) -> EpochPlan:
     """The plan for a lesson workbook (no options) or for any workbook (``--carry``/``--record``)."""
     if carry:
         pairs = tuple(parse_carry(text) for text in carry)
@@ -75,13 +75,13 @@ def make_plan(ev: Evaluator, carry: Sequence[str] = (), record: Sequence[str] = 
         records = tuple((text, text) for text in record)
         for _, target in records:
             ev.area(target)  # validates the sheet and the cell
-        return Plan(pairs, records, None)
+        return EpochPlan(pairs, records, None)
     hint = "; to run another workbook, say what to carry with --carry TARGET=SOURCE"
     params = lesson_parameters(ev)
     ev.require((*map(start_name, params), *map(next_name, params), "rmse", LOG_NAME), hint)
     pairs = lesson_carry(ev)
     records = lesson_records(ev) + tuple((text, text) for text in record)
-    return Plan(pairs, records, ev.area(LOG_NAME))
+    return EpochPlan(pairs, records, ev.area(LOG_NAME))
 
 
 def lesson_parameters(ev: Evaluator) -> tuple[str, ...]:
@@ -96,10 +96,12 @@ def lesson_parameters(ev: Evaluator) -> tuple[str, ...]:
 
 
 def lesson_records(ev: Evaluator) -> tuple[tuple[str, str], ...]:
-    """Each parameter and the loss, keyed by the lesson's loss (``rmse`` or ``root_sum_square``) and as ``loss``."""
+    """Each parameter and the loss, keyed by the lesson's loss (``rmse``, ``root_sum_square`` or
+    ``log_loss``) and as ``loss``, then a classifier's ``accuracy`` (the epoch log's columns, in order)."""
     loss = str(ev.constants("loss")[0]) if "loss" in ev.names else "rmse"
     key = loss_key(loss) if loss in LOSSES else "rmse"
-    return (*((p, start_name(p)) for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"))
+    scores = (("accuracy", "accuracy"),) if "accuracy" in ev.names else ()
+    return (*((p, start_name(p)) for p in lesson_parameters(ev)), (key, "rmse"), ("loss", "rmse"), *scores)
 
 
 def _describe(ev: Evaluator, target: str) -> str:
@@ -132,7 +134,7 @@ def cell_problem(ev: Evaluator, target: str, value: object, epoch: int) -> RunSt
     return BadCell(f"{cell} holds {describe(value)} where a number belongs (a carried or recorded cell, epoch {epoch})")
 
 
-def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
+def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
          checkpoint: Checkpoint | None = None, interrupted: Callable[[], int | None] = lambda: None,
          ) -> tuple[list[Record], dict[str, float], RunStopped | None]:  # fmt: skip
     """Play the epochs; returns (records, the carried inputs after the last good epoch, why it stopped).
@@ -140,7 +142,9 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress:
     Stops at the first epoch whose carried or recorded values are not finite numbers, or when
     ``interrupted()`` names a signal, and returns the state before it, so the caller saves only
     finished, finite epochs. ``checkpoint(records, state)`` is called after an epoch whenever
-    :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint.
+    :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint, and at
+    least as long as that checkpoint took: a save grows with the log, so checkpoints never take
+    more than half of a run's time, and a run stays linear in its epochs.
     """
     sources = [source for _, source in plan.carry]
     targets = [target for target, _ in plan.carry]
@@ -149,7 +153,7 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress:
     state: dict[str, float] = {}
     current = [ev.values(state, sources)[source][0, 0] for source in sources]
     records: list[Record] = []
-    last_save = time.monotonic()
+    last_save, save_took = time.monotonic(), 0.0
     for epoch in range(first_epoch, first_epoch + epochs):
         if (signum := interrupted()) is not None:
             return records, state, _interruption(signum, len(records), ev.path)
@@ -169,9 +173,12 @@ def play(ev: Evaluator, plan: Plan, epochs: int, first_epoch: int = 1, progress:
         state = next_state
         if progress is not None:
             progress(epoch - first_epoch + 1, epochs)
-        if checkpoint is not None and time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+        due = max(CHECKPOINT_SECONDS, save_took) if CHECKPOINT_SECONDS > 0 else 0.0  # 0: after every epoch
+        if checkpoint is not None and time.monotonic() - last_save >= due:
+            started = time.monotonic()
             checkpoint(records, state)
             last_save = time.monotonic()
+            save_took = last_save - started
     return records, state, None
 
 
@@ -193,35 +200,46 @@ def _log_ref(log: Range, rows: int, width: int) -> str:
     return f"{quote_sheet(grown.sheet)}!{grown.ref(absolute=True)}"
 
 
-def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: list[list[object]] | None,
-               plan_log: Range | None, log_headers: dict[int, str] | None = None) -> None:  # fmt: skip
+def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: Sequence[Sequence[object]] | None,
+               plan_log: Range | None, log_headers: dict[int, str] | None = None, *, unchanged: int = 0,
+               width: int | None = None) -> None:  # fmt: skip
     """Write the carried inputs, the log and every formula's recalculated result into ``path``.
 
     ``log_headers``: text for the header row above the log, by column offset (``--record`` columns).
-    The log's charts grow (or shrink) with its rows.
+    ``unchanged``: how many leading rows of ``log_rows`` the file already holds as they are (a
+    run's earlier checkpoint, the log a run started from); they are not written again, so a save
+    costs what it adds. ``width``: the log's columns, when the caller knows them (else the
+    widest row). The log's charts grow (or shrink) with its rows.
     """
     values: dict[tuple[str, str], object] = {_cell_key(ev, target): value for target, value in inputs.items()}
     names = {}
     chart_edit = None
+    blocks = {}
     if plan_log is not None and log_rows is not None:
-        width = max([plan_log.max_col - plan_log.min_col + 1] + [len(row) for row in log_rows])
-        log_rows = [row + [None] * (width - len(row)) for row in log_rows]
+        if width is None:
+            width = max([plan_log.max_col - plan_log.min_col + 1] + [len(row) for row in log_rows])
         for offset, text in (log_headers or {}).items():
             values[(plan_log.sheet, a1(plan_log.min_col + offset, plan_log.min_row - 1))] = text
         height = max(len(log_rows), plan_log.max_row - plan_log.min_row + 1)
-        for i in range(height):
+
+        def row_at(i: int, rows: Sequence[Sequence[object]] = log_rows, size: int = width) -> list[object]:
             # rows a reset (or a shorter log) gives up are removed, the first is only cleared,
             # so that its number formats stay for the next run
-            row_values = log_rows[i] if i < len(log_rows) else [None if i == 0 else REMOVE] * width
-            for j in range(width):
-                values[(plan_log.sheet, a1(plan_log.min_col + j, plan_log.min_row + i))] = row_values[j]
+            i += unchanged
+            if i < len(rows):
+                return [*rows[i], *[None] * (size - len(rows[i]))]
+            return [None if i == 0 else REMOVE] * size
+
+        blocks[plan_log.sheet] = RowBlock(plan_log.min_row + unchanged, plan_log.min_col, width, height - unchanged,
+                                          row_at)  # fmt: skip
         names[LOG_NAME] = _log_ref(plan_log, len(log_rows), width)
         last_row = plan_log.min_row + max(len(log_rows), 1) - 1
         log = Range(plan_log.sheet, plan_log.min_row, plan_log.min_col, last_row, plan_log.min_col + width - 1)
         chart_edit = lambda xml: grow_log_ranges(xml, log)  # noqa: E731
     readers = ev.formula_readers(inputs)
     cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
-    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit)
+    patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit, rows=blocks,
+                   formulas_end=ev.last_formula_rows())  # fmt: skip
 
 
 def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], object]:
@@ -259,7 +277,7 @@ def run(
 def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[str], progress: Progress | None,
          ev: Evaluator, interrupted: Callable[[], int | None]) -> list[Record]:  # fmt: skip
     """:func:`run`'s work, once the workbook is locked."""
-    plan = make_plan(ev, carry, record)
+    plan = epoch_plan(ev, carry, record)
     if epochs is None:
         if "epochs" not in ev.names:
             raise WorkbookError(f"{path}: no 'epochs' cell; give --epochs N")
@@ -270,35 +288,69 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     log_rows = existing_log(ev, plan.log) if plan.log is not None else None
     headers: dict[int, str] = {}
     offsets: dict[str, int] = {}
-    loss = "rmse"
-    params: list[str] = []
+    columns: list[str] = []
     if log_rows is not None and plan.log is not None:
-        built_in = lesson_records(ev)
-        loss = built_in[-2][0]
-        params = [key for key, _ in built_in[:-2]]
+        built_in = [key for key, _ in lesson_records(ev)]
+        columns = [key for key in built_in if key != "loss"]  # the log: each parameter, the loss, scores
         offsets, headers = record_columns(
-            ev, plan.log, [key for key, _ in plan.record[len(built_in) :]], len(params) + 2
+            ev, plan.log, [key for key, _ in plan.record[len(built_in) :]], len(columns) + 1
         )
 
     def log_row(record: Record) -> list[object]:
-        row: list[object] = [record["epoch"], *(record[p] for p in params), record[loss]]
+        row: list[object] = [record["epoch"], *(record[key] for key in columns)]
         for key, offset in offsets.items():
             row += [None] * (offset + 1 - len(row))
             row[offset] = record[key]
         return row
 
+    prefix = len(log_rows or ())  # rows the file holds as they are: the log before the run, then each save's
+    if plan.log is not None and any(
+        not isinstance(ev.stored(plan.log.sheet, plan.log.min_col, plan.log.min_row + i), int | float)
+        for i in range(prefix)
+    ):
+        prefix = 0  # a log with gaps is written anew, compacted
+    width = (
+        None
+        if plan.log is None
+        else max(plan.log.shape[1], len(columns) + 1, *[offset + 1 for offset in offsets.values()])
+    )
+    saved = [0, prefix]  # records saved so far, and the rows the file then holds as they are
+
     def save(records: list[Record], state: dict[str, float]) -> None:
-        rows = None if log_rows is None else log_rows + [log_row(r) for r in records]
-        save_state(ev, path, state, rows, plan.log, headers)
+        if saved[0] == len(records) and records:
+            return  # a checkpoint has just saved every one of them
+        rows = None if log_rows is None else _LogView(log_rows, records, log_row)
+        save_state(ev, path, state, rows, plan.log, headers, unchanged=saved[1], width=width)
+        saved[:] = [len(records), len(log_rows or ()) + len(records)]
 
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
     records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted)
     if records:
         save(records, state)
+    if stopped is None and (signum := interrupted()) is not None:  # it came during the last save
+        stopped = _interruption(signum, len(records), ev.path)
     if stopped is not None:
         stopped.records = records
         raise stopped
     return records
+
+
+class _LogView(Sequence[Sequence[object]]):
+    """The log's rows for a save: those it started with, then one per record, made as they are
+    read, so a million epochs never exist twice in memory."""
+
+    def __init__(
+        self, before: list[list[object]], records: list[Record], row: Callable[[Record], list[object]]
+    ) -> None:
+        self.before, self.records, self.row = before, records, row
+
+    def __len__(self) -> int:
+        return len(self.before) + len(self.records)
+
+    def __getitem__(self, i: int) -> Sequence[object]:  # type: ignore[override]
+        if i < len(self.before):
+            return self.before[i]
+        return self.row(self.records[i - len(self.before)])
 
 
 def record_columns(ev: Evaluator, log: Range, keys: list[str], built_in: int) -> tuple[dict[str, int], dict[int, str]]:
@@ -343,11 +395,11 @@ def _reset(path: Path, ev: Evaluator) -> None:
     save_state(ev, path, inputs, [], ev.names[LOG_NAME])
 
 
-def terminal_progress(done: int, total: int) -> None:
+def terminal_progress(done: int, total: int, what: str = "epoch") -> None:
     """A one-line progress bar on stderr (used only when stderr is a terminal)."""
     width = 30
     filled = int(width * done / total)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{total}")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {what} {done}/{total}")
     if done == total:
         sys.stderr.write("\r" + " " * (width + 30) + "\r")
     sys.stderr.flush()

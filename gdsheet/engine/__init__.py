@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the engine itself is imported on first use: `gdsheet --version` must stay light
     from gdsheet.engine.book import Book
+    from gdsheet.engine.shapes import Unsupported
 
 Cell = tuple[int, int, int]
 ENGINES = ("compiled", "formulas")
@@ -53,12 +54,20 @@ def load_engine(book: Book, kind: str = DEFAULT_ENGINE, verbose: bool = False, s
         try:
             engine = CompiledEngine(book, seed)
         except Unsupported as exc:
-            if verbose:
-                print(f"gdsheet: {book.path.name}: using the formulas engine ({exc})", file=sys.stderr)
-        else:
-            if verbose and engine.note:
-                print(f"gdsheet: {book.path.name}: {engine.note}", file=sys.stderr)
-            return engine
+            return formulas_fallback(book, exc, verbose)
+        if verbose and engine.note:
+            print(f"gdsheet: {book.path.name}: {engine.note}", file=sys.stderr)
+        return engine
     from gdsheet.engine.formulas_engine import FormulasEngine
 
+    return FormulasEngine(book)
+
+
+def formulas_fallback(book: Book, why: Unsupported, verbose: bool = False) -> Engine:
+    """The `formulas` engine for what the compiled one cannot do (``why``), saying so when verbose:
+    the one fallback, whether loading finds it out or a later evaluation does."""
+    from gdsheet.engine.formulas_engine import FormulasEngine
+
+    if verbose:
+        print(f"gdsheet: {book.path.name}: using the formulas engine ({why})", file=sys.stderr)
     return FormulasEngine(book)

@@ -42,6 +42,7 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 CellValue = float | str | bool | XlError | None
+_PARSE_CHUNK = 1 << 20
 
 
 @dataclass
@@ -77,6 +78,17 @@ class Sheet:
         return max(rows, default=0)
 
 
+@dataclass(frozen=True)
+class DefinedName:
+    """A ``<definedName>`` as written: `check` holds every one to the lesson's contract, so
+    none is folded away (duplicates, sheet-level names, unions)."""
+
+    name: str
+    text: str
+    sheet: str | None  # the sheet a sheet-level name belongs to; None for a workbook-level name
+    hidden: bool
+
+
 @dataclass
 class Book:
     """What evaluation needs of a workbook: sheets, defined names and the formula shapes."""
@@ -88,6 +100,7 @@ class Book:
     unsupported: list[str] = field(default_factory=list)  # why the compiled engine cannot run it
     local_names: dict[tuple[int, str], str] = field(default_factory=dict)  # (sheet, lower name) -> text
     iterate: tuple[int, float] | None = None  # calcPr's iterateCount and iterateDelta when iteration is on
+    defined: list[DefinedName] = field(default_factory=list)  # every defined name as written, for check
 
     def sheet_index(self, name: str) -> int | None:
         lowered = name.lower()
@@ -395,8 +408,10 @@ def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, index: int, string
     parser.CharacterDataHandler = reader.chars
     parser.buffer_text = True
     with zf.open(part) as stream:
-        try:
-            parser.ParseFile(stream)
+        try:  # fed in large chunks: expat rescans an unfinished token each time it is fed
+            while chunk := stream.read(_PARSE_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
         except expat.ExpatError as exc:
             raise WorkbookError(f"sheet {sheet.name!r}: not well-formed XML ({exc})") from None
     return reader.count
@@ -453,7 +468,9 @@ def with_constants(book: Book, cells: Mapping[tuple[int, int, int], CellValue]) 
                         _add_to_runs(runs, index, col, row, run.shape)
             sheet.runs[col] = runs
         sheets[index] = sheet
-    return Book(book.path, sheets, book.names, book.shapes, book.unsupported, book.local_names, book.iterate)
+    return Book(
+        book.path, sheets, book.names, book.shapes, book.unsupported, book.local_names, book.iterate, book.defined
+    )
 
 
 def _add_to_runs(runs: list[Run], index: int, col: int, row: int, shape: int) -> None:
@@ -487,19 +504,25 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     wb_part = _workbook_part(zf)
     targets = _relationships(zf, wb_part)
     sheet_parts: list[tuple[str, str]] = []
+    all_sheets: list[str] = []  # every <sheet>, chart sheets too: what localSheetId counts
     names: dict[str, str] = {}
     local_names: dict[tuple[int, str], str] = {}
+    defined: list[DefinedName] = []
     iterate: tuple[int, float] | None = None
     for event, elem in _events(zf, wb_part):
         if event != "end":
             continue
         if elem.tag == f"{_MAIN}sheet":
+            all_sheets.append(elem.get("name", ""))
             target = targets.get(elem.get(f"{_REL}id", ""), "")
             if target.endswith(".xml") and "worksheet" in target:
                 sheet_parts.append((elem.get("name", ""), target))
         elif elem.tag == f"{_MAIN}definedName":
             local = elem.get("localSheetId")
             text = (elem.text or "").strip()
+            known = local is not None and local.isdigit() and int(local) < len(all_sheets)
+            owner = None if local is None else (all_sheets[int(local)] if known else f"#{local}")  # type: ignore[arg-type]
+            defined.append(DefinedName(elem.get("name", ""), text, owner, elem.get("hidden") in ("1", "true")))
             if local is None:
                 names[elem.get("name", "").lower()] = text
             elif local.isdigit():
@@ -523,4 +546,4 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
         _bound_work(shapes, sheets)
     if not sheets:
         raise WorkbookError("no worksheets")
-    return Book(path, sheets, names, shapes, unsupported, local_names, iterate)
+    return Book(path, sheets, names, shapes, unsupported, local_names, iterate, defined)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from gdsheet.engine import DEFAULT_ENGINE, Engine, load_engine
+from gdsheet.engine import DEFAULT_ENGINE, Engine, formulas_fallback, load_engine
 from gdsheet.engine.book import WORKBOOK_SUFFIXES, Book, read_book, with_constants
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.shapes import Unsupported
@@ -96,11 +95,7 @@ class Evaluator:
 
     def _fallback(self, why: Unsupported) -> Engine:
         """Switch to the `formulas` engine for what the compiled one cannot do."""
-        from gdsheet.engine.formulas_engine import FormulasEngine
-
-        if self.verbose:
-            print(f"gdsheet: {self.path.name}: using the formulas engine ({why})", file=sys.stderr)
-        self._engine = FormulasEngine(self.book)
+        self._engine = formulas_fallback(self.book, why, self.verbose)
         return self._engine
 
     # --- addressing -----------------------------------------------------------------
@@ -205,6 +200,14 @@ class Evaluator:
         """Every formula cell's value after one full recalculation, keyed (sheet, column, row)."""
         read = self._evaluate(inputs or {})
         return {(self.sheets[s], c, r): plain(read((s, c, r))) for s, c, r in self.engine.formula_cells()}
+
+    def last_formula_rows(self) -> dict[str, int]:
+        """Sheet -> the last row that holds a formula (0 for none), as the file was read: a save
+        that appends below it can copy the rows between untouched."""
+        return {
+            sheet.name: max((run.last for runs in sheet.runs.values() for run in runs), default=0)
+            for sheet in self.book.sheets
+        }
 
     def formula_readers(self, inputs: Mapping[str, float] | None = None) -> dict[str, Callable[[int, int], object]]:
         """Sheet -> ``value_at(row, column)``: a formula cell's value after one full recalculation

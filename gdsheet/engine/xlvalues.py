@@ -39,8 +39,6 @@ class XlError:
 
 
 DIV0, NUM, VALUE, REF, NAME, NA = (XlError(c) for c in ("#DIV/0!", "#NUM!", "#VALUE!", "#REF!", "#NAME?", "#N/A"))
-OVERFLOW_ERRORS = frozenset(("#DIV/0!", "#NUM!"))
-"""Errors that arithmetic itself produces (a run that reaches one has diverged)."""
 
 
 class Grid:
@@ -297,7 +295,12 @@ def _sumproduct(*args: object) -> object:
 
 
 def _one(op: Callable[[float], object]) -> Callable[[object], object]:
+    """A function of one number; over an array (inside SUMPRODUCT) it applies to each element, as
+    Excel's array evaluation does."""
+
     def function(arg: object) -> object:
+        if isinstance(arg, Grid):
+            return Grid([[function(value) for value in row] for row in arg.rows])
         x = to_number(arg)
         return x if isinstance(x, XlError) else op(x)
 

@@ -121,12 +121,16 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
     add("epochs", "control", "the epochs per run")
     add("learn", "input", "the learning rate")
     add("fd_step", "input", "h, the finite-difference step")
+    if lesson.batch_size > 1:
+        add("batch_size", "control", "samples per update (the table's rows are laid out by batch)")
     add(MODEL_NAME, "control", "the model's name (text)")
     add(PARAMETERS_NAME, "control", "the model's parameters, one text cell each")
     for p in params:
         add(start_name(p), "input", f"{p} at the top of the descent table (what a run carries forward)")
         add(reset_name(p), "control", f"what `reset` restores {p}_start to")
     add("rmse", "derived", "the loss at the start values over the descent samples", Quantity("rmse"))
+    if lesson.spec.classes:
+        add("accuracy", "derived", "a classifier's accuracy at the start values", Quantity("accuracy"))
     if lesson.actual_known:
         add("actual_shown", "derived", "the actual parameters, shown beside the start values", Quantity("actual"))
     add("gradient", "control", "the gradient rule (text)")
@@ -149,7 +153,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
             add(next_name(name), "derived", f"the last row's {name}", Quantity("next_values", key=name))
     if estimates:
         add("descent_estimates", "derived", "the finite-difference estimates", Quantity("descent", estimates))
-    add(LOG_NAME, "log", f"the epoch log: epoch, {', '.join(params)}, loss")
+    scores = ", accuracy" if lesson.spec.classes else ""
+    add(LOG_NAME, "log", f"the epoch log: epoch, {', '.join(params)}, loss{scores}")
     if lesson.live_epochs:
         empty = tuple(columns.index(name) for name in live_empty_columns(lesson))
         add("live_descent", "derived", "the unrolled epochs, by the descent table's columns",
@@ -158,8 +163,9 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
             add("live_state", "derived", "the unrolled optimizer state", Quantity("live", state))
         if lesson.gradient == "finite-difference":
             add("live_estimates", "derived", "the unrolled estimates", Quantity("live", estimates))
-        add("live_log", "derived", f"epoch, {', '.join(params)}, loss after each live epoch", Quantity("live_log"),
+        what = f"epoch, {', '.join(params)}, loss{scores} after each live epoch"
+        add("live_log", "derived", what, Quantity("live_log"),
             label_columns=(0,))  # fmt: skip
     if len(features) == 1:
-        add("fit_line", "derived", "two points of the model at its start values", Quantity("fit_line"))
+        add("fit_line", "derived", "points of the model's curve at its start values", Quantity("fit_line"))
     return {entry.name: entry for entry in entries}

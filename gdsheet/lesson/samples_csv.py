@@ -41,18 +41,18 @@ _UTF16_32 = {
 }
 
 
-def _text(path: Path) -> str:
-    """The file's text: at most :data:`MAX_CSV_BYTES`, and UTF-8 (a BOM is allowed), else one line
-    saying which encoding it seems to be in and what to do."""
+def csv_text(path: Path, limit: int = MAX_CSV_BYTES, what: str = "a samples CSV") -> str:
+    """The file's text: at most ``limit`` bytes, and UTF-8 (a BOM is allowed), else one line
+    saying which encoding it seems to be in and what to do. ``what`` names the file's kind."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_CSV_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise GdsheetError(f"{path}: no such file") from None
     except OSError as exc:
         raise GdsheetError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_CSV_BYTES:
-        raise GdsheetError(f"{path}: larger than {MAX_CSV_BYTES // (1024 * 1024)} MB, the most a samples CSV may be")
+    if len(data) > limit:
+        raise GdsheetError(f"{path}: larger than {limit / (1024 * 1024):g} MB, the most {what} may be")
     save_as = "; save it as UTF-8 (CSV UTF-8 in Excel)"
     for bom, name in _UTF16_32.items():  # UTF-32 LE first: its BOM starts like UTF-16 LE's
         if data.startswith(bom):
@@ -67,26 +67,25 @@ def _text(path: Path) -> str:
         ) from None
 
 
-def read_sample_table(path: str | Path, features: tuple[str, ...] | None = None
+def read_sample_table(path: str | Path, classes: tuple[float, ...] = ()
                       ) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...], tuple[float, ...]]:  # fmt: skip
     """The input names, input columns and y values of a CSV file with one sample per line.
 
-    The header is ``x,y`` or ``x1,…,xk,y`` (k inputs); with ``features`` it must be exactly those
-    inputs and y. The number of columns is bounded by the file's size (16 MB), checked first."""
+    The header is ``x,y`` or ``x1,…,xk,y`` (k inputs; which of these a model takes is the
+    caller's to say). ``classes``, when given, are the only labels y may take (a classifier's 0
+    and 1), refused with the line named otherwise. The number of columns is bounded by the file's
+    size (16 MB), checked first."""
     path = Path(path)
     try:
-        rows = list(csv.reader(io.StringIO(_text(path), newline="")))
+        rows = list(csv.reader(io.StringIO(csv_text(path), newline="")))
     except csv.Error as exc:
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
-        raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' and samples")
+        raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' (or 'x1,…,xk,y') and samples")
     header = tuple(name.strip().lower() for name in rows[0])
     names = header[:-1]
     numbered = names == tuple(f"x{j}" for j in range(1, len(names) + 1))
-    if features is not None:
-        if header != (*features, "y"):
-            raise GdsheetError(f"{path}:1: header must be '{','.join((*features, 'y'))}', got {','.join(rows[0])!r}")
-    elif len(header) < 2 or header[-1] != "y" or not (names == ("x",) or numbered):
+    if len(header) < 2 or header[-1] != "y" or not (names == ("x",) or numbered):
         raise GdsheetError(f"{path}:1: header must be 'x,y' or 'x1,…,xk,y', got {','.join(rows[0])!r}")
     width = len(header)
     samples: list[list[float]] = []
@@ -97,6 +96,9 @@ def read_sample_table(path: str | Path, features: tuple[str, ...] | None = None
         if len(row) != width:
             raise GdsheetError(f"{where}: expected {width} values ({','.join(header)}), got {len(row)}")
         samples.append([_number(text, where, column) for text, column in zip(row, header, strict=True)])
+        if classes and samples[-1][-1] not in classes:
+            allowed = " or ".join(f"{c:g}" for c in classes)
+            raise GdsheetError(f"{where}: y must be {allowed} (a class label), got {row[-1].strip()!r}")
     if not samples:
         raise GdsheetError(f"{path}: no samples after the header")
     columns = tuple(tuple(column) for column in zip(*samples, strict=True))
@@ -105,5 +107,7 @@ def read_sample_table(path: str | Path, features: tuple[str, ...] | None = None
 
 def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
-    _, columns, ys = read_sample_table(path, ("x",))
+    names, columns, ys = read_sample_table(path)
+    if names != ("x",):
+        raise GdsheetError(f"{path}:1: header must be 'x,y', got {','.join((*names, 'y'))!r}")
     return columns[0], ys

@@ -31,8 +31,9 @@ GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
   moved by the other's derivative, m by 2(mx+b−y) and b by 2x(mx+b−y).
 """
 
-LOSSES = ("rmse", "root-sum-square")
-"""``rmse`` is √(mean of squared errors); ``root-sum-square`` is the published sheet's √(sum)."""
+LOSSES = ("rmse", "root-sum-square", "log-loss")
+"""``rmse`` is √(mean of squared errors); ``root-sum-square`` is the published sheet's √(sum);
+``log-loss`` the mean of a classifier's −(y·ln p + (1−y)·ln(1−p)). Each model says which it takes."""
 
 
 def descent_columns(features: tuple[str, ...], params: tuple[str, ...]) -> tuple[str, ...]:
@@ -103,6 +104,10 @@ class Lesson:
     state_start: Mapping[str, float] = field(default_factory=dict)
     """The optimizer state at the top of the table (missing entries are 0), e.g. after a run."""
     live_epochs: int = 0
+    batch_size: int = 1
+    """Samples per update: the parameters change once per batch of this many consecutive rows, by
+    the mean of their slopes (1: every sample, the published lesson's; the number of samples:
+    full-batch gradient descent)."""
     """Epochs unrolled as formulas on the ``Live`` sheet (0: no such sheet)."""
     samples_note: str = ""
     """Where the descent samples came from, for the lesson's text ("" : the preset's, on the line)."""
@@ -257,6 +262,11 @@ def _validate(lesson: Lesson) -> None:
         _finite(name, value)
     if lesson.loss not in LOSSES:
         raise GdsheetError(f"loss must be one of {', '.join(LOSSES)}, got {lesson.loss!r}")
+    if lesson.loss not in lesson.spec.losses:
+        raise GdsheetError(
+            f"the {lesson.model} model takes the loss {', '.join(lesson.spec.losses)}; not {lesson.loss!r}"
+        )
+    _validate_classes(lesson)
     # preset input: texts and number formats (see gdsheet.lesson.preset_input)
     check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
     _validate_optimizer(lesson)
@@ -282,14 +292,29 @@ def _validate_inputs(lesson: Lesson) -> None:
             raise GdsheetError("the data block's x and y must have the same length")
         for value in lesson.data_y:
             _finite("data_y", value)
-    if (not lesson.actual_known or lesson.model != "line") and (lesson.data_y is None or lesson.descent_y is None):
+    if not lesson.actual_known and (lesson.data_y is None or lesson.descent_y is None):
         raise GdsheetError(f"this {lesson.model} lesson needs its samples' y values (it has no actual parameters)")
+    if lesson.descent_y is None and lesson.model != "line":  # Lesson.samples_y derives only the line's
+        raise GdsheetError(f"the {lesson.model} model needs its descent samples' y values (a [descent] y list)")
     pair = lesson.landscape
     if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(lesson.params):
         raise GdsheetError(
             f"the landscape is two different parameters of the {lesson.model} model "
             f"({', '.join(lesson.params)}), got {','.join(map(str, pair))}"
         )
+
+
+def _validate_classes(lesson: Lesson) -> None:
+    """A classifier's samples carry labels, each one of its classes (logistic: 0 or 1)."""
+    classes = lesson.spec.classes
+    if not classes:
+        return
+    if lesson.descent_y is None:
+        raise GdsheetError(f"the {lesson.model} model needs the samples' labels y (a [descent] y list or --data)")
+    for k, value in enumerate(lesson.descent_y, start=1):
+        if value not in classes:
+            allowed = " or ".join(f"{c:g}" for c in classes)
+            raise GdsheetError(f"the {lesson.model} model's labels y must be {allowed}; sample {k} has y = {value!r}")
 
 
 def _validate_optimizer(lesson: Lesson) -> None:
@@ -312,6 +337,9 @@ def _validate_optimizer(lesson: Lesson) -> None:
         raise GdsheetError(f"the {lesson.optimizer} optimizer has no state {', '.join(unknown)}")
     for name, value in lesson.state_start.items():
         _finite(f"{name}_start", value)
+    size, n = lesson.batch_size, len(lesson.descent_x)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= n:
+        raise GdsheetError(f"batch_size must be a whole number from 1 to {n:,} (the samples), got {size!r}")
     live = lesson.live_epochs
     if isinstance(live, bool) or not isinstance(live, int) or not 0 <= live <= MAX_LIVE_EPOCHS:
         raise GdsheetError(f"live_epochs must be a whole number from 0 to {MAX_LIVE_EPOCHS}, got {live!r}")
@@ -351,22 +379,30 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
         line, guess, grid = doc["line"], doc["guess"], doc["grid"]
         descent, rules = doc["descent"], doc["rules"]
         text_table = doc.get("text", {})
+        model = rules.get("model", DEFAULT_MODEL)
+        spec = MODELS.get(model, MODELS[DEFAULT_MODEL])
+        # each parameter p is line.p_actual, guess.p and descent.p_start; the grid spans the
+        # model's landscape parameters (the line's grid.m and grid.b)
+        values = {}
+        # (a preset whose data block gives its y, ``line.data_y``, has no actual parameters; any it
+        # names are only where generated samples lie)
+        for p in spec.params(1):
+            values |= {f"{p}_guess": guess[p], f"{p}_start": descent[f"{p}_start"]}
+            if "data_y" not in line or f"{p}_actual" in line:
+                values[f"{p}_actual"] = line[f"{p}_actual"]
+        rows_p, cols_p = spec.landscape(1)
         lesson = Lesson(
             name=doc["name"],
             summary=doc.get("summary", ""),
-            m_actual=line["m_actual"],
-            b_actual=line["b_actual"],
             data_x=_numbers(line, "data_x", where),
-            m_guess=guess["m"],
-            b_guess=guess["b"],
-            grid_m=_numbers(grid, "m", where),
-            grid_b=_numbers(grid, "b", where),
+            grid_m=_numbers(grid, rows_p, where),
+            grid_b=_numbers(grid, cols_p, where),
             descent_x=_numbers(descent, "x", where),
             descent_y=_numbers(descent, "y", where) if "y" in descent else None,
             data_y=_numbers(line, "data_y", where) if "data_y" in line else None,
             actual_known="data_y" not in line,
-            m_start=descent["m_start"],
-            b_start=descent["b_start"],
+            **{name: values.get(name, 0.0) for name in _FIELD_NAMES},
+            param_values={name: value for name, value in values.items() if name not in _FIELD_NAMES},
             learn=descent["learn"],
             epochs=descent["epochs"],
             fd_step=descent.get("fd_step", 0.01),
@@ -378,9 +414,10 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             text={key: str(text_table.get(key, "")).strip() for key in TEXT_KEYS},
             optimizer=rules.get("optimizer", "sgd"),
             live_epochs=descent.get("live_epochs", 0),
+            batch_size=descent.get("batch_size", 1),
             published_rows=doc.get("layout", {}).get("published_rows", False),
             published_formats=doc.get("layout", {}).get("published_formats", False),
-            model=rules.get("model", DEFAULT_MODEL),
+            model=model,
             **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )
     except KeyError as exc:

@@ -21,7 +21,7 @@ from gdsheet.lesson.models import MODELS as MODEL_SPECS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
 from gdsheet.reference.models import MODELS, ReferenceModel
-from gdsheet.reference.optimizers import STEPS, Hypers, Step
+from gdsheet.reference.optimizers import STEPS, Hypers
 
 Array = NDArray[np.float64]
 
@@ -31,10 +31,13 @@ def predictions(m: float, b: float, x: ArrayLike) -> Array:
     return m * np.asarray(x, dtype=float) + b
 
 
-def reduce_loss(squared: ArrayLike, loss: str, axis: int = -1) -> Array:
-    """√mean (``rmse``) or √sum (``root-sum-square``, the published sheet's "rmse")."""
-    squared = np.asarray(squared, dtype=float)
-    total = squared.mean(axis=axis) if loss == "rmse" else squared.sum(axis=axis)
+def reduce_loss(losses: ArrayLike, loss: str, axis: int = -1) -> Array:
+    """The per-sample losses reduced: √mean (``rmse``), √sum (``root-sum-square``, the published
+    sheet's "rmse") or the mean (``log-loss``)."""
+    losses = np.asarray(losses, dtype=float)
+    if loss == "log-loss":
+        return losses.mean(axis=axis)
+    total = losses.mean(axis=axis) if loss == "rmse" else losses.sum(axis=axis)
     return np.sqrt(total)
 
 
@@ -46,8 +49,18 @@ def model_loss(model: str, params: Mapping[str, float], x_columns: Sequence[Arra
                ) -> float:  # fmt: skip
     """The loss of one set of parameters over the samples (inf once a diverging run has overflowed)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        predicted = MODELS[model].predict(params, _columns(x_columns), None, 0.0)
-        return float(reduce_loss((predicted - np.asarray(y, dtype=float)) ** 2, loss))
+        errors = MODELS[model].error(params, _columns(x_columns), np.asarray(y, dtype=float), None, 0.0)
+        return float(reduce_loss(errors, loss))
+
+
+def model_accuracy(model: str, params: Mapping[str, float], x_columns: Sequence[ArrayLike], y: ArrayLike
+                   ) -> float | None:  # fmt: skip
+    """A classifier's share of samples whose predicted class is y (None for a regression model)."""
+    correct = MODELS[model].correct
+    if correct is None:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.mean(correct(params, _columns(x_columns), np.asarray(y, dtype=float))))
 
 
 def loss_value(m: float, b: float, x: ArrayLike, y: ArrayLike, loss: str) -> float:
@@ -74,7 +87,7 @@ def model_landscape(
     params[axes[1]] = np.asarray(cols, dtype=float)[None, :, None]
     xs = [column[None, None, :] for column in _columns(x_columns)]
     ys = np.asarray(y, dtype=float)[None, None, :]
-    return reduce_loss((MODELS[model].predict(params, xs, None, 0.0) - ys) ** 2, loss, axis=-1)
+    return reduce_loss(MODELS[model].error(params, xs, ys, None, 0.0), loss, axis=-1)
 
 
 def landscape(m_values: ArrayLike, b_values: ArrayLike, x: ArrayLike, y: ArrayLike, loss: str) -> Array:
@@ -127,12 +140,16 @@ def descent_epoch(
     h: float,
     optimizer: str = "sgd",
     state: Mapping[str, float] | None = None,
+    batch_size: int = 1,
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One per-sample epoch of ``model``; returns its table (one row per sample) and the state after it.
+    """One epoch of ``model``; returns its table (one row per sample) and the state after it.
 
-    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name. The update rule
-    is sequential (row k+1 starts from row k's new values and state), so the rows are a Python
-    loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
+    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name. The samples go
+    in consecutive batches of ``batch_size`` (the last may be smaller): every row of a batch
+    computes its slopes at the batch's starting parameters, and the parameters and the optimizer
+    state change once per batch, at its last row, by the mean of its rows' slopes (a row inside a
+    batch hands its parameters and state on unchanged). The update is sequential, so the rows are
+    a Python loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
     """
     spec = MODEL_SPECS[model]
     k = len(x_columns)
@@ -145,10 +162,17 @@ def descent_epoch(
     xs = np.column_stack(_columns(x_columns)) if k else np.empty((0, 0))
     ys = np.asarray(y, dtype=float)
     rows = np.empty((len(ys), len(columns)))
-    row = _Row(MODELS[model], features, names, settings, gradient, h, step)
+    row = _Row(MODELS[model], features, names, gradient, h)
+    batch: list[dict[str, float]] = []
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging lesson is allowed to overflow
         for i, yk in enumerate(ys):
-            values, current, carried = row(list(xs[i]), yk, current, carried)  # numpy floats: overflow is inf
+            values, grads = row(list(xs[i]), yk, current)  # numpy floats: overflow is inf
+            batch.append(grads)
+            if len(batch) == batch_size or i == len(ys) - 1:
+                mean = {q: sum(g[q] for g in batch) / len(batch) for q in names}  # in row order, as AVERAGE
+                current, carried = step.update(current, mean, carried, settings)
+                batch = []
+            values |= {f"new_{q}": current[q] for q in names} | carried
             rows[i] = [values[name] for name in columns]
     return DescentTable(columns, rows), carried
 
@@ -160,29 +184,24 @@ class _Row:
     model: ReferenceModel
     features: tuple[str, ...]
     params: tuple[str, ...]
-    settings: Hypers
     gradient: str
     h: float
-    step: Step
 
-    def __call__(self, x: list[float], yk: float, p: dict[str, float], state: dict[str, float]
-                 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:  # fmt: skip
-        """Every column's value by name, the new parameters and the state after this sample."""
+    def __call__(self, x: list[float], yk: float, p: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+        """Every column's value by name but the update's, and the gradient that drives the update."""
         y_pred = self.model.predict(p, x, None, 0.0)
         residual = y_pred - yk
-        error_sq = residual**2
+        error_sq = self.model.error(p, x, yk, None, 0.0)
         values = dict(zip(self.features, x, strict=True)) | {"y": yk, **p, "y_pred": y_pred, "error_sq": error_sq}
         true = self.model.slopes(p, x, residual)
         estimates = {}
         for q in self.params:
-            values[f"err_{q}1"] = err = (self.model.predict(p, x, q, self.h) - yk) ** 2
+            values[f"err_{q}1"] = err = self.model.error(p, x, yk, q, self.h)
             estimates[q] = values[f"est de/d{q}"] = (err - error_sq) / self.h
         shown = dict(zip(self.params, reversed(true.values()), strict=True)) if self.gradient == "swapped" else true
         grads = estimates if self.gradient == "finite-difference" else shown
-        new, state = self.step.update(p, grads, state, self.settings)
-        for q in self.params:
-            values[f"de/d{q}"], values[f"new_{q}"] = shown[q], new[q]
-        return values | state, new, state
+        values |= {f"de/d{q}": shown[q] for q in self.params}
+        return values, grads
 
 
 def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float) -> DescentTable:
@@ -197,7 +216,7 @@ def lesson_epoch(
     """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state."""
     return descent_epoch(
         lesson.model, lesson.x_columns, lesson.samples_y, start, hypers(lesson), lesson.gradient, lesson.fd_step,
-        lesson.optimizer, state,
+        lesson.optimizer, state, lesson.batch_size,
     )  # fmt: skip
 
 
@@ -210,6 +229,8 @@ class EpochRecord:
     epoch: int
     params: Mapping[str, float]
     rmse: float
+    accuracy: float | None = None
+    """A classifier's accuracy there (None for a regression model)."""
 
     def __getattr__(self, name: str) -> float:
         if name != "params" and name in self.params:
@@ -242,8 +263,9 @@ def unrolled(
         table, state = lesson_epoch(lesson, params, state)
         params = {p: table.last(f"new_{p}") for p in lesson.params}
         tables.append(table.rows)
-        records.append(EpochRecord(epoch, params, model_loss(lesson.model, params, lesson.x_columns,
-                                                              lesson.samples_y, lesson.loss)))  # fmt: skip
+        x, y = lesson.x_columns, lesson.samples_y
+        records.append(EpochRecord(epoch, params, model_loss(lesson.model, params, x, y, lesson.loss),
+                                   model_accuracy(lesson.model, params, x, y)))  # fmt: skip
     columns = table_columns(lesson)
     stacked = np.vstack(tables) if tables else np.empty((0, len(columns)))
     return DescentTable(columns, stacked), records
@@ -263,6 +285,8 @@ class LessonValues:
     grid: Array
     descent: DescentTable
     rmse: float
+    accuracy: float | None
+    """A classifier's accuracy at the start values (the ``accuracy`` cell; None for a regression)."""
     next_values: dict[str, float]
     """The last row's new parameters and optimizer state, by name (``next_m``'s value is ``next_values["m"]``)."""
     live: DescentTable
@@ -271,8 +295,8 @@ class LessonValues:
     data_inputs: dict[str, Array]
     """The data block's inputs by feature (what the guess block copies)."""
     fit_line: Array
-    """The fitted line's two points (x, prediction at the start) at the smallest and largest sample x
-    (one-feature models)."""
+    """The fit curve's points (x, prediction at the start), evenly spaced from the smallest to the
+    largest sample x (one-feature models; the line's two)."""
 
 
 def data_block(lesson: Lesson) -> tuple[list[Array], Array]:
@@ -294,8 +318,10 @@ def least_squares(lesson: Lesson) -> dict[str, float]:
     """The least-squares values of the landscape's two parameters over the descent samples, every
     other parameter at its start value: the bottom of the valley the grid shows.
 
-    The models here are linear in their parameters, so the prediction's change per unit of each
-    parameter is read off the model itself and the two-column problem solved by numpy."""
+    The regression models here are linear in their landscape parameters, so the prediction's
+    change per unit of each parameter is read off the model itself and the two-column problem
+    solved by numpy. (A classifier's valley is not a least-squares one: its lessons keep their
+    preset's axes unless given others.)"""
     model, (p, q) = MODELS[lesson.model], lesson.landscape
     x, y = _columns(lesson.x_columns), np.asarray(lesson.samples_y, dtype=float)
     at = dict(lesson.values_of("start")) | {p: 0.0, q: 0.0}
@@ -310,13 +336,15 @@ def lesson_values(lesson: Lesson) -> LessonValues:
     model = MODELS[lesson.model]
     data_x, data_y = data_block(lesson)
     guess_pred = model.predict(lesson.values_of("guess"), data_x, None, 0.0)
-    guess_err_sq = (guess_pred - data_y) ** 2
+    guess_err_sq = model.error(lesson.values_of("guess"), data_x, data_y, None, 0.0)
     starts = lesson.values_of("start")
     x, y = lesson.x_columns, lesson.samples_y
     table, state = lesson_epoch(lesson, starts, lesson.state_start)
     live, records = unrolled(lesson, lesson.live_epochs)
-    ends = [np.array([min(x[0]), max(x[0])], dtype=float)]
-    width = 2 + len(lesson.params)
+    low, high, n = min(x[0]), max(x[0]), lesson.spec.curve_points
+    ends = [np.array([low + (high - low) * i / (n - 1) for i in range(n)], dtype=float)]
+    scores = [() if r.accuracy is None else (r.accuracy,) for r in records]
+    width = 2 + len(lesson.params) + (1 if lesson.spec.classes else 0)
     return LessonValues(
         data_x=data_x[0],
         data_y=data_y,
@@ -327,11 +355,13 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         grid=lesson_grid(lesson),
         descent=table,
         rmse=model_loss(lesson.model, starts, x, y, lesson.loss),
+        accuracy=model_accuracy(lesson.model, starts, x, y),
         next_values={p: table.last(f"new_{p}") for p in lesson.params} | state,
         live=live,
-        live_log=np.array([[r.epoch, *r.params.values(), r.rmse] for r in records], dtype=float).reshape(
-            len(records), width
-        ),
+        live_log=np.array(
+            [[r.epoch, *r.params.values(), r.rmse, *score] for r, score in zip(records, scores, strict=True)],
+            dtype=float,
+        ).reshape(len(records), width),
         data_inputs=dict(zip(lesson.features, data_x, strict=True)),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
     )

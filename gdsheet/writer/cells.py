@@ -6,11 +6,15 @@ always shaded, a header always bold), and a number format is chosen in one place
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as OpenpyxlFont
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.layout import cell
+from gdsheet.writer.models import MODELS
 
 SHEET = "Lesson"
 
@@ -40,6 +44,7 @@ INTEGER = "0"
 THOUSANDS = "#,##0"
 PARAM = "0.000"
 PREDICTION = "0.0"
+ACCURACY = "0.0%"
 GENERAL = "General"
 """Significant digits, as many as the column holds, and scientific notation before a non-zero value
 would show as 0 (the same in Excel, LibreOffice and Google Sheets); such a number fills its
@@ -99,12 +104,23 @@ def name_ref(column: int, row: int, last_column: int | None = None, last_row: in
     return f"{SHEET}!{first}:{cell(last_column, last_row, absolute=True)}"
 
 
-def loss_formula(loss: str, squares: str, count_of: str) -> str:
-    """The loss over a sum of squares: √(Σ/n) for ``rmse``, √Σ for ``root-sum-square``.
+def accuracy_formula(lesson: Lesson, inputs: Sequence[str], params: Mapping[str, str]) -> str:
+    """A classifier's accuracy over the descent samples: the share whose class (p ≥ 0.5) is y.
 
-    ``squares`` is an expression giving the sum of squared errors, ``count_of`` a range whose
+    ``inputs`` are the feature ranges, ``params`` the parameters' cells or names."""
+    predicted = MODELS[lesson.model].prediction(inputs, params, None)
+    return f"=SUMPRODUCT(({predicted}>=0.5)*(descent_y=1)+({predicted}<0.5)*(descent_y=0))/COUNT({inputs[0]})"
+
+
+def loss_formula(loss: str, squares: str, count_of: str) -> str:
+    """The loss over a sum of per-sample losses: √(Σ/n) for ``rmse``, √Σ for ``root-sum-square``
+    (the per-sample losses being squared errors), Σ/n for ``log-loss``.
+
+    ``squares`` is an expression giving the sum of the per-sample losses, ``count_of`` a range whose
     COUNT is the number of samples.
     """
+    if loss == "log-loss":
+        return f"={squares}/COUNT({count_of})"
     if loss == "rmse":
         return f"=SQRT({squares}/COUNT({count_of}))"
     return f"=SQRT({squares})"

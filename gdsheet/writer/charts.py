@@ -99,17 +99,20 @@ def _show_axes(chart: ScatterChart, x_title: str, y_title: str) -> None:
 
 
 def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """Two formula points on the model's line at its start values (y = m_start·x + b_start), at the
-    smallest and largest sample x."""
+    """Formula points on the model's curve at its start values (the line's y = m_start·x + b_start
+    at the smallest and largest sample x; a curve's ``curve_points`` evenly spaced between them)."""
     x_col, y_col = fit_line_cols(lesson)
-    put(ws, x_col, at.data_header, "line x", header=True)
-    put(ws, y_col, at.data_header, "line y", header=True)
+    n = lesson.spec.curve_points
+    put(ws, x_col, at.data_header, "line x" if n == 2 else "curve x", header=True)
+    put(ws, y_col, at.data_header, "line y" if n == 2 else "curve y", header=True)
     starts = {p: f"{p}_start" for p in lesson.params}
-    feature = lesson.features[0]
-    for row, pick in ((at.data_first, "MIN"), (at.data_first + 1, "MAX")):
-        x = put(ws, x_col, row, f"={pick}(descent_{feature})", PREDICTION)
-        put(ws, y_col, row, f"={MODELS[lesson.model].prediction([x], starts, None)}", PREDICTION)
-    return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + 1)}
+    xs = f"descent_{lesson.features[0]}"
+    fmt = MODELS[lesson.model].number_format or PREDICTION
+    for i in range(n):
+        at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}" if n > 2 else ("MIN", "MAX")[i] + f"({xs})"
+        x = put(ws, x_col, at.data_first + i, f"={at_x}", PREDICTION)
+        put(ws, y_col, at.data_first + i, f"={MODELS[lesson.model].prediction([x], starts, None)}", fmt)
+    return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + n - 1)}
 
 
 def _scatter() -> ScatterChart:
@@ -121,7 +124,7 @@ def _scatter() -> ScatterChart:
 
 def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     chart = _scatter()
-    chart.title = "The samples, and the line through the current m and b"
+    chart.title = f"The samples, and {MODELS[lesson.model].curve}"
     x_col, y_col = at.descent_col(lesson.features[0]), at.descent_col("y")
     samples = Series(
         Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
@@ -135,14 +138,18 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     samples.graphicalProperties.line.noFill = True
     line_x, line_y = fit_line_cols(lesson)
     line = Series(
-        Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + 1),
-        Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + 1),
-        title="the line through the current m and b",
+        Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
+        Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
+        title=MODELS[lesson.model].curve,
     )
     line.marker.symbol = "none"
     line.smooth = samples.smooth = False
     line.graphicalProperties.line.width = 28575  # 2.25 pt
     chart.series += [samples, line]
+    if lesson.spec.classes:  # probabilities and labels: LibreOffice's automatic axis would reach 2
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        chart.y_axis.majorUnit = 0.25
+        chart.y_axis.number_format = "0.00"  # not the labels' whole-number format, which shows 0.5 as 1
     _show_axes(chart, lesson.features[0], "y")
     _size(chart, box)
     return chart

@@ -13,11 +13,13 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import HINT_FONT, INTEGER, loss_formula, name_ref, put
+from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, accuracy_formula, loss_formula, name_ref, put
 from gdsheet.writer.descent_rows import (
+    batch_start,
     column_formats,
     column_hints,
     first_row_sources,
+    mark_batch_end,
     row_formulas,
     sources_above,
 )
@@ -44,6 +46,11 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, FIRST_COL + 1, rows["learn"], lesson.learn, editable=True)
     put(ws, FIRST_COL, rows["h"], "h")
     put(ws, FIRST_COL + 1, rows["h"], lesson.fd_step, editable=True)
+    batch = {}
+    if lesson.batch_size > 1:  # the table's formulas are laid out by batch: shown, not an input
+        put(ws, FIRST_COL, rows["h"] + 1, "batch size")
+        put(ws, FIRST_COL + 1, rows["h"] + 1, lesson.batch_size, INTEGER)
+        batch["batch_size"] = name_ref(FIRST_COL + 1, rows["h"] + 1)
     names: dict[str, str] = {}
     first, last = at.epochs_row, at.epochs_row + len(lesson.params) - 1
     params = param_format(lesson)
@@ -62,9 +69,14 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, loss_value, at.rule_row, lesson.loss)
     put(ws, loss_label, first, lesson.loss_label, text=True)
     inputs = [f"descent_{feature}" for feature in lesson.features]
-    predicted = MODELS[lesson.model].prediction(inputs, {p: f"{p}_start" for p in lesson.params}, None)
-    squares = f"SUMPRODUCT(({predicted}-descent_y)^2)"
+    starts = {p: f"{p}_start" for p in lesson.params}
+    squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, starts, None, 'descent_y', None)})"
     put(ws, loss_value, first, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
+    scores = {}
+    if lesson.spec.classes:
+        put(ws, loss_label, first + 1, "accuracy", text=True)
+        put(ws, loss_value, first + 1, accuracy_formula(lesson, inputs, starts), ACCURACY)
+        scores["accuracy"] = name_ref(loss_value, first + 1)
     return (
         _optimizer_controls(ws, lesson, at)
         | names
@@ -79,6 +91,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
             "gradient": name_ref(actual, at.rule_row),
             "loss": name_ref(loss_value, at.rule_row),
         }
+        | scores
+        | batch
     )
 
 
@@ -127,13 +141,18 @@ def write_descent_table(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
     for k, inputs in enumerate(zip(*lesson.x_columns, strict=True)):
         row = at.descent_first + k
         here = {name: cell(at.descent_col(name), row) for name in columns}
-        formulas = row_formulas(lesson, here, before)
+
+        def cells(j: int) -> dict[str, str]:
+            return {name: cell(at.descent_col(name), at.descent_first + j) for name in columns}
+
+        formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells))
         if lesson.descent_y is not None:
             formulas["y"] = lesson.descent_y[k]
         for feature, x in zip(features, inputs, strict=True):
             put(ws, at.descent_col(feature), row, x, formats[feature], editable=True)
         for header in columns[len(features) :]:
             put(ws, at.descent_col(header), row, formulas[header], formats[header])
+        mark_batch_end(ws, lesson, k, at.n_samples, row, [at.descent_col(name) for name in columns])
         before = sources_above(lesson, here)
     first, last = at.descent_first, at.descent_last
     names = {"descent": name_ref(at.descent_col(columns[0]), first, at.descent_col(at.descent_columns[-1]), last)}
@@ -158,8 +177,8 @@ def write_epoch_log(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     ``epoch_log`` always names at least one row; rows with an empty epoch cell are unused.
     The first body row carries the number formats that the rows added later inherit.
     """
-    headers = ("epoch", *lesson.params, loss_key(lesson.loss))
-    formats = (INTEGER, *(param_format(lesson) for _ in lesson.params), lesson.loss_format)
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *(("accuracy",) if lesson.spec.classes else ()))
+    formats = (INTEGER, *(param_format(lesson) for _ in lesson.params), lesson.loss_format, ACCURACY)[: len(headers)]
     log = at.log_col
     put(ws, log, at.hints_row, "Epoch log")
     for i, (header, fmt) in enumerate(zip(headers, formats, strict=True)):

@@ -10,11 +10,15 @@ the lesson's table and the unrolled epochs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+
+from openpyxl.styles import Border, Side
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import INTEGER, PARAM, PREDICTION
 from gdsheet.writer.formats import table_formats
+from gdsheet.writer.layout import cell
 from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES, RowCells
 
@@ -52,8 +56,41 @@ def sources_above(lesson: Lesson, above: Mapping[str, str]) -> dict[str, str]:
     return {p: above[f"new_{p}"] for p in lesson.params} | {name: above[name] for name in lesson.state}
 
 
-def row_formulas(lesson: Lesson, here: Mapping[str, str], before: Mapping[str, str]) -> dict[str, str]:
-    """Every formula of one row by column name (all columns but the inputs; y from the actual parameters)."""
+def batch_of(lesson: Lesson, k: int, n: int) -> tuple[int, bool]:
+    """Where sample ``k`` (of ``n``, counted from 0 in its epoch) sits in its mini-batch: the batch's
+    first sample, and whether ``k`` ends the batch (consecutive batches of ``batch_size``, the last
+    possibly smaller)."""
+    first = k - k % lesson.batch_size
+    return first, k == min(first + lesson.batch_size, n) - 1
+
+
+def batch_start(lesson: Lesson, k: int, n: int, cells: Callable[[int], Mapping[str, str]]) -> Mapping[str, str] | None:
+    """The cells of the first row of sample ``k``'s batch when ``k`` ends it, else None
+    (``cells(j)`` gives sample j's row cells by column name), for :func:`row_formulas`."""
+    first, ends = batch_of(lesson, k, n)
+    return cells(first) if ends else None
+
+
+BATCH_END = Border(bottom=Side(style="medium", color="4472C4"))
+"""The rule under the last row of each mini-batch (batches of more than one sample)."""
+
+
+def mark_batch_end(ws: Worksheet, lesson: Lesson, k: int, n: int, row: int, columns: Sequence[int]) -> None:
+    """Rule off sample ``k``'s row when it ends a batch of more than one sample."""
+    if lesson.batch_size > 1 and batch_of(lesson, k, n)[1]:
+        for column in columns:
+            ws[cell(column, row)].border = BATCH_END
+
+
+def row_formulas(
+    lesson: Lesson, here: Mapping[str, str], before: Mapping[str, str], batch_first: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Every formula of one row by column name (all columns but the inputs; y from the actual parameters).
+
+    ``batch_first`` is the cells of the first row of this row's mini-batch when this row ends the
+    batch (its update then reads the mean of the batch's slopes, ``AVERAGE`` over the rows); None
+    when the row does not end its batch: it hands its parameters and state on unchanged. With
+    batches of one (the default) every row updates from its own slopes."""
     model, params = MODELS[lesson.model], lesson.params
     x = [here[name] for name in lesson.features]
     cells = {p: here[p] for p in params}
@@ -65,12 +102,17 @@ def row_formulas(lesson: Lesson, here: Mapping[str, str], before: Mapping[str, s
         "y": f"={model.prediction(x, {p: f'{p}_actual' for p in params}, None)}",
         **{p: f"={before[p]}" for p in params},
         "y_pred": f"={model.prediction(x, cells, None)}",
-        "error_sq": f"={residual}^2",
+        "error_sq": f"={model.error(x, cells, None, here['y'], here['y_pred'])}",
     }
     for p, slope in zip(params, slopes, strict=True):
-        formulas[f"err_{p}1"] = f"=({model.prediction(x, cells, p)}-{here['y']})^2"
+        formulas[f"err_{p}1"] = f"={model.error(x, cells, p, here['y'], None)}"
         formulas[f"de/d{p}"] = slope
         formulas[f"est de/d{p}"] = f"=({here[f'err_{p}1']}-{here['error_sq']})/fd_step"
     drives = "est de/d" if lesson.gradient == "finite-difference" else "de/d"
+    if lesson.batch_size > 1 and batch_first is None:
+        formulas |= {f"new_{p}": f"={here[p]}" for p in params}
+        return formulas | {name: f"={before[name]}" for name in lesson.state}
     grad = {p: here[f"{drives}{p}"] for p in params}
+    if batch_first is not None and batch_first[f"{drives}{params[0]}"] != grad[params[0]]:
+        grad = {p: f"AVERAGE({batch_first[f'{drives}{p}']}:{cell})" for p, cell in grad.items()}
     return formulas | TEMPLATES[lesson.optimizer].rows(RowCells(params, here, before, grad))

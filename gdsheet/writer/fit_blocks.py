@@ -27,6 +27,11 @@ def _param_inputs(ws: Worksheet, lesson: Lesson, kind: str, first_row: int) -> d
     return names
 
 
+def _fmt(lesson: Lesson, default: str) -> str:
+    """The model's number format for predictions and losses, else ``default``."""
+    return MODELS[lesson.model].number_format or default
+
+
 def _predicted(lesson: Lesson, x_cells: list[str], kind: str) -> str:
     """The model's prediction at ``x_cells`` from the parameters' ``kind`` cells, as a formula."""
     return f"={MODELS[lesson.model].prediction(x_cells, {p: f'{p}_{kind}' for p in lesson.params}, None)}"
@@ -46,7 +51,7 @@ def write_data_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         row = at.data_first + i
         x_cells = [put(ws, FIRST_COL + j, row, x, formats[j], editable=True) for j, x in enumerate(inputs)]
         if lesson.data_y is None:
-            put(ws, y_col, row, _predicted(lesson, x_cells, "actual"), INTEGER)
+            put(ws, y_col, row, _predicted(lesson, x_cells, "actual"), _fmt(lesson, INTEGER))
         else:
             put(ws, y_col, row, lesson.data_y[i], y_format, editable=True)
     for j, name in enumerate(features):
@@ -66,7 +71,7 @@ def write_guess_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
         row = at.guess_first + i
         copies = [f"={cell(FIRST_COL + j, at.data_first + i)}" for j in range(len(features))]
         x_cells = [put(ws, FIRST_COL + j, row, copy, formats[j]) for j, copy in enumerate(copies)]
-        put(ws, y_col, row, _predicted(lesson, x_cells, "guess"), INTEGER)
+        put(ws, y_col, row, _predicted(lesson, x_cells, "guess"), _fmt(lesson, INTEGER))
     last = at.guess_first + at.n_data - 1
     for j, name in enumerate(features):
         names[f"guess_{name}"] = name_ref(FIRST_COL + j, at.guess_first, FIRST_COL + j, last)
@@ -78,12 +83,15 @@ def write_error_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
     y_col = FIRST_COL + lesson.n_features
     put(ws, X, at.error_header, "y", header=True)
     put(ws, Y, at.error_header, "y_pred", header=True)
-    put(ws, Z, at.error_header, "(y_pred - y)^2", header=True)
+    put(ws, Z, at.error_header, MODELS[lesson.model].hints(lesson.params)["error_sq"], header=True)
+    guesses = {p: f"{p}_guess" for p in lesson.params}
     for i in range(at.n_data):
         row = at.error_first + i
-        y = put(ws, X, row, f"={cell(y_col, at.data_first + i)}", INTEGER)
-        y_pred = put(ws, Y, row, f"={cell(y_col, at.guess_first + i)}", INTEGER)
-        put(ws, Z, row, f"=({y_pred}-{y})^2", THOUSANDS)
+        y = put(ws, X, row, f"={cell(y_col, at.data_first + i)}", _fmt(lesson, INTEGER))
+        y_pred = put(ws, Y, row, f"={cell(y_col, at.guess_first + i)}", _fmt(lesson, INTEGER))
+        x_cells = [cell(FIRST_COL + j, at.guess_first + i) for j in range(lesson.n_features)]
+        error = MODELS[lesson.model].error(x_cells, guesses, None, y, y_pred)
+        put(ws, Z, row, f"={error}", _fmt(lesson, THOUSANDS))
     last = at.error_first + at.n_data - 1
     squares = f"{cell(Z, at.error_first)}:{cell(Z, last)}"
     put(ws, Y, at.guess_loss_row, lesson.loss_label, header=True)

@@ -16,8 +16,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson.contract import live_empty_columns
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.limits import EXCEL_ROWS
-from gdsheet.writer.cells import HEADING_FONT, INTEGER, SHEET, WRAP_TOP, loss_formula, put
-from gdsheet.writer.descent_rows import column_formats, first_row_sources, row_formulas, sources_above
+from gdsheet.writer.cells import ACCURACY, HEADING_FONT, INTEGER, SHEET, WRAP_TOP, accuracy_formula, loss_formula, put
+from gdsheet.writer.descent_rows import (
+    batch_start,
+    column_formats,
+    first_row_sources,
+    mark_batch_end,
+    row_formulas,
+    sources_above,
+)
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 from gdsheet.writer.models import MODELS
 
@@ -104,20 +111,27 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         for k in range(at.n_samples):
             row = live.table_first + (epoch - 1) * at.n_samples + k
             here = {name: cell(at.descent_col(name), row) for name in at.table_columns}
-            formulas = row_formulas(lesson, here, before)
+            top = row - k
+
+            def cells(j: int, top: int = top) -> dict[str, str]:
+                return {name: cell(at.descent_col(name), top + j) for name in at.table_columns}
+
+            formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells))
             lesson_row = at.descent_first + k
             for name in (*lesson.features, "y"):
                 formulas[name] = f"={SHEET}!{cell(at.descent_col(name), lesson_row)}"
             put(ws, EPOCH_COL, row, epoch, INTEGER)
             for name in columns:
                 put(ws, at.descent_col(name), row, formulas[name], formats[name])
+            mark_batch_end(ws, lesson, k, at.n_samples, row, [at.descent_col(name) for name in columns])
             before = sources_above(lesson, here)
         last_rows.append(live.table_first + epoch * at.n_samples - 1)
-    headers = ("epoch", *lesson.params, loss_key(lesson.loss))
+    scores = ("accuracy",) if lesson.spec.classes else ()
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *scores)
     log_cols = range(FIRST_COL, FIRST_COL + len(headers))
     for column, header in zip(log_cols, headers, strict=True):
         put(ws, column, live.log_header, header, header=True)
-    epoch_col, loss_col = log_cols[0], log_cols[-1]
+    epoch_col, loss_col, last_col = log_cols[0], log_cols[1 + len(lesson.params)], log_cols[-1]
     inputs = [f"descent_{feature}" for feature in lesson.features]
     for epoch, last in enumerate(last_rows, start=1):
         row = live.log_first + epoch - 1
@@ -126,11 +140,13 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", formats[p])
             for p, column in zip(lesson.params, log_cols[1:], strict=False)
         }
-        squares = f"SUMPRODUCT(({MODELS[lesson.model].prediction(inputs, params, None)}-descent_y)^2)"
+        squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'descent_y', None)})"
         put(ws, loss_col, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
+        if scores:
+            put(ws, last_col, row, accuracy_formula(lesson, inputs, params), ACCURACY)
     first, last = live.table_first, live.table_last
     names = {
-        "live_log": _ref(epoch_col, live.log_first, loss_col, live.log_first + live.epochs - 1),
+        "live_log": _ref(epoch_col, live.log_first, last_col, live.log_first + live.epochs - 1),
         "live_descent": _ref(
             at.descent_col(at.descent_columns[0]), first, at.descent_col(at.descent_columns[-1]), last
         ),

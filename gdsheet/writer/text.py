@@ -17,7 +17,7 @@ import numpy as np
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.spec import Lesson
-from gdsheet.reference.oracle import EpochRecord, diverges_at, lesson_grid, run_epochs
+from gdsheet.reference.oracle import EpochRecord, diverges_at, lesson_grid, model_accuracy, run_epochs
 
 HORIZON = 500
 """Epochs the reference plays to describe where a rule's loss goes."""
@@ -30,12 +30,19 @@ sentences are left out rather than slowing the build of a large lesson."""
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"{])")
 
-LOSS_NAMES = {"rmse": "root mean squared error (RMSE)", "root-sum-square": "root of the sum of squared errors"}
+LOSS_NAMES = {
+    "rmse": "root mean squared error (RMSE)",
+    "root-sum-square": "root of the sum of squared errors",
+    "log-loss": "log loss (binary cross-entropy)",
+}
 LOSS_HOW = {
     "rmse": "Square each gap between prediction and truth, take the mean of those squares, then the square "
     "root: that is the RMSE, in the units of y.",
     "root-sum-square": "Square each gap between prediction and truth, add the squares up, then take the square "
     "root. No mean is taken, so this loss grows with the number of points.",
+    "log-loss": "For each point take −(y·ln p + (1−y)·ln(1−p)), where p is the predicted probability of class 1 "
+    "and y the true probability; the log loss is the mean of those. The cells compute it as softplus(z) − y·z "
+    "(z the score inside the sigmoid), the same number written so that it never asks for the logarithm of 0.",
 }
 
 
@@ -56,11 +63,27 @@ def _listed(items: list[str]) -> str:
 SLOPES = {
     "line": "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)",
     "linear": "de/dwj = 2·xj·(ŷ−y) for each weight wj and de/db = 2(ŷ−y), where ŷ = w1·x1 + … + b",
+    "logistic": "de/dwj = xj·(p−y) for each weight wj and de/db = (p−y), where p = 1/(1+e^(−z))",
 }
 """Each model's exact derivatives of a sample's squared error, in words (one entry per model)."""
 
 
 def update_rule(lesson: Lesson) -> str:
+    """What each row does to the parameters, for this lesson's model, gradient rule and optimizer
+    (and, with mini-batches, how the batches change that)."""
+    rule = _row_rule(lesson)
+    if lesson.batch_size == 1:
+        return rule
+    size, n = lesson.batch_size, len(lesson.descent_x)
+    batches = "one batch of every sample (full-batch gradient descent)" if size == n else f"batches of {size}"
+    return (
+        f"{rule} The samples go in {batches}, in table order: every row of a batch computes its slopes "
+        "at the batch's starting values, the rows inside a batch hand those values on unchanged, and "
+        "the batch's last row (ruled off below) makes the one update, with the mean of the batch's slopes."
+    )
+
+
+def _row_rule(lesson: Lesson) -> str:
     """What each row does to the parameters, for this lesson's model, gradient rule and optimizer.
 
     A model or an optimizer this module has no sentence for is an error, never another's text."""
@@ -196,36 +219,55 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
         ),
         "samples": f"{len(lesson.descent_x):,}",
         "samples_note": lesson.samples_note
+        or ("each labelled 0 or 1" if lesson.spec.classes else None)
         or f"each on the line y = {number(lesson.m_actual)}x + {number(lesson.b_actual)}",
         "data_points": f"{len(lesson.data_x):,}",
-        "m_actual": number(lesson.m_actual) if on_line else None,
-        "b_actual": number(lesson.b_actual) if on_line else None,
-        "m_guess": number(lesson.m_guess),
-        "b_guess": number(lesson.b_guess),
-        "m_start": number(lesson.m_start),
-        "b_start": number(lesson.b_start),
         "learn": number(lesson.learn),
         "epochs": f"{lesson.epochs:,}",
         "loss_name": LOSS_NAMES[lesson.loss],
         "loss_how": LOSS_HOW[lesson.loss],
         "loss_label": lesson.loss_label,
         "label_note": "rmse" if published_label else None,
-        "grid_best_m": number(lesson.grid_m[best_m]),
-        "grid_best_b": number(lesson.grid_b[best_b]),
+        f"grid_best_{lesson.landscape[0]}": number(lesson.grid_m[best_m]),
+        f"grid_best_{lesson.landscape[1]}": number(lesson.grid_b[best_b]),
+        "grid_best_rows": number(lesson.grid_m[best_m]),  # the same, whatever the two parameters are
+        "grid_best_cols": number(lesson.grid_b[best_b]),
         "grid_best_loss": number(grid[best_m, best_b]),
         "update_rule": update_rule(lesson),
         "optimizer_state": " and the optimizer's state" if lesson.optimizer != "sgd" else "",
         "live_epochs": f"{lesson.live_epochs:,}" if lesson.live_epochs else None,
     }
+    for kind in ("actual", "guess", "start"):  # the actual values only while the data lie on them
+        facts |= {f"{p}_{kind}": number(v) if on_line or kind != "actual" else None
+                  for p, v in lesson.values_of(kind).items()}  # fmt: skip
+    if lesson.spec.classes:
+        facts |= _accuracy_facts(lesson)
     return facts | _trajectory_facts(lesson)
 
 
 def _formula(lesson: Lesson) -> str:
-    """The model as the text writes it: y = m·x + b, y = w1·x1 + w2·x2 + b."""
-    if lesson.model == "line":
-        return "y = m·x + b"
-    weights = [p for p in lesson.params if p != "b"]
-    return "y = " + " + ".join(f"{w}·x{w[1:]}" for w in weights) + " + b"
+    """The model as the text writes it (one entry per model in :data:`FORMULAS`)."""
+    weighted = " + ".join([f"{w}·x{w[1:]}" for w in lesson.params if w != "b"] + ["b"])
+    return FORMULAS[lesson.model].format(sum=weighted)
+
+
+FORMULAS = {
+    "line": "y = m·x + b",
+    "linear": "y = {sum}",
+    "logistic": "p = 1/(1 + e^(−z)) with z = {sum}",
+}
+"""Each model's formula in words; ``{sum}`` is its weighted sum of the inputs (w1·x1 + … + b)."""
+
+
+def _accuracy_facts(lesson: Lesson) -> dict[str, str | None]:
+    """A classifier's accuracy at the start and after the horizon's epochs of its own rule."""
+    start = model_accuracy(lesson.model, lesson.values_of("start"), lesson.x_columns, lesson.samples_y)
+    facts: dict[str, str | None] = {"start_accuracy": f"{start:.0%}" if start is not None else None}
+    facts["end_accuracy"] = None
+    if HORIZON * len(lesson.descent_x) <= BUDGET:
+        end = run_epochs(lesson, HORIZON)[-1].accuracy
+        facts["end_accuracy"] = f"{end:.0%}" if end is not None else None
+    return facts
 
 
 def render(template: str, facts: Mapping[str, str | None]) -> str:

@@ -17,6 +17,7 @@ from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator, defined_areas
 from gdsheet.errors import Diverged
 from gdsheet.xlsx.ranges import Range
+from tests.support.books import tampered
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +31,6 @@ def areas(path: Path) -> dict[str, Range]:
 
 def address(area: Range, row: int = 0, column: int = 0) -> str:
     return f"{openpyxl.utils.get_column_letter(area.min_col + column)}{area.min_row + row}"
-
-
-def tampered(source: Path, tmp_path: Path, cells: dict[str, object]) -> Path:
-    """A copy of ``source`` with some Lesson cells set (a number, a formula, or None to empty them)."""
-    book = openpyxl.load_workbook(source)
-    for cell, value in cells.items():
-        book["Lesson"][cell].value = value
-    path = tmp_path / "tampered.xlsx"
-    book.save(path)
-    return path
 
 
 def check_output(path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, list[str]]:
@@ -109,9 +100,8 @@ def test_a_formula_no_name_covers_fails_unless_allowed(built: Path, tmp_path: Pa
     code, lines = check_output(path, capsys)
     assert code == 1
     assert lines == [
-        "checked 386 formula cells; worst relative error 0: "
-        "1 formula cell(s) no lesson name covers (--allow-unchecked)",
-        "  1 formula cell(s) not covered by a lesson name: Lesson!AZ1",
+        "checked 386 formula cells; worst relative error 0: 1 cell(s) no lesson name covers (--allow-unchecked)",
+        "  1 formula or number cell(s) not covered by a lesson name: Lesson!AZ1",
     ]
     code, lines = check_output(path, capsys, "--allow-unchecked")
     assert code == 0 and lines[0] == "checked 386 formula cells; worst relative error 0: ok"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +22,7 @@ def run_module(*args: str) -> subprocess.CompletedProcess[str]:
 def test_templates_lists_each_preset_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["templates"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["corrected", "linear", "seed"]
+    assert [line.split()[0] for line in lines] == ["corrected", "linear", "logistic", "seed"]
     assert "(default)" in lines[0]
 
 
@@ -73,3 +75,34 @@ def test_output_must_be_xlsx(tmp_path: Path) -> None:
 def test_missing_output_directory(tmp_path: Path) -> None:
     result = run_cli("build", str(tmp_path / "nowhere" / "lesson.xlsx"))
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+STALLED_BUILD = """
+import sys, time
+import gdsheet.writer.writer as writer
+save = writer.save_streaming
+def stalled(wb, tmp):  # the temporary file is written, then the build hangs before its rename
+    save(wb, tmp)
+    print("saved", flush=True)
+    time.sleep(600)
+writer.save_streaming = stalled
+from gdsheet.cli import main
+main(["build", sys.argv[1], "--live-epochs", "0"])
+"""
+
+
+def test_a_build_killed_mid_save_leaves_a_temp_file_that_the_next_build_removes(tmp_path: Path) -> None:
+    out = tmp_path / "lesson.xlsx"
+    child = subprocess.Popen([sys.executable, "-c", STALLED_BUILD, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "saved\n"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()  # type: ignore[union-attr]
+    temps = list(tmp_path.glob(f".lesson.xlsx.{child.pid}.*.tmp"))
+    assert len(temps) == 1 and not out.exists()  # kill -9 before the rename: the temporary file stays
+    live = tmp_path / f".lesson.xlsx.{os.getppid()}.abcd1234.tmp"  # a live process's: kept
+    live.write_bytes(b"")
+    assert main(["build", str(out), "--live-epochs", "0"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, live.name])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import openpyxl
@@ -101,6 +102,24 @@ def test_memory_error_while_reporting_another_error(
     monkeypatch.setattr("gdsheet.commands.build.build", fail)
     assert main(["build", "x.xlsx"]) == 75
     assert len(capfd.readouterr().err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("formula", ["=FOO(1)+1", "=IFERROR(QUOTIENT(7,2),1)"])
+def test_no_library_traceback_or_dispatch_log_reaches_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, formula: str
+) -> None:
+    # `formulas` (through schedula) logs a function it cannot dispatch with its whole traceback;
+    # outside pytest (whose own handlers catch it) no handler exists and Python prints it to stderr
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    path = build(tmp_path / "lesson.xlsx", live_epochs=0)
+    book = openpyxl.load_workbook(path)
+    book["Lesson"]["AZ1"] = formula
+    book.save(path)
+    capfd.readouterr()
+    for command in (["run"], ["reset"], ["check"], ["run", "--verbose"], ["check", "--verbose"]):
+        main([command[0], str(path), *command[1:]])
+        err = capfd.readouterr().err
+        assert "Traceback" not in err and "DISPATCHING" not in err and len(err.splitlines()) <= 1, (command, err)
 
 
 def test_no_arguments_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:

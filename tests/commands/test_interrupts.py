@@ -108,3 +108,68 @@ def test_without_checkpoints_the_file_is_saved_once(tmp_path: Path) -> None:
     saved_before_epoch = []
     run(path, epochs=3, progress=lambda done, total: saved_before_epoch.append(len(log_epochs(path))))
     assert saved_before_epoch == [0, 0, 0] and log_epochs(path) == [1, 2, 3]
+
+
+NO_CHECKPOINT = """
+import sys
+import gdsheet.commands.run as r
+from gdsheet.cli import main
+
+r.CHECKPOINT_SECONDS = 1e9  # the one save is the last one, whatever the machine's speed
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _run_until_its_save(path: Path, epochs: int) -> subprocess.Popen[str]:
+    """`gdsheet run --epochs N --json` in a child, returned once its save has begun (its temp file exists)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", NO_CHECKPOINT, "run", str(path), "--epochs", str(epochs), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 600
+    while not list(path.parent.glob(f".{path.name}.{child.pid}.*.tmp")):
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "no save began within 600 s"
+        time.sleep(0.01)
+    return child
+
+
+def _log_rows(path: Path) -> list[int]:
+    """The epoch column of the log, read by gdsheet's own streaming reader (openpyxl is slow at 100,000 rows)."""
+    from gdsheet.engine.evaluator import Evaluator
+
+    ev = Evaluator(path)
+    return [int(v) for v in ev.constants("epoch_log")[:: ev.area("epoch_log").shape[1]]]
+
+
+def test_a_100000_epoch_run_saves_and_sigint_during_its_save_keeps_every_epoch(tmp_path: Path) -> None:
+    path = build(tmp_path / "lesson.xlsx")
+    child = _run_until_its_save(path, 100_000)
+    child.send_signal(signal.SIGINT)  # during the save: obeyed as soon as it completes
+    out, err = child.communicate(timeout=600)
+    assert child.returncode == 130, err
+    assert err == f"gdsheet: interrupted by SIGINT after 100000 epoch(s); they are saved in {path}\n"
+    assert [r["epoch"] for r in json.loads(out)["epochs"]] == list(range(1, 100_001))
+    assert _log_rows(path) == list(range(1, 100_001))
+    assert check_workbook(path).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lesson.xlsx"]
+
+
+def test_a_second_signal_stops_a_save_at_once_and_leaves_the_workbook_whole(tmp_path: Path) -> None:
+    path = build(tmp_path / "lesson.xlsx")
+    before = path.read_bytes()
+    child = _run_until_its_save(path, 100_000)
+    child.send_signal(signal.SIGINT)
+    time.sleep(0.3)  # two signals at once would reach Python's handler as one
+    child.send_signal(signal.SIGINT)  # the user insists: the save is abandoned
+    _, err = child.communicate(timeout=600)
+    assert child.returncode == 130, err
+    assert (
+        err == "gdsheet: interrupted by SIGINT a second time; the workbook holds what its last completed save wrote\n"
+    )
+    assert path.read_bytes() == before  # no checkpoint had been written, so the lesson is as built
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lesson.xlsx"]  # no temp file, no lock

@@ -165,9 +165,9 @@ def test_unreadable_workbooks_fail_in_one_line(tmp_path: Path, case: str) -> Non
     ("args", "code", "message"),
     [
         (["--epochs", "0"], 2, "epochs must be a whole number from 1 to 1,000,000, got 0"),
-        (["--carry", "Nope!A1=Lesson!K109"], 3, "no sheet named 'Nope'"),
-        (["--carry", "Lesson!ZZZZ1=Lesson!K109"], 3, "not a cell reference"),
-        (["--carry", "Lesson!G84"], 2, "expected TARGET=SOURCE"),
+        (["--carry", "Nope!A1=next_m"], 3, "no sheet named 'Nope'"),
+        (["--carry", "Lesson!ZZZZ1=next_m"], 3, "not a cell reference"),
+        (["--carry", "m_start"], 2, "expected TARGET=SOURCE"),
         (["--record", "Lesson!A0"], 3, "not a cell reference"),
     ],
 )
@@ -175,7 +175,7 @@ def test_bad_run_options_leave_the_file_alone(tmp_path: Path, args: list[str], c
     path = build(tmp_path / "lesson.xlsx", live_epochs=0)
     before = path.read_bytes()
     if args[0] == "--record":
-        args = ["--carry", "Lesson!G84=Lesson!K109", *args]
+        args = ["--carry", "m_start=next_m", *args]
     result = cli("run", str(path), *args)
     assert result.returncode == code, result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

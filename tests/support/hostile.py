@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -50,3 +51,76 @@ def lying_bomb(path: Path, megabytes: int, declared: int, crc_of_declared: bool 
     crc = zlib.crc32(content[:declared] if crc_of_declared else content)
     write_raw_zip(path, [("xl/worksheets/sheet1.xml", data, crc, declared)])
     return path
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _central_entry(data: bytes, name: str) -> int:
+    """Offset of ``name``'s central directory entry."""
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46 : at + 46 + length] == name.encode():
+            return at
+        at = data.find(b"PK\x01\x02", at + 4)
+    raise KeyError(name)
+
+
+def _set_header_field(source: Path, target: Path, local: int, central: int, change: object) -> Path:
+    """A copy of ``source`` whose sheet member has one 16-bit header field changed, in both its
+    local header (offset ``local``) and its central directory entry (offset ``central``)."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as zf:
+        offset = zf.getinfo(SHEET).header_offset
+    for at in (offset + local, _central_entry(bytes(data), SHEET) + central):
+        struct.pack_into("<H", data, at, change(struct.unpack_from("<H", data, at)[0]))  # type: ignore[operator]
+    target.write_bytes(bytes(data))
+    return target
+
+
+def encrypted(source: Path, target: Path) -> Path:
+    """The sheet member flagged as encrypted (general purpose bit 0), its data unchanged."""
+    return _set_header_field(source, target, 6, 8, lambda flags: flags | 1)
+
+
+def deflate64(source: Path, target: Path) -> Path:
+    """The sheet member declared as Deflate64 (method 9), which zipfile cannot inflate."""
+    return _set_header_field(source, target, 8, 10, lambda method: 9)
+
+
+def corrupt_deflate(source: Path, target: Path) -> Path:
+    """The sheet member's deflate stream with bytes flipped past its start (sizes and CRC kept)."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as zf:
+        info = zf.getinfo(SHEET)
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_length + extra_length
+    for at in range(start + 100, start + info.compress_size - 10, 7):
+        data[at] ^= 0x55
+    target.write_bytes(bytes(data))
+    return target
+
+
+def with_member_text(source: Path, target: Path, name: str, old: bytes, new: bytes) -> Path:
+    """A copy of ``source`` whose member ``name`` has its first ``old`` replaced by ``new``."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == name:
+                assert old in data, f"{old!r} not in {name}"
+                data = data.replace(old, new, 1)
+            zout.writestr(info, data)
+    return target
+
+
+def long_attribute(source: Path, target: Path, megabytes: int = 200) -> Path:
+    """The sheet's first row with a ``spans`` attribute of ``megabytes`` MB (a few hundred KB on disk)."""
+    return with_member_text(
+        source, target, SHEET, b"<sheetData>", b'<sheetData><row r="1" spans="' + b"1" * (megabytes * MB) + b'"/>'
+    )
+
+
+def future_version(source: Path, target: Path) -> Path:
+    """The sheet member declares it needs zip version 20.7 to extract (zipfile reads up to 6.3)."""
+    return _set_header_field(source, target, 4, 6, lambda version: 207)

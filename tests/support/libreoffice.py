@@ -71,6 +71,15 @@ def _convert(books: list[Path], out: Path, convert_to: str, timeout: float) -> N
         raise GdsheetError(f"LibreOffice failed on {names}: {result.stderr.strip() or result.stdout.strip()}")
 
 
+def resave(book: str | Path, out: str | Path, timeout: float = 180) -> Path:
+    """``book`` opened (recalculated) and saved again as .xlsx by LibreOffice, into folder ``out``,
+    as a user who opens and saves the lesson there would: returns the new file."""
+    book, out = Path(book), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _convert([book], out, "xlsx:Calc MS Excel 2007 XML", timeout)
+    return out / f"{book.stem}.xlsx"
+
+
 def recalculate(book: str | Path, *, shown: bool, timeout: float = 180) -> dict[str, Grid]:
     """Recalculate ``book`` in LibreOffice; return each sheet's cells as text rows.
 
@@ -145,3 +154,63 @@ def render_pdf(books: list[str | Path], out: str | Path, timeout: float = 300) -
     if missing:
         raise GdsheetError(f"LibreOffice wrote no PDF for {', '.join(missing)}")
     return pdfs
+
+
+def reference_mismatches(path: str | Path, sheets: dict[str, Grid]) -> tuple[set[tuple[str, int, int]], list[str]]:
+    """LibreOffice's values of a lesson against the numpy reference, cell by cell.
+
+    Every cell of every derived defined area that holds a formula (and every constant stored
+    there, such as the descent table's x column) is compared, rel 1e-9, abs 1e-12; a formula
+    cell LibreOffice shows no number for is a mismatch. Returns the formula cells compared, as
+    (sheet, column, row), so a caller can assert that no formula of the workbook was left out,
+    and one line per mismatch."""
+    import math
+
+    from gdsheet.commands.check import expected_by_name
+    from gdsheet.engine.evaluator import Evaluator
+
+    ev = Evaluator(path)
+    compared: set[tuple[str, int, int]] = set()
+    mismatches: list[str] = []
+    for name, want in expected_by_name(ev).items():
+        area = ev.area(name)
+        want = [float(v) for v in want.ravel()]
+        if len(want) != area.size:
+            mismatches.append(f"{name}: the reference has {len(want)} values for {area.size} cells")
+            continue
+        sheet = sheets[area.sheet]
+        for (row, col), expected in zip(area.cells(), want, strict=True):
+            formula = ev.is_formula(area.sheet, col, row)
+            if not formula and ev.stored(area.sheet, col, row) is None:
+                continue  # a cell the lesson leaves empty by design (the Live sheet's hidden columns)
+            if formula:
+                compared.add((area.sheet, col, row))
+            text = cell_text(sheet, f"{get_column_letter(col)}{row}")
+            try:
+                got = float(text)
+            except ValueError:
+                mismatches.append(f"{name} {area.sheet}!{get_column_letter(col)}{row}: {text!r}, want {expected!r}")
+                continue
+            if not math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12):
+                mismatches.append(f"{name} {area.sheet}!{get_column_letter(col)}{row}: {got!r}, want {expected!r}")
+    return compared, mismatches
+
+
+def resave_many(books: list[str | Path], out: str | Path, timeout: float = 600) -> list[Path]:
+    """Open each workbook in LibreOffice (recalculated) and save it as .xlsx into ``out``, in ONE
+    LibreOffice start: the files are then LibreOffice's, as a student's submission would be.
+    The books' file names must differ; returns the saved paths in the order given."""
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    paths = [Path(book).resolve() for book in books]
+    if len({path.name for path in paths}) != len(paths):
+        raise GdsheetError("resave_many: the workbooks' file names must differ")
+    with tempfile.TemporaryDirectory(prefix="gdsheet-lo-") as tmp:
+        _convert(paths, Path(tmp), "xlsx:Calc MS Excel 2007 XML", timeout)
+        saved = []
+        for path in paths:
+            made = Path(tmp) / f"{path.stem}.xlsx"
+            if not made.is_file():
+                raise GdsheetError(f"LibreOffice wrote nothing for {path.name}")
+            saved.append(Path(shutil.move(str(made), target / made.name)))
+    return saved

@@ -46,7 +46,7 @@ def test_overflowing_samples_name_the_csv(tmp_path: Path, capfd: pytest.CaptureF
 def test_large_but_finite_inputs_still_build(tmp_path: Path) -> None:
     lesson = make_lesson(m_start=1e100, live_epochs=0)
     assert overflow(lesson) is None
-    values = [getattr(v, "rows", v) for v in vars(lesson_values(lesson)).values() if not isinstance(v, dict)]
+    values = [getattr(v, "rows", v) for v in vars(lesson_values(lesson)).values() if not isinstance(v, dict | None)]
     assert all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in values if np.size(v))
     assert main(["build", str(tmp_path / "lesson.xlsx"), "--m-start", "1e100", "--live-epochs", "0"]) == 0
     assert main(["check", str(tmp_path / "lesson.xlsx")]) == 0

@@ -3,6 +3,7 @@ refused in one line (exit 3), quickly and in bounded memory, and the file is lef
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -13,10 +14,20 @@ import openpyxl
 import pytest
 
 from gdsheet.cli import main
+from gdsheet.commands.build import build
 from gdsheet.errors import WorkbookError
 from gdsheet.xlsx.archive import open_archive, read_member
 from gdsheet.xlsx.patch import patch_workbook
-from tests.support.hostile import MB, lying_bomb, zeros_bomb
+from tests.support.hostile import (
+    MB,
+    corrupt_deflate,
+    deflate64,
+    encrypted,
+    future_version,
+    long_attribute,
+    lying_bomb,
+    zeros_bomb,
+)
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -70,11 +81,14 @@ def test_a_header_that_lies_about_the_size_cannot_inflate_past_it(tmp_path: Path
 
 
 def test_read_member_stops_at_the_actual_size_limit(tmp_path: Path) -> None:
-    path = zeros_bomb(tmp_path / "small.xlsx", 3)
+    path = zeros_bomb(tmp_path / "small.xlsx", 3, name="xl/media/zeros.bin")  # not XML: no token bound
     with open_archive(path) as zf:
-        assert len(read_member(zf, "xl/worksheets/sheet1.xml")) == 3 * MB
+        assert len(read_member(zf, "xl/media/zeros.bin")) == 3 * MB
         with pytest.raises(WorkbookError, match=r"inflates to more than 1 MB"):
-            read_member(zf, "xl/worksheets/sheet1.xml", limit=MB)
+            read_member(zf, "xl/media/zeros.bin", limit=MB)
+    xml = zeros_bomb(tmp_path / "xml.xlsx", 3)  # 3 MB without a "<": one token past the 1 MB bound
+    with open_archive(xml) as zf, pytest.raises(WorkbookError, match=r"an XML token .* of more than 1 MB"):
+        read_member(zf, "xl/worksheets/sheet1.xml")
 
 
 def make_zip(path: Path, names: list[str], size: int = 10) -> Path:
@@ -172,3 +186,50 @@ def test_entity_declarations_are_refused(plain: Path, tmp_path: Path, prolog: st
         patch_workbook(src, src, values={("S", "B1"): 2.0})
     assert "\n" not in str(caught.value)
     assert src.read_bytes() == before
+
+
+BOUNDED = """
+import contextlib, io, json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GB of address space
+resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+from gdsheet.cli import main
+results = []
+for command in ("check", "run", "reset"):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        results.append([command, main([command, sys.argv[1]]), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def lesson(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("hostile") / "lesson.xlsx", live_epochs=0)
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (encrypted, "refused: member xl/worksheets/sheet1.xml is encrypted"),
+        (deflate64, "refused: member xl/worksheets/sheet1.xml is compressed with Deflate64"),
+        (corrupt_deflate, "member xl/worksheets/sheet1.xml is corrupt (Error -3 while decompressing data"),
+        (long_attribute, "member xl/worksheets/sheet1.xml holds an XML token (an attribute, a tag or a text) of more "
+                         "than 1 MB (GDSHEET_MAX_XML_TOKEN_MB raises it)"),
+        (future_version, "refused: the archive cannot be read (zip file version 20.7)"),
+    ],
+    ids=["encrypted", "deflate64", "corrupt-deflate", "200MB-attribute", "zip-version-20.7"],
+)  # fmt: skip
+def test_an_unreadable_member_is_exit_3_in_one_line_within_bounds(
+    lesson: Path, tmp_path: Path, make: object, said: str
+) -> None:
+    path = make(lesson, tmp_path / "hostile.xlsx")  # type: ignore[operator]
+    before, listing = path.read_bytes(), sorted(p.name for p in tmp_path.iterdir())
+    child = subprocess.run(
+        [sys.executable, "-c", BOUNDED, str(path)], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert child.stderr == ""  # nothing written past Python's sys.stderr either
+    for command, code, err in json.loads(child.stdout):
+        assert (command, code) == (command, 3)
+        assert err.count("\n") == 1 and err.startswith(f"gdsheet: error: {path}: ") and said in err, err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no lock or temporary file left

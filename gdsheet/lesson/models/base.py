@@ -19,7 +19,9 @@ class ModelSpec:
     ``features(k)``: the data columns before ``y`` (the CSV header and the descent table's first
     columns); ``params(k)``: the parameters, in table order; ``landscape(k)``: the two parameters
     the loss grid spans by default (rows, columns); ``gradients``: the gradient rules it allows;
-    ``max_features``: the largest k (1 for a model of one input).
+    ``max_features``: the largest k (1 for a model of one input); ``losses``: the losses it
+    reports (the first is its default); ``classes``: the labels y may take (empty: any number,
+    a regression), a classifier's log and JSON also give its ``accuracy``.
     """
 
     name: str
@@ -29,3 +31,8 @@ class ModelSpec:
     landscape: Callable[[int], tuple[str, str]]
     gradients: tuple[str, ...]
     max_features: int = 1
+    losses: tuple[str, ...] = ("rmse", "root-sum-square")
+    classes: tuple[float, ...] = ()
+    curve_points: int = 2
+    """Points of the fit chart's curve through the start values, evenly spaced over the samples'
+    x (two draw a line)."""

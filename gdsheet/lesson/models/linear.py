@@ -10,15 +10,17 @@ from __future__ import annotations
 from gdsheet.lesson.models.base import ModelSpec
 
 MAX_FEATURES = 64
-"""Inputs a linear lesson may have: each adds four table columns per sample (x, w, err, de/dw,
-new w) and a row of controls."""
+"""Inputs a linear (or logistic) lesson may have: each adds four table columns per sample (x, w,
+err, de/dw, new w) and a row of controls."""
 
 
 def features(k: int) -> tuple[str, ...]:
+    """x1 … xk (the CSV header's columns before y)."""
     return tuple(f"x{j}" for j in range(1, k + 1))
 
 
 def params(k: int) -> tuple[str, ...]:
+    """w1 … wk, then the intercept b."""
     return (*(f"w{j}" for j in range(1, k + 1)), "b")
 
 

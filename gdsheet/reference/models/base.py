@@ -1,4 +1,4 @@
-"""What a model is on the reference side: its prediction and its slopes, in numpy and float maths.
+"""What a model is on the reference side: its prediction, its per-sample loss and its slopes.
 
 Written from the model's mathematics, never from the writer's formulas (the two sides share only
 the names in :mod:`gdsheet.lesson.models`), so that the reference checking a workbook means something.
@@ -17,13 +17,32 @@ parameter of that name is raised by ``h`` (a finite-difference step), written as
 text says: (m+h)·x + b, m·x + b + h."""
 
 Slopes = Callable[[Mapping[str, float], Sequence[float], float], dict[str, float]]
-"""``slopes(params, x, residual)``: d(residual²)/dp for every parameter, at one sample."""
+"""``slopes(params, x, residual)``: d(per-sample loss)/dp for every parameter, at one sample, given
+``residual`` = prediction − y (for squared error, d(residual²)/dp)."""
+
+Error = Callable[[Mapping[str, Any], Sequence[Any], Any, "str | None", float], Any]
+"""``error(params, x, y, shift, h)``: the per-sample loss (the table's ``error_sq`` column), with
+the same ``shift``/``h`` as :data:`Predict`; arrays broadcast as there."""
+
+Correct = Callable[[Mapping[str, Any], Sequence[Any], Any], Any]
+"""``correct(params, x, y)``: 1 where a classifier's predicted class is y, else 0 (classifiers only)."""
+
+
+def squared_error(predict: Predict) -> Error:
+    """The per-sample loss (prediction − y)² of a regression model."""
+
+    def error(p: Mapping[str, Any], x: Sequence[Any], y: Any, shift: str | None = None, h: float = 0.0) -> Any:
+        return (predict(p, x, shift, h) - y) ** 2
+
+    return error
 
 
 @dataclass(frozen=True)
 class ReferenceModel:
-    """One model's numpy reference: ``predict`` and ``slopes`` (see :data:`Predict`, :data:`Slopes`)."""
+    """One model's numpy reference (see :data:`Predict`, :data:`Slopes`, :data:`Error`, :data:`Correct`)."""
 
     name: str
     predict: Predict
     slopes: Slopes
+    error: Error
+    correct: Correct | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gdsheet.reference.models.base import ReferenceModel
+from gdsheet.reference.models.base import ReferenceModel, squared_error
 
 
 def predict(p: Mapping[str, Any], x: Sequence[Any], shift: str | None = None, h: float = 0.0) -> Any:
@@ -20,4 +20,4 @@ def slopes(p: Mapping[str, float], x: Sequence[float], residual: float) -> dict[
     return {"m": 2 * x[0] * residual, "b": 2 * residual}
 
 
-MODEL = ReferenceModel("line", predict, slopes)
+MODEL = ReferenceModel("line", predict, slopes, squared_error(predict))

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gdsheet.reference.models.base import ReferenceModel
+from gdsheet.reference.models.base import ReferenceModel, squared_error
 
 
 def predict(p: Mapping[str, Any], x: Sequence[Any], shift: str | None = None, h: float = 0.0) -> Any:
-    """w1·x1 + … + wk·xk + b; with ``shift`` one weight (wj + h)·xj, or b + h added last."""
+    """w1·x1 + … + wk·xk + b; with ``shift`` one weight (wj + h)·xj, or b + h added last (also the
+    logistic model's score z)."""
     total: Any = 0.0
     for j, xj in enumerate(x, start=1):
         name = f"w{j}"
@@ -26,4 +27,4 @@ def slopes(p: Mapping[str, float], x: Sequence[float], residual: float) -> dict[
     return {**{f"w{j}": 2 * xj * residual for j, xj in enumerate(x, start=1)}, "b": 2 * residual}
 
 
-MODEL = ReferenceModel("linear", predict, slopes)
+MODEL = ReferenceModel("linear", predict, slopes, squared_error(predict))

@@ -20,15 +20,38 @@ Slope = Callable[[str, Sequence[str], str], str]
 """``slope(param, x, residual)``: the formula text of d(residual²)/d(param) at one sample,
 ``residual`` being the text of (y_pred − y)."""
 
+Error = Callable[[Sequence[str], Mapping[str, str], "str | None", str, "str | None"], str]
+"""``error(x, params, shift, y, predicted)``: the formula text of one sample's loss (the table's
+``error_sq``) at the inputs ``x`` and the label ``y`` (cells, or ranges inside SUMPRODUCT);
+``predicted``, when given, is a cell already holding the unshifted prediction, which a model may
+reuse."""
+
+
+def squared_error(prediction: Prediction) -> Error:
+    """The per-sample loss (y_pred − y)² of a regression model, from the prediction's cell when
+    there is one (the descent table's y_pred), else from the model's formula (the loss grid)."""
+
+    def error(x: Sequence[str], p: Mapping[str, str], shift: str | None, y: str, predicted: str | None) -> str:
+        return f"({predicted or prediction(x, p, shift)}-{y})^2"
+
+    return error
+
+
 Hints = Callable[[Sequence[str]], Mapping[str, str]]
 """``hints(params)``: what y_pred, error_sq, each err_p1 and each de/dp compute, in words."""
 
 
 @dataclass(frozen=True)
 class FormulaModel:
-    """One model's formula templates (see :data:`Prediction`, :data:`Slope`, :data:`Hints`)."""
+    """One model's formula templates (see :data:`Prediction`, :data:`Slope`, :data:`Error`,
+    :data:`Hints`); ``curve`` names the curve the fit chart draws through the start values."""
 
     name: str
     prediction: Prediction
     slope: Slope
     hints: Hints
+    error: Error
+    curve: str
+    number_format: str | None = None
+    """The number format of predictions and per-sample losses (None: the lesson's defaults, whole
+    numbers for the line's y)."""

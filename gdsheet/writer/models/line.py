@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gdsheet.writer.models.base import FormulaModel
+from gdsheet.writer.models.base import FormulaModel, squared_error
 
 
 def prediction(x: Sequence[str], p: Mapping[str, str], shift: str | None = None) -> str:
@@ -30,4 +30,6 @@ def hints(params: Sequence[str]) -> Mapping[str, str]:
     }
 
 
-MODEL = FormulaModel("line", prediction, slope, hints)
+MODEL = FormulaModel(
+    "line", prediction, slope, hints, squared_error(prediction), "the line through the current m and b"
+)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gdsheet.writer.models.base import FormulaModel
+from gdsheet.writer.models.base import FormulaModel, squared_error
 
 
 def prediction(x: Sequence[str], p: Mapping[str, str], shift: str | None = None) -> str:
-    """``w1*x1+w2*x2+b``; ``(wj+fd_step)*xj`` for a shifted weight, ``+fd_step`` last for b."""
+    """``w1*x1+w2*x2+b``; ``(wj+fd_step)*xj`` for a shifted weight, ``+fd_step`` last for b (also
+    the logistic model's score z)."""
     terms = []
     for j, xj in enumerate(x, start=1):
         name = f"w{j}"
@@ -32,4 +33,6 @@ def hints(params: Sequence[str]) -> Mapping[str, str]:
     return hints
 
 
-MODEL = FormulaModel("linear", prediction, slope, hints)
+MODEL = FormulaModel(
+    "linear", prediction, slope, hints, squared_error(prediction), "the line through the current w1 and b"
+)

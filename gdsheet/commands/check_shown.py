@@ -1,0 +1,187 @@
+"""What an application shows beyond the named areas' recalculated values (part of `gdsheet check`).
+
+The named areas' values are recalculated and compared with the reference in
+:mod:`gdsheet.commands.check`. A user does not always see those values:
+
+- an application that does not recalculate on open shows each formula's **cached value**, so a
+  cache that differs from its formula's recalculation (stale or forged) is a mismatch naming the
+  cell; a formula without a cached value (a lesson gdsheet built and never ran) is fine;
+- a **number typed** on a lesson sheet that no lesson name covers is shown and checked by nobody
+  (a wrong constant beside a moved name): it is reported as unchecked;
+- a formula whose value gdsheet's engine cannot vouch for as Excel computes it (a function
+  outside the set the engine implements and tests, evaluated by `formulas` instead; a formula
+  the parser rejects; an array formula) is **unverified**, never silently agreeing with itself;
+- the **epoch log** shows numbers no formula computes: each row's loss must be the loss at its
+  parameters (m and b), its epochs numbered 1, 2, …, and (for SGD, which carries no state between
+  epochs) each row must follow from the row above by one epoch of the lesson's rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from gdsheet.commands.recalc import agree
+from gdsheet.engine import xlvalues as xl
+from gdsheet.engine.compiled import plain
+from gdsheet.engine.evaluator import Evaluator
+from gdsheet.engine.shapes import Unsupported, walk
+from gdsheet.lesson.spec import Lesson
+from gdsheet.reference.oracle import lesson_epoch, model_loss
+from gdsheet.xlsx.ranges import a1
+
+Mismatch = dict[str, object]
+CellKey = tuple[str, int, int]
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-12
+
+
+def _shown(value: object) -> str:
+    return str(value).upper() if isinstance(value, bool) else repr(value)
+
+
+def cache_mismatches(ev: Evaluator, computed: Mapping[CellKey, object]) -> list[Mismatch]:
+    """Formula cells whose cached value is not their recalculated value (as ``recalc --check``
+    holds them: :func:`gdsheet.commands.recalc.agree`); volatile cells (RAND) are not compared."""
+    is_volatile = getattr(ev.engine, "is_volatile", lambda cell: False)
+    found = []
+    for index, sheet in enumerate(ev.book.sheets):
+        for (col, row), stored in (sheet.cached or {}).items():
+            key = (sheet.name, col, row)
+            if stored is None or key not in computed or is_volatile((index, col, row)):
+                continue  # no cached value (a lesson not yet run), or one that changes on every recalculation
+            value, cached = computed[key], plain(stored)
+            if not agree(cached, value):
+                address = f"{sheet.name}!{a1(col, row)}"
+                found.append({
+                    "cell": address, "name": None, "kind": "cache", "got": cached, "want": value,
+                    "message": f"{address}: its cached value {_shown(cached)} is not its formula's value "
+                               f"{_shown(value)} (an application that shows the cache shows another number)",
+                })  # fmt: skip
+    return found
+
+
+def unverified(ev: Evaluator) -> list[Mismatch]:
+    """Formula runs whose value the compiled engine does not compute itself, as Excel does."""
+    book = ev.book
+    found = []
+    seen: dict[int, str | None] = {}
+    for run in book.runs():
+        if run.shape not in seen:
+            seen[run.shape] = _why_unverified(ev, run.shape)
+        why = seen[run.shape]
+        if why is None:
+            continue
+        sheet = book.sheets[run.sheet].name
+        cells = a1(run.col, run.first) + ("" if run.first == run.last else f":{a1(run.col, run.last)}")
+        found.append({
+            "cell": f"{sheet}!{a1(run.col, run.first)}", "name": None, "kind": "unverified", "got": None, "want": None,
+            "message": f"{sheet}!{cells}: unverified: {why}",
+        })  # fmt: skip
+    found += [
+        {"cell": None, "name": None, "kind": "unverified", "got": None, "want": None, "message": f"unverified: {why}"}
+        for why in book.unsupported
+    ]
+    return found
+
+
+def _why_unverified(ev: Evaluator, shape: int) -> str | None:
+    try:
+        tree = ev.book.shapes.tree(shape)
+    except Unsupported as why:
+        return f"gdsheet's engine cannot parse the formula ({why})"
+    functions = sorted({node[1] for node in walk(tree) if node[0] == "fn" and node[1] not in xl.FUNCTIONS})
+    if functions:
+        return (
+            f"{', '.join(functions)} {'is' if len(functions) == 1 else 'are'} outside the functions gdsheet's engine "
+            "evaluates as Excel does, so its value is not vouched for"
+        )
+    return None
+
+
+def uncovered_numbers(ev: Evaluator, covered: set[CellKey], sheets: Iterable[str]) -> list[str]:
+    """Numbers typed on the lesson's sheets (``sheets``) that no lesson name covers, as Sheet!A1."""
+    found = []
+    wanted = set(sheets)
+    for sheet in ev.book.sheets:
+        if sheet.name not in wanted:
+            continue
+        for col, rows in sorted(sheet.constants.items()):
+            for row, value in sorted(rows.items()):
+                number = isinstance(value, float) and not isinstance(value, bool)
+                if number and (sheet.name, col, row) not in covered:
+                    found.append((row, col, f"{sheet.name}!{a1(col, row)}"))
+    found.sort()
+    return [address for _, _, address in found]
+
+
+def live_epoch_labels(ev: Evaluator, lesson: Lesson) -> tuple[set[CellKey], list[Mismatch]]:
+    """The Live sheet's epoch column (left of ``live_descent``: epoch k beside each of its rows),
+    as checked cells, and a mismatch for each label that is not its epoch."""
+    if "live_descent" not in ev.names or not lesson.descent_x:
+        return set(), []
+    area = ev.area("live_descent")
+    col, samples = area.min_col - 1, len(lesson.descent_x)
+    cells, found = set(), []
+    for row in range(area.min_row, area.max_row + 1):
+        want = float((row - area.min_row) // samples + 1)
+        got = ev.stored(area.sheet, col, row)
+        cells.add((area.sheet, col, row))
+        if got != want:
+            address = f"{area.sheet}!{a1(col, row)}"
+            message = f"{address} (the live table's epoch label): got {got!r}, want {want!r}"
+            found.append({"cell": address, "name": "live_descent", "kind": "value", "got": got, "want": want,
+                          "message": message})  # fmt: skip
+    return cells, found
+
+
+def _log_problem(row: int, address: str, what: str) -> Mismatch:
+    return {"cell": address, "name": "epoch_log", "kind": "log", "got": None, "want": None,
+            "message": f"epoch_log row {row} ({address}): {what}"}  # fmt: skip
+
+
+def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
+    """The first row of the epoch log (epoch, each parameter, the loss) that no run of this
+    lesson produces (see the module's docstring), as a one-item list; empty when every row holds."""
+    if "epoch_log" not in ev.names:
+        return []
+    log = ev.area("epoch_log")
+    params = lesson.params
+    width = len(params) + 2
+    if log.shape[1] < width:
+        where = f"{log.sheet}!{log.ref()}"
+        return [_log_problem(log.min_row, where, f"the log has fewer than {width} columns (epoch, "
+                                                 f"{', '.join(params)}, loss)")]  # fmt: skip
+    previous: dict[str, float] | None = None
+    expected_epoch = 1
+    for row in range(log.min_row, log.max_row + 1):
+        values = [ev.stored(log.sheet, log.min_col + i, row) for i in range(width)]
+        if all(value is None for value in values):
+            continue
+        address = f"{log.sheet}!{a1(log.min_col, row)}"
+        if not all(isinstance(v, float) and math.isfinite(v) for v in values):
+            return [_log_problem(row, address, "the epoch, the parameters and the loss must all be finite numbers")]
+        epoch, *numbers, loss = (float(v) for v in values)  # type: ignore[arg-type]
+        got = dict(zip(params, numbers, strict=True))
+        if epoch != expected_epoch:
+            return [_log_problem(row, address, f"epoch {epoch:g} where epoch {expected_epoch} follows")]
+        with np.errstate(all="ignore"):
+            want_loss = model_loss(lesson.model, got, lesson.x_columns, lesson.samples_y, lesson.loss)
+        if not math.isclose(loss, want_loss, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+            return [_log_problem(row, address, f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})")]
+        if not lesson.state and previous is not None:
+            with np.errstate(all="ignore"):
+                table, _ = lesson_epoch(lesson, previous, {})
+            want = {p: table.last(f"new_{p}") for p in params}
+            if not all(math.isclose(got[p], want[p], rel_tol=REL_TOL, abs_tol=ABS_TOL) for p in params):
+                shown = ", ".join(f"{p} = {got[p]!r}" for p in params)
+                wanted = ", ".join(repr(want[p]) for p in params)
+                return [_log_problem(row, address, (
+                    f"{shown} do not follow from the row above by one epoch of the lesson's rule (that gives {wanted})"
+                ))]  # fmt: skip
+        previous = got
+        expected_epoch += 1
+    return []

@@ -1,0 +1,279 @@
+"""Tamperings of a built lesson, each a way to make a workbook show numbers the lesson's maths
+does not give (issue 16's battery), for `check`'s tests and its property test.
+
+Each tampering takes a lesson that has run one epoch (so its formulas hold cached values) and
+the path to write, and returns the text `check` must name (a cell or a name). Edits of names and
+formulas go through openpyxl; edits of cached values and of the workbook part go through the XML.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.cell import absolute_coordinate
+from openpyxl.workbook.defined_name import DefinedName
+
+from gdsheet.engine.evaluator import defined_areas
+from gdsheet.xlsx.ranges import Range
+
+SHEET_PART = "xl/worksheets/sheet1.xml"
+NEW_M = 8
+"""new_m's column in the line's descent table: x, y, m, b, y_pred, error_sq, err_m1, de/dm, new_m…"""
+Tampering = Callable[[Path, Path], str]
+
+
+def areas(path: Path) -> dict[str, Range]:
+    return defined_areas(openpyxl.load_workbook(path))
+
+
+def cell(area: Range, row: int = 0, column: int = 0) -> str:
+    return f"{openpyxl.utils.get_column_letter(area.min_col + column)}{area.min_row + row}"
+
+
+def rewrite_member(source: Path, target: Path, name: str, edit: Callable[[str], str]) -> None:
+    """Copy ``source`` to ``target`` with member ``name``'s text passed through ``edit``."""
+    tmp = target.with_suffix(".part")
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == name:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info, data)
+    shutil.move(tmp, target)
+
+
+def stale_cache(source: Path, target: Path) -> str:
+    """rmse's cached value doubled (fullCalcOnLoad kept): an application that trusts caches shows it."""
+    address = cell(areas(source)["rmse"])
+    rewrite_member(source, target, SHEET_PART, lambda text: _scale_cached_one(text, address, 2.0))
+    return f"Lesson!{address}"
+
+
+def _scale_cached_one(text: str, address: str, factor: float) -> str:
+    pattern = re.compile(rf'(<c r="{address}"[^>]*><f>[^<]*</f>)<v>([^<]*)</v>')
+    assert pattern.search(text), address
+    return pattern.sub(lambda m: f"{m.group(1)}<v>{float(m.group(2)) * factor!r}</v>", text, count=1)
+
+
+def scaled_caches(source: Path, target: Path) -> str:
+    """Every descent cell's cache times 10 and fullCalcOnLoad removed: LibreOffice shows them all."""
+    table = areas(source)["descent"]
+    first = cell(table, 0, 2)
+    cells = {cell(table, row, column) for row in range(table.shape[0]) for column in range(2, table.shape[1])}
+
+    def edit(text: str) -> str:
+        for address in cells:
+            text = _scale_cached_one(text, address, 10.0)
+        return text
+
+    middle = target.with_name("middle.xlsx")
+    rewrite_member(source, middle, SHEET_PART, edit)
+    rewrite_member(middle, target, "xl/workbook.xml", lambda text: text.replace(' fullCalcOnLoad="1"', ""))
+    middle.unlink()
+    return f"Lesson!{first}"
+
+
+def _with_book(source: Path, target: Path, edit: Callable[[openpyxl.Workbook], None]) -> None:
+    book = openpyxl.load_workbook(source)
+    edit(book)
+    book.save(target)
+
+
+def moved_rmse(source: Path, target: Path) -> str:
+    """rmse moved to a far cell holding the right formula; its old cell holds a wrong constant."""
+    old = areas(source)["rmse"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["Lesson"]
+        ws["AZ200"] = ws[cell(old)].value
+        ws[cell(old)] = 1.5
+        book.defined_names["rmse"] = DefinedName("rmse", attr_text="Lesson!$AZ$200")
+
+    _with_book(source, target, edit)
+    return "'rmse'"
+
+
+def grid_deleted(source: Path, target: Path) -> str:
+    """The grid's name deleted and its formulas replaced by wrong constants."""
+    grid = areas(source)["grid"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        del book.defined_names["grid"]
+        for row in range(grid.shape[0]):
+            for column in range(grid.shape[1]):
+                book["Lesson"][cell(grid, row, column)] = 1.0
+
+    _with_book(source, target, edit)
+    return "'grid'"
+
+
+def hidden_name_over_rmse(source: Path, target: Path) -> str:
+    """A hidden name that no lesson defines over rmse's cell (a constant there would look like an input)."""
+    address = areas(source)["rmse"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book.defined_names["mine"] = DefinedName("mine", attr_text=f"Lesson!{absolute_coordinate(cell(address))}",
+                                                 hidden=True)  # fmt: skip
+        book["Lesson"][cell(address)] = 1.5
+
+    _with_book(source, target, edit)
+    return "'mine'"
+
+
+def name_over_descent(source: Path, target: Path) -> str:
+    """A name over the whole descent table whose cells are typed constants."""
+    table = areas(source)["descent"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book.defined_names["inputs"] = DefinedName(
+            "inputs", attr_text=f"Lesson!{cell(table)}:{cell(table, table.shape[0] - 1, table.shape[1] - 1)}"
+        )
+        book["Lesson"][cell(table, 3, NEW_M)] = 2.5
+
+    _with_book(source, target, edit)
+    return "'inputs'"
+
+
+def rmse_union(source: Path, target: Path) -> str:
+    """rmse redefined as a union of two cells."""
+    old = areas(source)["rmse"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book.defined_names["rmse"] = DefinedName("rmse", attr_text=f"Lesson!{cell(old)},Lesson!$A$1")
+
+    _with_book(source, target, edit)
+    return "'rmse'"
+
+
+def sheet_level(name: str) -> Tampering:
+    """A sheet-level ``name`` on the Lesson sheet, pointing at another number, which the sheet's
+    formulas read instead of the workbook-level one."""
+
+    def tamper(source: Path, target: Path) -> str:
+        def edit(book: openpyxl.Workbook) -> None:
+            ws = book["Lesson"]
+            ws["AZ300"] = 0.5
+            ws.defined_names[name] = DefinedName(name, attr_text="Lesson!$AZ$300", localSheetId=0)
+
+        _with_book(source, target, edit)
+        return f"'{name}'"
+
+    tamper.__name__ = f"sheet_level_{name}"
+    return tamper
+
+
+def both_cases(source: Path, target: Path) -> str:
+    """``RMSE`` defined beside ``rmse``, over another cell."""
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book["Lesson"]["AZ300"] = 3.0
+        book.defined_names["RMSE"] = DefinedName("RMSE", attr_text="Lesson!$AZ$300")
+
+    _with_book(source, target, edit)
+    return "'RMSE'"
+
+
+def typed_log(source: Path, target: Path) -> str:
+    """An epoch log typed by hand: 5 epochs converging to a loss of 0.001 that no run produced."""
+    log = areas(source)["epoch_log"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["Lesson"]
+        for k in range(5):
+            for column, value in enumerate((k + 1, 2.0 + 0.01 * k, 30.0 - 0.1 * k, (10, 1, 0.1, 0.01, 0.001)[k])):
+                ws[cell(log, k, column)] = value
+        book.defined_names["epoch_log"] = DefinedName("epoch_log", attr_text=f"Lesson!{cell(log)}:{cell(log, 4, 3)}")
+
+    _with_book(source, target, edit)
+    return f"epoch_log row {log.min_row}"
+
+
+def _new_m_formula(extra: Callable[[str], str]) -> Tampering:
+    def tamper(source: Path, target: Path) -> str:
+        table = areas(source)["descent"]
+        address = cell(table, 2, NEW_M)
+
+        def edit(book: openpyxl.Workbook) -> None:
+            ws = book["Lesson"]
+            ws[address] = extra(ws[address].value)
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    return tamper
+
+
+round_half = _new_m_formula(lambda formula: f"{formula}+(ROUND(1.005,2)-1)*100")
+"""Excel and LibreOffice round 1.005 to 1.01 (so this adds 1); a ROUND that gives 1.00 adds nothing."""
+round_half.__name__ = "round_half"
+
+iferror_quotient = _new_m_formula(lambda formula: f"=IFERROR(ACOSH(1)*0+{formula[1:]},{formula[1:]})")
+"""A function the compiled engine does not implement (ACOSH: `formulas` evaluates it) beside the
+right formula: the values agree, but check cannot vouch for what Excel shows."""
+iferror_quotient.__name__ = "iferror_quotient"
+
+TAMPERINGS: tuple[Tampering, ...] = (
+    stale_cache, scaled_caches, moved_rmse, grid_deleted, hidden_name_over_rmse, name_over_descent, rmse_union,
+    sheet_level("learn"), sheet_level("m_start"), both_cases, typed_log, round_half, iferror_quotient,
+)  # fmt: skip
+
+RMSE_TAMPERINGS: tuple[Tampering, ...] = (moved_rmse, hidden_name_over_rmse, rmse_union, both_cases)
+"""The tamperings of rmse's name: each reads the name as built, so at most one of them applies."""
+
+OTHER_TAMPERINGS: tuple[Tampering, ...] = tuple(
+    t for t in TAMPERINGS if t not in (stale_cache, scaled_caches, *RMSE_TAMPERINGS)
+)
+"""The other tamperings that rewrite the workbook with openpyxl (which drops cached values), so
+any number of them can follow one another (and one of :data:`RMSE_TAMPERINGS`)."""
+
+
+TEXT_BOX = (
+    "<twoCellAnchor><from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
+    "<to><col>{col2}</col><colOff>0</colOff><row>{row2}</row><rowOff>0</rowOff></to>"
+    '<sp macro="" textlink=""><nvSpPr><cNvPr id="99" name="TextBox 99"/><cNvSpPr txBox="1"/></nvSpPr>'
+    '<spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></spPr>'
+    "<txBody><a:bodyPr/><a:p><a:r><a:t>1.23</a:t></a:r></a:p></txBody></sp><clientData/></twoCellAnchor>"
+)
+
+
+def text_box_over_rmse(source: Path, target: Path) -> str:
+    """A white text box reading 1.23 drawn over rmse's cell (in the sheet's existing drawing)."""
+    rmse = areas(source)["rmse"]
+    box = TEXT_BOX.format(col=rmse.min_col - 1, row=rmse.min_row - 1, col2=rmse.min_col, row2=rmse.min_row)
+    rewrite_member(source, target, "xl/drawings/drawing1.xml", lambda text: text.replace("</wsDr>", box + "</wsDr>"))
+    return f"Lesson!{cell(rmse)}"
+
+
+def _number_format(name: str, code: str, row: int = 0, column: int = 0) -> Tampering:
+    def tamper(source: Path, target: Path) -> str:
+        area = areas(source)[name]
+        address = cell(area, row, column)
+
+        def edit(book: openpyxl.Workbook) -> None:
+            book["Lesson"][address].number_format = code
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    return tamper
+
+
+literal_format = _number_format("rmse", '"12.50"')
+"""rmse's right formula shown as the text 12.50, whatever its value."""
+literal_format.__name__ = "literal_format"
+
+scaling_format = _number_format("descent", "0.000,,", 4, NEW_M)
+"""A new_m cell shown divided by a million."""
+scaling_format.__name__ = "scaling_format"
+
+percent_format = _number_format("next_b", "0.00%")
+"""next_b shown times 100."""
+percent_format.__name__ = "percent_format"
+
+DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (text_box_over_rmse, literal_format, scaling_format, percent_format)
+"""Tamperings of what is displayed (number formats, drawings), not of values or names."""
