@@ -325,7 +325,9 @@ def _overflow_message(
     return f"{' with '.join(culprits)} {verb} the lesson overflow (the values named {where} would not be finite)"
 
 
-def build(path: str | Path, preset: str = DEFAULT_PRESET, *, data: str | Path | None = None, **overrides: object) -> Path:
+def build(
+    path: str | Path, preset: str = DEFAULT_PRESET, *, data: str | Path | None = None, **overrides: object
+) -> Path:
     """Build the lesson workbook at ``path`` (an .xlsx); returns the path written.
 
     ``overrides`` are lesson settings such as ``m_start``, ``b_start``, ``learn``, ``epochs``

@@ -180,7 +180,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Sc
     chart.title = f"{lesson.loss_label} after each live epoch (the Live sheet's formulas)"
     last = log_first + lesson.live_epochs - 1
     series = Series(
-        Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last),
+        Reference(live, min_col=FIRST_COL + 1 + len(lesson.params), min_row=log_first - 1, max_row=last),
         Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last),
         title_from_data=True,
     )
@@ -206,7 +206,7 @@ def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     chart.title = f"Epoch log: {lesson.loss_label} after each epoch played by gdsheet run (empty until the first run)"
     first = at.descent_first
     series = Series(
-        Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),
+        Reference(ws, min_col=at.log_col + 1 + len(lesson.params), min_row=first, max_row=first),  # epoch, p…, loss
         Reference(ws, min_col=at.log_col, min_row=first, max_row=first),
         title=_loss_key(lesson),
     )
