@@ -149,3 +149,16 @@ def test_check_catches_a_tampered_cell_in_every_new_column(houses: Path, tmp_pat
         found = check_workbook(tmp_path / "t.xlsx")
         assert not found.ok, name
         assert found.mismatches[0]["cell"] == f"Lesson!{target.coordinate}", name  # the root cause first
+
+
+@pytest.mark.parametrize("model", ["linear", "logistic"])
+def test_m_start_on_a_model_without_m_is_one_line_and_nothing_is_written(model: str, tmp_path: Path) -> None:
+    out = tmp_path / "l.xlsx"
+    result = run_cli("build", str(out), "--model", model, "--m-start", "2")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"gdsheet: error: --m-start: the {model} model has no parameter m (its parameters: w1, b; "
+        "set their start values in a preset's [descent] table)"
+    )
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert make_lesson(model=model, b_start=-2.5).values_of("start")["b"] == -2.5  # every model has its b
