@@ -75,10 +75,7 @@ def _add_lesson_options(
     parser: argparse.ArgumentParser, seed_help: str = "the noise's random seed (numpy default_rng; default 0)"
 ) -> None:
     parser.add_argument(
-        "--preset",
-        default=DEFAULT_PRESET,
-        help="a shipped preset (see `gdsheet templates`) or a path to a .toml file; "
-        "--model NAME without it takes the model's own preset",
+        "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
     )
     parser.add_argument(
         "--features",
