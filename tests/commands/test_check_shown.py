@@ -150,7 +150,7 @@ def test_the_format_tamperings_change_what_libreoffice_shows(ran: Path, tmp_path
 LEGITIMATE = [
     {}, {"preset": "seed"}, {"preset": "logistic", "batch_size": 4}, {"optimizer": "momentum"},
     {"optimizer": "rmsprop", "learn": 0.01}, {"optimizer": "adam", "learn": 0.1, "model": "logistic"},
-    {"gradient": "finite-difference", "batch_size": 5},
+    {"gradient": "finite-difference", "batch_size": 5}, {"model": "linear", "samples": 12, "features": 3},
 ]  # fmt: skip
 
 
@@ -181,6 +181,7 @@ LOG_LESSONS = [
     {"optimizer": "adam", "learn": 0.1}, {"optimizer": "momentum", "batch_size": 4},
     {"preset": "logistic", "optimizer": "adam", "learn": 0.05, "batch_size": 3},
     {"preset": "logistic", "gradient": "finite-difference"},
+    {"model": "linear", "samples": 12, "features": 3, "optimizer": "momentum", "learn": 1e-4},
 ]  # fmt: skip
 
 
