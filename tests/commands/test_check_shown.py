@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -18,9 +19,18 @@ from gdsheet.commands.check import check_workbook
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator
-from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
-from tests.support.libreoffice import cell_text, recalculate_many, resave, resave_many
-from tests.support.tamper import DISPLAY_TAMPERINGS, FORMAT_TAMPERINGS, TAMPERINGS, Tampering, areas, cell
+from gdsheet.reference.oracle import lesson_epoch, lesson_values, model_accuracy, model_loss
+from tests.support.libreoffice import cell_text, recalculate_many, render_pdf, resave, resave_many
+from tests.support.tamper import (
+    DISPLAY_TAMPERINGS,
+    FORMAT_TAMPERINGS,
+    TAMPERINGS,
+    Tampering,
+    areas,
+    cell,
+    conditional_literal,
+    x14_conditional_format,
+)
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +155,30 @@ def test_the_format_tamperings_change_what_libreoffice_shows(ran: Path, tmp_path
     for book, address in zip(books[1:], named, strict=True):
         got = cell_text(shown[book.resolve()]["Lesson"], address)
         assert got != cell_text(plain, address), (book.name, address, got)
+
+
+def test_the_conditional_format_tamperings_change_what_libreoffice_prints(
+    ran: Path, tmp_path: Path, need_soffice: str
+) -> None:
+    """LibreOffice's CSV export ignores conditional formats, but its rendering applies them: the
+    printed rmse beside "RMSE" on the controls' row is another text than the untampered lesson's."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    books = [tmp_path / "plain.xlsx"]
+    shutil.copy(ran, books[0])
+    for tamper in (conditional_literal, x14_conditional_format):
+        books.append(tmp_path / f"{tamper.__name__}.xlsx")
+        assert tamper(ran, books[-1]) == f"Lesson!{cell(areas(ran)['rmse'])}"
+
+    def printed_rmse(pdf: Path) -> str:
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+        [line] = [line for line in text.stdout.splitlines() if line.startswith("epochs") and "RMSE" in line]
+        return line.split("RMSE")[1].split()[0]
+
+    plain, *tampered = (printed_rmse(pdf) for pdf in render_pdf(books, tmp_path / "pdf"))
+    want = lesson_values(lesson_from_workbook(Evaluator(ran))).rmse
+    assert plain == f"{want:.2f}" and tampered[0] == "12.50", (plain, want, tampered)
+    assert tampered[1] != plain  # LibreOffice drops the cell's own format under an Excel 2010 rule
 
 
 LEGITIMATE = [

@@ -415,7 +415,7 @@ FORMAT_TAMPERINGS: tuple[Tampering, ...] = (
     literal_format, zero_literal_format, scaling_format, percent_format, date_format, hidden_format,
 )  # fmt: skip
 """The display tamperings that LibreOffice's shown text reveals (a drawing is not in its text, and
-its CSV export does not apply conditional formats; Excel applies a rule's number format)."""
+its CSV export does not apply conditional formats: its rendering does, see check's tests)."""
 
 
 OTHER_TAMPERINGS: tuple[Tampering, ...] = (
