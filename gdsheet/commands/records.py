@@ -86,6 +86,7 @@ class EpochRecords(Sequence[Record]):
         if self.keep_json and not self.json_count:
             self.json_from = start  # the log's first rows may sit beside the sheet's, written cell by cell
         keep = self.keep_json and start == self.json_from + self.json_count  # the kept JSON stays in order
+        same = list(slots) == list(range(width))  # the log's columns are the row's numbers, in order
         pending: list[str] = []
         try:
             for k in range(start, self.count):
@@ -96,7 +97,7 @@ class EpochRecords(Sequence[Record]):
                         self.json_chunks.append(", ".join(pending))
                         self.json_count += len(pending)
                         pending.clear()
-                yield NumberTexts((first + k, *pick(texts)))
+                yield NumberTexts((first + k, *(texts if same else pick(texts))))
         finally:  # every record made so far is whole
             if pending:
                 self.json_chunks.append(", ".join(pending))

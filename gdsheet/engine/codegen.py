@@ -152,6 +152,7 @@ class Context:
     loop_values: dict[tuple[int, int, int], str | None] = field(default_factory=dict)  # (sheet, col, offset) -> var
     loop_sources: list[str] = field(default_factory=list)  # what each loop variable c0, c1... iterates
     numpy: bool = False  # whether the code computes with numpy arrays (the caller then sets errstate)
+    fixed: dict[tuple[str, int], str] | None = None  # (list, row) -> the local that holds it, in a stepper
 
     def column(self, sheet: int, col: int) -> str:
         key = (sheet, col)
@@ -193,6 +194,12 @@ class _Gen:
     # --- shared --------------------------------------------------------------------------
 
     def _cell(self, sheet: int, col: int, row_expr: str, fixed_row: int | None) -> str:
+        if (
+            fixed_row is not None
+            and self.ctx.fixed
+            and (local := self.ctx.fixed.get((self.ctx.column(sheet, col), fixed_row)))
+        ):
+            return local  # computed earlier in this program: read from its local
         if fixed_row is not None and self.ctx.inline is not None:
             value = self.ctx.inline(sheet, col, fixed_row)
             if value is not None:
@@ -692,8 +699,10 @@ class ProgramWriter:
         ctx = Context(self.book, self.column_ids, inline=inline, static_range=static_range,
                       static_column=static_column)  # fmt: skip
         body: list[str] = []
+        if stores is not None:
+            ctx.fixed = {}
         for index, cell in enumerate(inputs):
-            body.append(f"    {ctx.column(cell[0], cell[1])}[{cell[2]}] = P[{index}]")
+            body += _fixed_store(ctx, ctx.column(cell[0], cell[1]), cell[2], f"P[{index}]", f"x{index}")
         for unit in units:
             body.extend(self._unit_code(ctx, unit, fast, stores))
         body += _returns(ctx, outputs, fast)
@@ -721,19 +730,15 @@ class ProgramWriter:
     def _unit_code(self, ctx: Context, unit: Unit, fast: bool, stores: dict[int, str] | None) -> list[str]:
         """One unit's statements. ``stores`` says which runs' values must reach their lists
         ("all" rows, or the "last" row only, for a stepper); None stores everything."""
-        if unit.cells is not None:
-            return [
-                line
-                for run, row in unit.cells
-                for line in self._assign(ctx, "    ", f"{ctx.column(run.sheet, run.col)}[{row}]", run, str(row), fast)
-            ]
-        if unit.first == unit.last:
-            row = str(unit.first)
-            return [
-                line
-                for run in unit.runs
-                for line in self._assign(ctx, "    ", f"{ctx.column(run.sheet, run.col)}[{row}]", run, row, fast)
-            ]
+        if unit.cells is not None or unit.first == unit.last:
+            lines = []
+            for run, row in unit.cells if unit.cells is not None else [(run, unit.first) for run in unit.runs]:
+                prelude, code = self._statement(ctx, run, str(row), fast)
+                lines += [f"    {line}" for line in prelude]
+                lines += _fixed_store(
+                    ctx, ctx.column(run.sheet, run.col), row, code, f"f{ctx.column(run.sheet, run.col)[1:]}_{row}"
+                )
+            return lines
         step = 1 if unit.descending else -1  # the row offset that reads the previous iteration
         carried = self._carried(unit, step)
         names = {id(run): ctx.column(run.sheet, run.col) for run in unit.runs}
@@ -752,6 +757,9 @@ class ProgramWriter:
             statements.append(_LoopStatement(names[id(run)], f"v{names[id(run)][1:]}", prelude, code, policy,
                                              f"p{names[id(run)][1:]}" if id(run) in carried else None))  # fmt: skip
         loop, after = _loop_body(statements, unit.last)
+        if ctx.fixed is not None:  # after the loop, its last row's values are still in their locals
+            ctx.fixed |= {(st.column, unit.last): st.code if st.alias else st.local for st in statements
+                          if st.policy == "last" and len(ctx.fixed) < MAX_FIXED_LOCALS}  # fmt: skip
         header = f"range({rows.start}, {rows.stop}{', -1' if unit.descending else ''})"
         if ctx.loop_sources:  # the rows' fixed numbers, iterated with them
             variables = ", ".join(f"c{k}" for k in range(len(ctx.loop_sources)))
@@ -867,12 +875,26 @@ def _loop_body(statements: list[_LoopStatement], last: int) -> tuple[list[str], 
     return loop, after
 
 
+MAX_FIXED_LOCALS = 256
+"""A stepper keeps at most this many single cells in locals (the rest are read from their lists)."""
+
+
+def _fixed_store(ctx: Context, column: str, row: int, code: str, local: str) -> list[str]:
+    """``column[row] = code``; in a stepper through a local that later reads of the cell use."""
+    if ctx.fixed is None or len(ctx.fixed) >= MAX_FIXED_LOCALS:
+        return [f"    {column}[{row}] = {code}"]
+    ctx.fixed[(column, row)] = local
+    return [f"    {local} = {code}", f"    {column}[{row}] = {local}"]
+
+
 def _returns(ctx: Context, outputs: Sequence[Cell], fast: bool) -> list[str]:
     """The program's last lines: the outputs' values; a fast program checks that each is a
     finite number (``x - x`` is 0.0 only then; text raises TypeError), else raises Slow."""
     if not outputs:
         return ["    return None"]
-    lines = [f"    o{i} = {ctx.column(sheet, col)}[{row}]" for i, (sheet, col, row) in enumerate(outputs)]
+    fixed = ctx.fixed or {}
+    lines = [f"    o{i} = {fixed.get((name := ctx.column(sheet, col), row), f'{name}[{row}]')}"
+             for i, (sheet, col, row) in enumerate(outputs)]  # fmt: skip
     values = ", ".join(f"o{i}" for i in range(len(outputs)))
     if not fast:
         return [*lines, f"    return [{values}]"]
