@@ -8,10 +8,9 @@
   (:func:`gdsheet.xlsx.chart_ranges.grow_log_ranges`);
 - ``surface``: the grid as a 3D surface chart beside the heat map (Excel draws a surface,
   LibreOffice draws the same part as 3D columns);
-- a "you are here" conditional format that outlines the grid cell nearest (m_start, b_start).
 
-Charts are added with ``ws.add_chart`` and the marker with ``ws.conditional_formatting.add``
-only, so they do not depend on how the workbook is saved.
+Charts are added with ``ws.add_chart`` only, so they do not depend on how the workbook is saved.
+(The "you are here" marker on the grid is the landscape's: :mod:`gdsheet.writer.landscape`.)
 """
 
 from __future__ import annotations
@@ -21,15 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 from openpyxl.chart import Reference, ScatterChart, Series, SurfaceChart3D
 from openpyxl.chart.axis import ChartLines
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Border, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.reference.oracle import run_epochs
-from gdsheet.writer.cells import PREDICTION, Font, name_ref, put
-from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
+from gdsheet.writer.cells import PREDICTION, name_ref, put
+from gdsheet.writer.layout import FIRST_COL, Layout, cell
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout
 from gdsheet.writer.models import MODELS
 
@@ -39,8 +36,6 @@ CM_PER_ROW = 0.53
 
 LOG_SCALE_RATIO = 100.0
 """The live chart uses a log axis when its largest loss is at least this many times its smallest."""
-
-YOU_ARE_HERE = Border(*(Side(style="thin", color="000000"),) * 4)
 
 
 @dataclass(frozen=True)
@@ -242,33 +237,14 @@ def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> Surfa
     return chart
 
 
-def mark_you_are_here(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
-    """Outline (and bold) the grid cell nearest the start values of the grid's two parameters (the
-    line's m_start, b_start): its row's value and its column's are each at least as close as any
-    other (SUMPRODUCT counts closer ones; no array formula needed)."""
-    rows_p, cols_p = lesson.landscape
-    first_b = FIRST_COL + 1
-    last_row = at.grid_first + len(lesson.grid_m) - 1
-    last_col = first_b + len(lesson.grid_b) - 1
-    m_here = f"${col(FIRST_COL)}{at.grid_first}"
-    b_here = f"{col(first_b)}${at.grid_header}"
-    formula = (
-        f"AND(SUMPRODUCT(--(ABS(grid_{rows_p}-{rows_p}_start)<ABS({m_here}-{rows_p}_start)))=0,"
-        f"SUMPRODUCT(--(ABS(grid_{cols_p}-{cols_p}_start)<ABS({b_here}-{cols_p}_start)))=0)"
-    )
-    rule = FormulaRule(formula=[formula], border=YOU_ARE_HERE, font=Font(bold=True, underline="single"))
-    ws.conditional_formatting.add(f"{cell(first_b, at.grid_first)}:{cell(last_col, last_row)}", rule)
-
-
 def _loss_key(lesson: Lesson) -> str:
     return loss_key(lesson.loss)
 
 
 def add_charts(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """Every chart and the "you are here" marker; returns the defined names of the cells added."""
+    """Every chart; returns the defined names of the cells added (the fitted line's points)."""
     ws = wb.worksheets[0]
     names = write_fit_line(ws, lesson, at)
-    mark_you_are_here(ws, lesson, at)
     boxes = chart_boxes(lesson, at)
     ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)
     ws.add_chart(_surface_chart(ws, lesson, at, boxes["surface"]), boxes["surface"].anchor)

@@ -53,7 +53,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     names: dict[str, str] = {}
     first, last = at.epochs_row, at.epochs_row + len(lesson.params) - 1
     params = param_format(lesson)
-    for row, (param, start) in enumerate(lesson.values_of("start").items(), start=first):
+    for index, (param, start) in enumerate(lesson.values_of("start").items()):
+        _, row = at.start_cell(index)
         put(ws, label, row, param)
         put(ws, actual, row, f"={param}_actual")
         put(ws, current, row, start, params, editable=True)

@@ -119,6 +119,11 @@ class Layout:
         """The descent section's text spans A to here; its charts sit to the right."""
         return FIRST_COL + 4
 
+    def start_cell(self, index: int) -> tuple[int, int]:
+        """(column, row) of the parameter's current value, ``p_start`` (index in ``lesson.params``):
+        what the descent table's first row reads, and what the "you are here" marker compares by address."""
+        return PARAM_COLS[2], self.epochs_row + index
+
     def descent_col(self, header: str) -> int:
         """Column of a descent-table column, by name (a KeyError-like ValueError if absent)."""
         return FIRST_COL + self.table_columns.index(header)

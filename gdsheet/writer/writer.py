@@ -75,7 +75,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
             live.column_dimensions[col(index)].width = 10
         set_up_live_pages(live, LiveLayout(lesson.live_epochs, at.n_samples).table_header)
 
-    # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
+    # Charts (gdsheet/writer/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     _check_contract(lesson, set(wb.defined_names))

@@ -110,13 +110,3 @@ def test_record_cells_become_log_columns(tmp_path: Path) -> None:
     assert rows[2][4] is None and rows[2][5] == second[0][cell]
     assert rows[2][3] == pytest.approx(second[0]["rmse"], rel=1e-12)
 
-
-def test_you_are_here_outlines_the_nearest_grid_cell(books: dict[str, Path]) -> None:
-    ws = openpyxl.load_workbook(books["corrected"])["Lesson"]
-    grid = defined_areas(openpyxl.load_workbook(books["corrected"]))["grid"]
-    rules = [
-        (str(target.sqref), rule) for target, rules in ws.conditional_formatting._cf_rules.items() for rule in rules
-    ]
-    (sqref, rule), *_ = [(s, r) for s, r in rules if r.type == "expression"]
-    assert sqref == grid.ref().replace("$", "")
-    assert "m_start" in rule.formula[0] and "b_start" in rule.formula[0] and rule.dxf.border.left.style == "thin"
