@@ -198,7 +198,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Sc
 def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
     chart = _scatter()
-    chart.title = f"Epoch log: {lesson.loss_label} after each epoch played by gdsheet run (empty until the first run)"
+    chart.title = f"Epoch log: {lesson.loss_label} after each epoch of gdsheet run (no points before the first run)"
     first = at.descent_first
     series = Series(
         Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),

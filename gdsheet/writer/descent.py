@@ -13,7 +13,7 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, accuracy_formula, loss_formula, name_ref, put
+from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, Font, accuracy_formula, loss_formula, name_ref, put
 from gdsheet.writer.descent_rows import (
     batch_start,
     column_formats,
@@ -27,6 +27,9 @@ from gdsheet.writer.formats import param_format
 from gdsheet.writer.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
 from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES
+from gdsheet.writer.text import hand_play_note
+
+NOTE_FONT = Font(italic=True)
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -35,6 +38,9 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     The model's name heads the parameters' labels (the ``model`` name) and the labels are the
     ``parameters`` name: what `run`, `reset` and `check` read to know the lesson's parameters."""
     label, actual, current, reset = PARAM_COLS
+    # two tables side by side, each with its header: the settings (label, value) and the parameters
+    put(ws, FIRST_COL, at.controls_header, "setting", header=True)
+    put(ws, FIRST_COL + 1, at.controls_header, "value", header=True)
     put(ws, label, at.controls_header, lesson.model, header=True)
     for header, column in (("actual", actual), ("current", current), ("reset to", reset)):
         put(ws, column, at.controls_header, header, header=True)
@@ -60,6 +66,9 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
         put(ws, current, row, start, params, editable=True)
         put(ws, reset, row, start, params)
         names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
+    note = cell(label if lesson.batch_size > 1 else FIRST_COL, at.hints_row - 1)  # the free row above the hints
+    ws[note].value = hand_play_note(lesson)
+    ws[note].font = NOTE_FONT
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
     put(ws, label, at.rule_row, "rule")

@@ -109,4 +109,3 @@ def test_record_cells_become_log_columns(tmp_path: Path) -> None:
     assert rows[1][5] == first[1][cell] == load_preset("corrected").epochs
     assert rows[2][4] is None and rows[2][5] == second[0][cell]
     assert rows[2][3] == pytest.approx(second[0]["rmse"], rel=1e-12)
-
