@@ -61,23 +61,28 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     """Where each chart goes on the Lesson sheet (the layout decides the rows it leaves free).
 
     The fit chart sits right of the data, guess and error blocks; the surface beside the heat
-    map; the live and log charts right of the descent section's text, side by side.
+    map; the live and log charts right of the descent section's text, side by side. Each ends at
+    or starts right of the printed pages' split (:attr:`Layout.page_split`), so none is cut in two.
     """
     fit_y = fit_line_cols()[1]
     top = at.data_header
-    side = FIRST_COL + len(lesson.grid_b) + 2  # two columns right of the grid
+    right = at.page_split + 2  # two columns right of the grid, on the right-hand pages
     text_last = at.descent_text_last_col
     boxes = {
-        "fit": Box(fit_y + 2, top, 8, at.guess_loss_row - top + 1),
-        "surface": Box(side, at.landscape_text_row, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row),
+        "fit": Box(fit_y + 2, top, at.page_split - fit_y - 1, at.guess_loss_row - top + 1),
+        # a row below the section's first: LibreOffice otherwise prints a sliver of it on the page above
+        "surface": Box(
+            right, at.landscape_text_row + 1, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row - 1
+        ),
     }
     first = at.descent_title_row + 1
     rows = at.controls_header - 1 - first
+    left = Box(text_last + 2, first, at.page_split - text_last - 1, rows)
     if lesson.live_epochs:
-        boxes["live"] = Box(text_last + 2, first, 6, rows)
-        boxes["log"] = Box(text_last + 9, first, 6, rows)
+        boxes["live"] = left
+        boxes["log"] = Box(right, first, 6, rows)
     else:
-        boxes["log"] = Box(text_last + 2, first, 7, rows)
+        boxes["log"] = left
     return boxes
 
 
@@ -104,7 +109,8 @@ def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     xs = f"descent_{lesson.features[0]}"
     fmt = MODELS[lesson.model].number_format or PREDICTION
     for i in range(n):
-        at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}" if n > 2 else ("MIN", "MAX")[i] + f"({xs})"
+        # the reference's arithmetic exactly (min + (max - min)·i/(n-1)), even where max - min cancels
+        at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}"
         x = put(ws, x_col, at.data_first + i, f"={at_x}", PREDICTION)
         put(ws, y_col, at.data_first + i, f"={MODELS[lesson.model].prediction([x], starts, None)}", fmt)
     return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + n - 1)}

@@ -13,7 +13,17 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, Font, accuracy_formula, loss_formula, name_ref, put
+from gdsheet.writer.cells import (
+    ACCURACY,
+    HINT_FONT,
+    INTEGER,
+    WRAP_TOP,
+    Font,
+    accuracy_formula,
+    loss_formula,
+    name_ref,
+    put,
+)
 from gdsheet.writer.descent_rows import (
     batch_start,
     column_formats,
@@ -30,6 +40,7 @@ from gdsheet.writer.optimizers import TEMPLATES
 from gdsheet.writer.text import hand_play_note
 
 NOTE_FONT = Font(italic=True)
+NOTE_ROW_HEIGHT = 30  # points: two lines of the 11-point note
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -66,9 +77,12 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
         put(ws, current, row, start, params, editable=True)
         put(ws, reset, row, start, params)
         names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
-    note = cell(label if lesson.batch_size > 1 else FIRST_COL, at.hints_row - 1)  # the free row above the hints
-    ws[note].value = hand_play_note(lesson)
-    ws[note].font = NOTE_FONT
+    note = label if lesson.batch_size > 1 else FIRST_COL  # in the free row above the hints
+    ws[cell(note, at.hints_row - 1)].value = hand_play_note(lesson)
+    ws[cell(note, at.hints_row - 1)].font = NOTE_FONT
+    ws[cell(note, at.hints_row - 1)].alignment = WRAP_TOP
+    ws.merge_cells(f"{cell(note, at.hints_row - 1)}:{cell(at.page_split, at.hints_row - 1)}")  # on the left page
+    ws.row_dimensions[at.hints_row - 1].height = NOTE_ROW_HEIGHT
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
     put(ws, label, at.rule_row, "rule")

@@ -1,10 +1,15 @@
-"""How the lesson prints (and renders to PDF): landscape, one page wide, a page per section,
-and no text that runs into its neighbour.
+"""How the lesson prints (and renders to PDF): landscape, type that stays readable, a page per
+section, no chart cut in two, and no text that runs into its neighbour.
 
-Kept apart from the blocks because it is about paper, not content: page breaks fall before
-the landscape, before the descent section and before the controls, so the charts beside each
-section stay whole on its page; labels right of a number get an indent so the two never touch;
-the formula hints above the descent table wrap in a taller row instead of running together.
+Kept apart from the blocks because it is about paper, not content. Fitting the whole Lesson sheet
+to one page width shrank its type to about half size (the prose column, the grid and the charts
+beside it, the descent table and the epoch log are 250 characters wide and more), so the sheet
+prints two pages across instead: a manual column break after :attr:`Layout.page_split` (the
+grid's last column; the charts end before it or start after it), each band of rows printed left
+page then right page, at one scale that fits the left-hand part on the page (about 58%, where it was about 40%).
+Row breaks fall before the landscape, before the descent section and before the controls, so the
+charts beside each section stay whole on its pages; labels right of a number get an indent so the
+two never touch; the formula hints above the descent table wrap in a taller row.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson
-from gdsheet.writer.layout import CONTROL_ROWS, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
+from gdsheet.writer.layout import CONTROL_ROWS, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell, col
 
 HINT_ROW_HEIGHT = 26  # points: two lines of the 9-point hint font
 LABEL = Alignment(horizontal="left", indent=1)
@@ -29,9 +34,45 @@ def fit_to_width(ws: Worksheet) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+PRINTABLE_POINTS = 11 * 72 - 2 * 0.5 * 72
+"""A landscape Letter page's width less its 0.5-inch side margins (A4 is wider: Letter decides)."""
+MARGIN_INCHES = 0.5
+FALLBACK_WIDTH = 1.27
+"""How much wider a column prints where Calibri (and its metric twin Carlito) is missing and
+LibreOffice falls back to DejaVu Sans, which sizes columns by its own wider digits (measured on
+this project's LibreOffice 7.4 renders: columns A to H print 1.27 times Excel's width). The scale
+is chosen for that case, so that no machine cuts the left-hand part."""
+SCALE_SLACK = 0.97
+"""A little room besides, for rounding in either application."""
+MIN_SCALE, MAX_SCALE = 40, 100
+
+
+def column_points(width: float | None) -> float:
+    """A column's printed width in points: Excel's pixels for a width in characters (7 per
+    character of Calibri 11, plus 5 of padding; 8.43 characters when unset), at 96 per inch."""
+    return ((8.43 if width is None else width) * 7 + 5) * 0.75
+
+
+def readable_scale(ws: Worksheet, last_column: int) -> int:
+    """The largest print scale (percent) at which columns A to ``last_column`` fit one page width."""
+    points = sum(column_points(ws.column_dimensions[col(index)].width) for index in range(1, last_column + 1))
+    return max(MIN_SCALE, min(MAX_SCALE, int(100 * SCALE_SLACK * PRINTABLE_POINTS / (points * FALLBACK_WIDTH))))
+
+
+def two_pages_across(ws: Worksheet, split: int) -> None:
+    """Landscape, a column break after ``split``, left page then right page for each band of rows,
+    at the scale that fits the left-hand part on a page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = readable_scale(ws, split)
+    ws.page_margins.left = ws.page_margins.right = MARGIN_INCHES
+    ws.col_breaks.append(Break(id=split))
+
+
 def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     """The Lesson sheet's page setup, page breaks, label indents and hint row."""
-    fit_to_width(ws)
+    two_pages_across(ws, at.page_split)
     # the table's formula hints and headers head every page the table runs onto
     ws.print_title_rows = f"{at.hints_row}:{at.descent_header}"
     for row in (at.landscape_text_row, at.descent_title_row, at.controls_header):
