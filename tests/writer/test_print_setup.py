@@ -77,4 +77,3 @@ def test_readable_scale_two_pages_across_and_no_chart_across_a_break(lessons: di
             for brk in row_breaks:
                 edge = _edge(rows, DEFAULT_ROW_POINTS * 4 / 3, brk)
                 assert bottom <= edge or top >= edge, (name, row, brk)
-
