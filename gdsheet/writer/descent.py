@@ -10,6 +10,8 @@ Everything here is written over the model's parameter list (``lesson.params``).
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
@@ -40,7 +42,8 @@ from gdsheet.writer.optimizers import TEMPLATES
 from gdsheet.writer.text import hand_play_note
 
 NOTE_FONT = Font(italic=True)
-NOTE_ROW_HEIGHT = 30  # points: two lines of the 11-point note
+NOTE_LINE_HEIGHT = 15  # points: a line of the 11-point note
+NOTE_CHARS_PER_LINE = 110  # of the note across columns C to the page split (about 125; DejaVu is wider)
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -82,7 +85,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     ws[cell(note, at.hints_row - 1)].font = NOTE_FONT
     ws[cell(note, at.hints_row - 1)].alignment = WRAP_TOP
     ws.merge_cells(f"{cell(note, at.hints_row - 1)}:{cell(at.page_split, at.hints_row - 1)}")  # on the left page
-    ws.row_dimensions[at.hints_row - 1].height = NOTE_ROW_HEIGHT
+    lines = math.ceil(len(hand_play_note(lesson)) / NOTE_CHARS_PER_LINE)
+    ws.row_dimensions[at.hints_row - 1].height = NOTE_LINE_HEIGHT * lines
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
     put(ws, label, at.rule_row, "rule")

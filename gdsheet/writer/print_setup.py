@@ -14,6 +14,8 @@ two never touch; the formula hints above the descent table wrap in a taller row.
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -21,7 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.layout import CONTROL_ROWS, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell, col
 
-HINT_ROW_HEIGHT = 26  # points: two lines of the 9-point hint font
+HINT_LINE_HEIGHT = 12  # points: a line of the 9-point hint font
+HINT_CHARS_PER_LINE = 12  # of the italic 9-point hint font in a 10-character column
 LABEL = Alignment(horizontal="left", indent=1)
 HINT = Alignment(horizontal="center", vertical="bottom", wrap_text=True)
 
@@ -82,10 +85,14 @@ def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
         for row in range(at.epochs_row, at.epochs_row + rows):
             if ws[cell(column, row)].value is not None:
                 ws[cell(column, row)].alignment = LABEL
-    ws.row_dimensions[at.hints_row].height = HINT_ROW_HEIGHT
+    hints = []
     for column in range(at.descent_col(at.table_columns[0]), at.descent_col(at.table_columns[-1]) + 1):
         if ws[cell(column, at.hints_row)].value is not None:
             ws[cell(column, at.hints_row)].alignment = HINT
+            hints.append(str(ws[cell(column, at.hints_row)].value))
+    # as many lines as the longest hint wraps to (Adam's "beta1·avg + (1-beta1)·de/dm" takes three)
+    lines = max([2, *(math.ceil(len(hint) / HINT_CHARS_PER_LINE) for hint in hints)])
+    ws.row_dimensions[at.hints_row].height = HINT_LINE_HEIGHT * lines + 2
 
 
 def set_up_live_pages(ws: Worksheet, table_header: int) -> None:
