@@ -268,7 +268,7 @@ def hand_play_note(lesson: Lesson) -> str:
     return (
         f"One epoch by hand: copy {news} from the table's last row and paste them as values (Paste Special, "
         f"values only) into current {starts} above{state}{live}; headless, gdsheet run plays {lesson.epochs:,} "
-        "epochs into the epoch log."
+        "epochs into the epoch log, and gdsheet reset empties it and puts the start values back."
     )
 
 
