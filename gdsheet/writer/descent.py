@@ -56,7 +56,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, FIRST_COL, at.controls_header, "setting", header=True)
     put(ws, FIRST_COL + 1, at.controls_header, "value", header=True)
     put(ws, label, at.controls_header, lesson.model, header=True)
-    for header, column in (("actual", actual), ("current", current), ("reset to", reset)):
+    shown = (("actual", actual),) if lesson.actual_known else ()
+    for header, column in (*shown, ("current", current), ("reset to", reset)):
         put(ws, column, at.controls_header, header, header=True)
     rows = {"epochs": at.epochs_row, "learn": at.epochs_row + 1, "h": at.epochs_row + 2}
     put(ws, FIRST_COL, rows["epochs"], "epochs")
@@ -76,7 +77,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     for index, (param, start) in enumerate(lesson.values_of("start").items()):
         _, row = at.start_cell(index)
         put(ws, label, row, param)
-        put(ws, actual, row, f"={param}_actual")
+        if lesson.actual_known:
+            put(ws, actual, row, f"={param}_actual")
         put(ws, current, row, start, params, editable=True)
         put(ws, reset, row, start, params)
         names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
@@ -113,7 +115,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
             "model": name_ref(label, at.controls_header),
             "parameters": name_ref(label, first, label, last),
             "rmse": name_ref(loss_value, first),
-            "actual_shown": name_ref(actual, first, actual, last),
+            **({"actual_shown": name_ref(actual, first, actual, last)} if lesson.actual_known else {}),
             "gradient": name_ref(actual, at.rule_row),
             "loss": name_ref(loss_value, at.rule_row),
         }
