@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
 from gdsheet.lesson.models import MODELS
+from gdsheet.lesson.schedules import DEFAULT_DECAY, DEFAULT_STEP_EPOCHS, SCHEDULES
 from gdsheet.lesson.spec import (
     DEFAULT_PRESET,
     GRADIENT_RULES,
@@ -114,6 +115,18 @@ def _add_lesson_options(
     parser.add_argument(
         "--batch-size", type=int, help="samples per update (default 1; the number of samples: full batch)"
     )
+    parser.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="the learning rate per epoch e: constant, step (learn·decay^floor((e-1)/S)) or cosine "
+        "(learn·(1+cos(pi·(e-1)/E))/2 over the live epochs E); default: the preset's (constant)",
+    )
+    parser.add_argument("--decay", type=float, help=f"the step schedule's factor G (> 0; default {DEFAULT_DECAY:g})")
+    parser.add_argument(
+        "--step-epochs",
+        type=int,
+        help=f"the step schedule's epochs S between decays (>= 1; default {DEFAULT_STEP_EPOCHS})",
+    )
 
 
 def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -127,6 +140,9 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "optimizer": args.optimizer,
         "live_epochs": args.live_epochs,
         "batch_size": args.batch_size,
+        "schedule": args.schedule,
+        "decay": args.decay,
+        "step_epochs": args.step_epochs,
         **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -57,6 +58,7 @@ def make_lesson(
     if unused:
         options = ", ".join(f"--{name}" for name in unused)
         raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
+    _check_schedule_options(str(overrides.get("schedule") or lesson.schedule), overrides)
     classes = lesson.spec.classes
     if data is not None:
         overrides["descent_x"], overrides["descent_y"] = read_samples(data, lesson.features[0], classes)
@@ -83,6 +85,20 @@ def make_lesson(
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
+
+
+def _check_schedule_options(schedule: str, overrides: dict[str, object]) -> None:
+    """``--decay`` and ``--step-epochs`` belong to the step schedule, and must make sense there
+    (one line naming the option)."""
+    given = [name for name in ("decay", "step_epochs") if overrides.get(name) is not None]
+    if given and schedule != "step":
+        options = ", ".join(f"--{name.replace('_', '-')}" for name in given)
+        raise GdsheetError(f"{options}: only the step schedule uses it (give --schedule step)")
+    decay, step_epochs = overrides.get("decay"), overrides.get("step_epochs")
+    if isinstance(decay, float) and not (math.isfinite(decay) and decay > 0):
+        raise GdsheetError(f"--decay must be > 0 (the factor the rate is multiplied by), got {decay:g}")
+    if isinstance(step_epochs, int) and step_epochs < 1:
+        raise GdsheetError(f"--step-epochs must be a whole number >= 1 (epochs between two decays), got {step_epochs}")
 
 
 def model_preset(model: str) -> str:

@@ -15,6 +15,7 @@ from gdsheet.errors import WorkbookError
 from gdsheet.lesson.contract import MODEL_NAME, start_name
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
+from gdsheet.lesson.schedules import DEFAULT_SCHEDULE, EPOCH, SCHEDULE_INPUTS
 from gdsheet.lesson.spec import PARAM_FIELDS, Lesson
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 
@@ -79,6 +80,7 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             live_epochs=ev.area("live_log").shape[0] if "live_log" in ev.names else 0,
             batch_size=int(_number(ev, "batch_size")) if "batch_size" in ev.names else 1,
             model=model,
+            **_schedule(ev),
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
             **_line_defaults(fields),
         )
@@ -86,6 +88,25 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
         raise
     except Exception as exc:
         raise WorkbookError(f"{ev.path}: {exc}") from None
+
+
+def _whole(ev: Evaluator, name: str) -> int:
+    """A whole-number input (a fraction becomes -1, which the lesson's validation refuses by name)."""
+    value = _number(ev, name)
+    return int(value) if value.is_integer() else -1
+
+
+def _schedule(ev: Evaluator) -> dict[str, object]:
+    """The learning-rate schedule's settings: its name and the inputs it reads, where the workbook has them."""
+    schedule = _text(ev, "schedule", DEFAULT_SCHEDULE)
+    settings: dict[str, object] = {"schedule": schedule}
+    if schedule in SCHEDULE_INPUTS:
+        for name in SCHEDULE_INPUTS[schedule]:
+            ev.require((name,))
+            settings[name] = _number(ev, name) if name == "decay" else _whole(ev, name)
+    if start_name(EPOCH) in ev.names:
+        settings["epoch_start"] = _whole(ev, start_name(EPOCH))
+    return settings
 
 
 _LINE_FIELDS = tuple(f"{p}_{kind}" for p in ("m", "b") for kind in PARAM_FIELDS)

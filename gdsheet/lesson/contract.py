@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gdsheet.lesson.optimizers import OPTIMIZER_SPECS
+from gdsheet.lesson.schedules import EPOCH, LIVE_RATE, RATE, SCHEDULE_INPUTS, scheduled
 from gdsheet.lesson.spec import Lesson
 
 Kind = Literal["input", "derived", "log", "control"]
@@ -134,6 +135,14 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
     for name in state:
         add(start_name(name), "input", f"the optimizer state {name} at the top of the table")
         add(reset_name(name), "control", f"what `reset` restores {name}_start to (0)")
+    if scheduled(lesson.schedule):
+        add("schedule", "control", "the learning-rate schedule (text)")
+        add(start_name(EPOCH), "input", "the epoch number the descent table plays (what a run advances)")
+        add(reset_name(EPOCH), "control", f"what `reset` restores {start_name(EPOCH)} to (1)")
+        add(next_name(EPOCH), "derived", "the epoch after the table's", Quantity("next_values", key=EPOCH))
+        for name in SCHEDULE_INPUTS[lesson.schedule]:
+            add(name, "input", f"the {lesson.schedule} schedule's {name}")
+        add(RATE, "derived", "the scheduled learning rate of the table's epoch", Quantity("rate"))
     columns, estimates = lesson.columns, lesson.estimates if with_estimates(lesson) else ()
     add("descent", "derived", f"the descent table: {', '.join(columns)}", Quantity("descent", columns))
     for name in (*features, "y"):
@@ -159,6 +168,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
         what = f"epoch, {', '.join(params)}, loss{scores} after each live epoch"
         add("live_log", "derived", what, Quantity("live_log"),
             label_columns=(0,))  # fmt: skip
+        if scheduled(lesson.schedule):
+            add(LIVE_RATE, "derived", "the scheduled learning rate of each live epoch", Quantity("live_rate"))
     if len(features) == 1:
         add("fit_line", "derived", "points of the model's curve at its start values", Quantity("fit_line"))
     return {entry.name: entry for entry in entries}

@@ -20,6 +20,7 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS, ModelSpec
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZERS, optimizer_state
 from gdsheet.lesson.preset_input import check_lesson_texts, parse_preset, read_preset_text
+from gdsheet.lesson.schedules import DEFAULT_DECAY, DEFAULT_SCHEDULE, DEFAULT_STEP_EPOCHS, SCHEDULES
 from gdsheet.limits import epochs_problem
 
 GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
@@ -122,6 +123,17 @@ class Lesson:
     param_values: Mapping[str, float] = field(default_factory=dict)
     """Start, actual and guess values of parameters that are not the line's m and b, keyed
     ``p_start``, ``p_actual``, ``p_guess`` (missing: 0)."""
+    schedule: str = DEFAULT_SCHEDULE
+    """The learning-rate schedule (:mod:`gdsheet.lesson.schedules`): constant, step or cosine."""
+    decay: float = DEFAULT_DECAY
+    """The step schedule's factor G (> 0): the rate is multiplied by G every ``step_epochs`` epochs."""
+    step_epochs: int = DEFAULT_STEP_EPOCHS
+    """The step schedule's S (≥ 1): epochs between two decays."""
+    cosine_epochs: int = 0
+    """The cosine schedule's E (≥ 1), the epochs it anneals over; 0: the live epochs (or, without a
+    Live sheet, the epochs per run). See :attr:`cosine_span`."""
+    epoch_start: int = 1
+    """The epoch number the descent table plays (what `run` advances from epoch to epoch)."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -180,6 +192,11 @@ class Lesson:
     def estimates(self) -> tuple[str, ...]:
         """The finite-difference estimate columns."""
         return estimate_columns(self.params)
+
+    @property
+    def cosine_span(self) -> int:
+        """The cosine schedule's E: ``cosine_epochs``, or the live epochs, or the epochs per run."""
+        return self.cosine_epochs or self.live_epochs or self.epochs
 
     def value(self, name: str) -> float:
         """A parameter's start, actual or guess value by its defined name (``m_start``, ``w2_guess``)."""
@@ -247,9 +264,29 @@ def _validate(lesson: Lesson) -> None:
             f"the {lesson.model} model takes the loss {', '.join(lesson.spec.losses)}; not {lesson.loss!r}"
         )
     _validate_classes(lesson)
+    _validate_schedule(lesson)
     # preset input: texts and number formats (see gdsheet.lesson.preset_input)
     check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
     _validate_optimizer(lesson)
+
+
+def _whole(name: str, value: object, low: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= low
+
+
+def _validate_schedule(lesson: Lesson) -> None:
+    """The schedule's name, its factor and periods, and the epoch number the table plays."""
+    if lesson.schedule not in SCHEDULES:
+        raise GdsheetError(f"schedule must be one of {', '.join(SCHEDULES)}, got {lesson.schedule!r}")
+    _finite("decay", lesson.decay)
+    if lesson.decay <= 0:
+        raise GdsheetError(f"decay must be > 0, got {lesson.decay!r}")
+    if not _whole("step_epochs", lesson.step_epochs, 1):
+        raise GdsheetError(f"step_epochs must be a whole number >= 1, got {lesson.step_epochs!r}")
+    if not _whole("cosine_epochs", lesson.cosine_epochs, 0):
+        raise GdsheetError(f"cosine_epochs must be a whole number >= 1, got {lesson.cosine_epochs!r}")
+    if not _whole("epoch_start", lesson.epoch_start, 1):
+        raise GdsheetError(f"epoch_start must be a whole number >= 1, got {lesson.epoch_start!r}")
 
 
 def _validate_classes(lesson: Lesson) -> None:
@@ -360,6 +397,10 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             published_rows=doc.get("layout", {}).get("published_rows", False),
             published_formats=doc.get("layout", {}).get("published_formats", False),
             model=model,
+            schedule=rules.get("schedule", DEFAULT_SCHEDULE),
+            decay=rules.get("decay", DEFAULT_DECAY),
+            step_epochs=rules.get("step_epochs", DEFAULT_STEP_EPOCHS),
+            cosine_epochs=rules.get("cosine_epochs", 0),
             **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )
     except KeyError as exc:

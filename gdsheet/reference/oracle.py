@@ -22,6 +22,7 @@ from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
 from gdsheet.reference.models import MODELS, ReferenceModel
 from gdsheet.reference.optimizers import STEPS, Hypers
+from gdsheet.reference.schedules import rate
 
 Array = NDArray[np.float64]
 
@@ -125,9 +126,11 @@ def table_columns(lesson: Lesson) -> tuple[str, ...]:
     return lesson.columns + lesson.state + lesson.estimates
 
 
-def hypers(lesson: Lesson) -> Hypers:
-    """The step's settings, read from the lesson."""
-    return Hypers(lesson.learn, lesson.momentum, lesson.alpha, lesson.beta1, lesson.beta2, lesson.eps)
+def hypers(lesson: Lesson, epoch: int | None = None) -> Hypers:
+    """The step's settings, read from the lesson: the learning rate is the schedule's at ``epoch``
+    (default: the epoch the lesson's table plays, ``epoch_start``)."""
+    lr = rate(lesson, lesson.epoch_start if epoch is None else epoch)
+    return Hypers(lr, lesson.momentum, lesson.alpha, lesson.beta1, lesson.beta2, lesson.eps)
 
 
 def descent_epoch(
@@ -211,11 +214,13 @@ def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, grad
 
 
 def lesson_epoch(
-    lesson: Lesson, start: Mapping[str, float], state: Mapping[str, float] | None
+    lesson: Lesson, start: Mapping[str, float], state: Mapping[str, float] | None, epoch: int | None = None
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state."""
+    """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state,
+    at the schedule's rate of ``epoch`` (default: the lesson's ``epoch_start``)."""
     return descent_epoch(
-        lesson.model, lesson.x_columns, lesson.samples_y, start, hypers(lesson), lesson.gradient, lesson.fd_step,
+        lesson.model, lesson.x_columns, lesson.samples_y, start, hypers(lesson, epoch), lesson.gradient,
+        lesson.fd_step,
         lesson.optimizer, state, lesson.batch_size,
     )  # fmt: skip
 
@@ -243,7 +248,9 @@ def run_epochs(
 ) -> list[EpochRecord]:
     """Play ``epochs`` epochs from the lesson's start (or ``start``), as `gdsheet run` does.
 
-    The optimizer state starts at the lesson's ``state_start`` and is carried from epoch to epoch.
+    The optimizer state starts at the lesson's ``state_start`` and is carried from epoch to epoch;
+    the i-th epoch played (from 0) has the schedule's rate of epoch ``epoch_start + i``, and the
+    records are numbered from ``first_epoch``.
     """
     return unrolled(lesson, epochs, start, first_epoch)[1]
 
@@ -259,8 +266,8 @@ def unrolled(
     params = dict(lesson.values_of("start") if start is None else start)
     state: Mapping[str, float] = lesson.state_start
     tables, records = [], []
-    for epoch in range(first_epoch, first_epoch + epochs):
-        table, state = lesson_epoch(lesson, params, state)
+    for i, epoch in enumerate(range(first_epoch, first_epoch + epochs)):
+        table, state = lesson_epoch(lesson, params, state, lesson.epoch_start + i)
         params = {p: table.last(f"new_{p}") for p in lesson.params}
         tables.append(table.rows)
         x, y = lesson.x_columns, lesson.samples_y
@@ -292,6 +299,10 @@ class LessonValues:
     live: DescentTable
     live_log: Array
     """One row per live epoch: epoch, each parameter, loss (empty when the lesson has no live epochs)."""
+    rate: float
+    """The schedule's learning rate of the table's epoch (``epoch_start``)."""
+    live_rate: Array
+    """The schedule's rate of each live epoch (epoch ``epoch_start + k − 1`` for the k-th)."""
     fit_line: Array
     """The fit curve's points (x, prediction at the start), evenly spaced from the smallest to the
     largest sample x (one-feature models; the line's two)."""
@@ -335,12 +346,14 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         descent=table,
         rmse=model_loss(lesson.model, starts, x, y, lesson.loss),
         accuracy=model_accuracy(lesson.model, starts, x, y),
-        next_values={p: table.last(f"new_{p}") for p in lesson.params} | state,
+        next_values={p: table.last(f"new_{p}") for p in lesson.params} | state | {"epoch": lesson.epoch_start + 1.0},
         live=live,
         live_log=np.array(
             [[r.epoch, *r.params.values(), r.rmse, *score] for r, score in zip(records, scores, strict=True)],
             dtype=float,
         ).reshape(len(records), width),
+        rate=rate(lesson, lesson.epoch_start),
+        live_rate=np.array([rate(lesson, lesson.epoch_start + k) for k in range(lesson.live_epochs)], dtype=float),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
     )
 

@@ -13,10 +13,21 @@ from dataclasses import dataclass
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gdsheet.lesson.contract import live_empty_columns
+from gdsheet.lesson.contract import live_empty_columns, start_name
+from gdsheet.lesson.schedules import EPOCH, LIVE_RATE, scheduled
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.limits import EXCEL_ROWS
-from gdsheet.writer.cells import ACCURACY, HEADING_FONT, INTEGER, SHEET, WRAP_TOP, accuracy_formula, loss_formula, put
+from gdsheet.writer.cells import (
+    ACCURACY,
+    GENERAL,
+    HEADING_FONT,
+    INTEGER,
+    SHEET,
+    WRAP_TOP,
+    accuracy_formula,
+    loss_formula,
+    put,
+)
 from gdsheet.writer.descent_rows import (
     batch_start,
     column_formats,
@@ -27,6 +38,7 @@ from gdsheet.writer.descent_rows import (
 )
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, cell, col
 from gdsheet.writer.models import MODELS
+from gdsheet.writer.schedule import rate_formula
 
 LIVE_SHEET = "Live"
 EPOCH_COL = FIRST_COL - 1  # B: which epoch a table row belongs to
@@ -107,6 +119,14 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             ws.column_dimensions[col(at.descent_col(name))].hidden = True
     before = first_row_sources(lesson)
     last_rows = []
+    scores = ("accuracy",) if lesson.spec.classes else ()
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *scores)
+    rate_col = FIRST_COL + len(headers)  # a schedule's rate of each epoch, right of the log
+
+    def rate_of(epoch: int) -> str:
+        """The learning rate epoch ``epoch``'s rows step by: ``learn``, or its scheduled rate's cell."""
+        return cell(rate_col, live.log_first + epoch - 1, absolute=True) if scheduled(lesson.schedule) else "learn"
+
     for epoch in range(1, live.epochs + 1):
         for k in range(at.n_samples):
             row = live.table_first + (epoch - 1) * at.n_samples + k
@@ -116,7 +136,7 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             def cells(j: int, top: int = top) -> dict[str, str]:
                 return {name: cell(at.descent_col(name), top + j) for name in at.table_columns}
 
-            formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells))
+            formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells), rate_of(epoch))
             lesson_row = at.descent_first + k
             for name in (*lesson.features, "y"):
                 formulas[name] = f"={SHEET}!{cell(at.descent_col(name), lesson_row)}"
@@ -126,8 +146,6 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             mark_batch_end(ws, lesson, k, at.n_samples, row, [at.descent_col(name) for name in columns])
             before = sources_above(lesson, here)
         last_rows.append(live.table_first + epoch * at.n_samples - 1)
-    scores = ("accuracy",) if lesson.spec.classes else ()
-    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *scores)
     log_cols = range(FIRST_COL, FIRST_COL + len(headers))
     for column, header in zip(log_cols, headers, strict=True):
         put(ws, column, live.log_header, header, header=True)
@@ -144,6 +162,8 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
         put(ws, loss_col, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
         if scores:
             put(ws, last_col, row, accuracy_formula(lesson, inputs, params), ACCURACY)
+        if scheduled(lesson.schedule):  # epoch k of the Live sheet is epoch epoch_start + k − 1
+            put(ws, rate_col, row, rate_formula(lesson, f"({start_name(EPOCH)}+{cell(epoch_col, row)}-1)"), GENERAL)
     first, last = live.table_first, live.table_last
     names = {
         "live_log": _ref(epoch_col, live.log_first, last_col, live.log_first + live.epochs - 1),
@@ -151,6 +171,9 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             at.descent_col(at.descent_columns[0]), first, at.descent_col(at.descent_columns[-1]), last
         ),
     }
+    if scheduled(lesson.schedule):
+        put(ws, rate_col, live.log_header, "rate", header=True)
+        names[LIVE_RATE] = _ref(rate_col, live.log_first, rate_col, live.log_first + live.epochs - 1)
     for name, band in (("live_state", at.state_columns), ("live_estimates", at.estimate_columns)):
         if band and band[0] in columns:
             names[name] = _ref(at.descent_col(band[0]), first, at.descent_col(band[-1]), last)

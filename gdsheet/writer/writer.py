@@ -20,6 +20,7 @@ from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout, write_live_sheet
 from gdsheet.writer.print_setup import set_up_lesson_pages, set_up_live_pages
 from gdsheet.writer.prose import write_prose
+from gdsheet.writer.schedule import write_schedule
 from gdsheet.writer.streaming import buffered_workbook, save_streaming
 from gdsheet.xlsx.atomic import atomic_output
 
@@ -29,6 +30,7 @@ BLOCKS = (
     write_error_block,
     write_landscape,
     write_controls,
+    write_schedule,
     write_descent_table,
     write_epoch_log,
 )
