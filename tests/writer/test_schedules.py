@@ -24,8 +24,14 @@ from tests.support.libreoffice import recalculate_many, reference_mismatches
 CASES = {
     "step-sgd": {"schedule": "step", "decay": 0.5, "step_epochs": 3, "learn": 0.0003},
     "cosine-adam": {"schedule": "cosine", "optimizer": "adam", "learn": 0.5},
-    "step-momentum-batch": {"schedule": "step", "decay": 0.7, "step_epochs": 2, "optimizer": "momentum",
-                            "learn": 0.0002, "batch_size": 3},  # fmt: skip
+    "step-momentum-batch": {
+        "schedule": "step",
+        "decay": 0.7,
+        "step_epochs": 2,
+        "optimizer": "momentum",
+        "learn": 0.0002,
+        "batch_size": 3,
+    },
     "cosine-logistic": {"model": "logistic", "schedule": "cosine", "optimizer": "rmsprop", "learn": 0.05},
 }
 SMALL = {"samples": 5}
