@@ -332,7 +332,10 @@ def lesson_values(lesson: Lesson) -> LessonValues:
     table, state = lesson_epoch(lesson, starts, lesson.state_start)
     live, records = unrolled(lesson, lesson.live_epochs)
     low, high, n = min(x[0]), max(x[0]), lesson.spec.curve_points
-    ends = [np.array([low + (high - low) * i / (n - 1) for i in range(n)], dtype=float)]
+    # two points are the samples' smallest and largest x themselves: low + (high − low) would round
+    # away a tiny high beside a large low (x of 1e-9 beside -690)
+    points = [low + (high - low) * i / (n - 1) for i in range(n)] if n > 2 else [low, high]
+    ends = [np.array(points, dtype=float)]
     scores = [() if r.accuracy is None else (r.accuracy,) for r in records]
     width = 2 + len(lesson.params) + (1 if lesson.spec.classes else 0)
     return LessonValues(
