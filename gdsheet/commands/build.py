@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_samples
 from gdsheet.lesson.samples_generated import generated_classes, generated_x, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
+from gdsheet.lesson.sweep import variants
 from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import logistic
 from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
+from gdsheet.writer.sweep import sweep_problem
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import remove_stale_temps
 
@@ -36,6 +39,8 @@ def make_lesson(
     noise: float | None = None,
     seed: int | None = None,
     model: str | None = None,
+    sweep: Sequence[float] | None = None,
+    compare: Sequence[str] | None = None,
     **overrides: object,
 ) -> Lesson:
     """The preset's lesson with overrides applied (``None`` means keep the preset's value).
@@ -59,6 +64,11 @@ def make_lesson(
         options = ", ".join(f"--{name}" for name in unused)
         raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
     _check_schedule_options(str(overrides.get("schedule") or lesson.schedule), overrides)
+    if sweep or compare:
+        bad = [rate for rate in sweep or () if not (math.isfinite(rate) and rate > 0)]
+        if bad:
+            raise GdsheetError(f"--sweep: every rate must be a number > 0, got {bad[0]:g}")
+        overrides["sweep"] = variants(tuple(compare or (str(optimizer),)), tuple(sweep or ()))
     classes = lesson.spec.classes
     if data is not None:
         overrides["descent_x"], overrides["descent_y"] = read_samples(data, lesson.features[0], classes)
@@ -82,6 +92,12 @@ def make_lesson(
             samples_note=f"{note}, plus Gaussian noise (standard deviation {noise:g}, seed {seed})",
         )
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
+    for optimizer in compare or ():
+        if optimizer != "sgd" and lesson.gradient != "analytic":
+            raise GdsheetError(f"--compare {optimizer}: the {optimizer} optimizer uses the analytic gradient; "
+                               f"gradient {lesson.gradient!r} needs sgd")  # fmt: skip
+    if (problem := sweep_problem(lesson)) is not None:
+        raise GdsheetError(problem)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
@@ -159,7 +175,7 @@ def overflow(lesson: Lesson) -> str | None:
     with np.errstate(all="ignore"):
         values = lesson_values(lesson)
     for item in fields(values):
-        if item.name in ("live", "live_log"):
+        if item.name in ("live", "live_log", "sweep", "sweep_log"):  # a diverging variant is a lesson too
             continue
         value = getattr(values, item.name)
         if value is None:  # a regression model has no accuracy

@@ -17,6 +17,7 @@ from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.schedules import DEFAULT_SCHEDULE, EPOCH, SCHEDULE_INPUTS
 from gdsheet.lesson.spec import PARAM_FIELDS, Lesson
+from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 
 COMMON_NAMES = ("data_x", "descent_y", "learn", "epochs", "fd_step", "gradient", "loss")
@@ -81,6 +82,7 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             batch_size=int(_number(ev, "batch_size")) if "batch_size" in ev.names else 1,
             model=model,
             **_schedule(ev),
+            sweep=_sweep(ev),
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
             **_line_defaults(fields),
         )
@@ -107,6 +109,17 @@ def _schedule(ev: Evaluator) -> dict[str, object]:
     if start_name(EPOCH) in ev.names:
         settings["epoch_start"] = _whole(ev, start_name(EPOCH))
     return settings
+
+
+def _sweep(ev: Evaluator) -> tuple[tuple[str, float | None], ...]:
+    """The Sweep sheet's variants: each optimizer, and its rate where the sheet has rates."""
+    if OPTIMIZERS_NAME not in ev.names:
+        return ()
+    optimizers = [str(value) for value in ev.constants(OPTIMIZERS_NAME)]
+    rates: list[float | None] = list(ev.numbers(RATES_NAME)) if RATES_NAME in ev.names else [None] * len(optimizers)
+    if len(rates) != len(optimizers):
+        raise WorkbookError(f"{ev.path}: {RATES_NAME} and {OPTIMIZERS_NAME} must cover as many cells")
+    return tuple(zip(optimizers, rates, strict=True))
 
 
 _LINE_FIELDS = tuple(f"{p}_{kind}" for p in ("m", "b") for kind in PARAM_FIELDS)

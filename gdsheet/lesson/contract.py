@@ -26,6 +26,8 @@ from typing import Literal
 from gdsheet.lesson.optimizers import OPTIMIZER_SPECS
 from gdsheet.lesson.schedules import EPOCH, LIVE_RATE, RATE, SCHEDULE_INPUTS, scheduled
 from gdsheet.lesson.spec import Lesson
+from gdsheet.lesson.sweep import LOG_NAME as SWEEP_LOG
+from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME, extra_hypers, table_name, variant_lesson
 
 Kind = Literal["input", "derived", "log", "control"]
 
@@ -82,6 +84,15 @@ def live_empty_columns(lesson: Lesson) -> tuple[str, ...]:
     if lesson.gradient == "finite-difference":
         return ()
     return ("error_sq", *(f"err_{p}1" for p in lesson.params))
+
+
+def sweep_columns(lesson: Lesson) -> tuple[str, ...]:
+    """A sweep variant's table columns: the descent table's, its optimizer's state, and the
+    estimates when they drive the update (finite differences); as on the Live sheet, the columns
+    only the estimates read are left out otherwise (:func:`live_empty_columns`)."""
+    estimates = lesson.estimates if lesson.gradient == "finite-difference" else ()
+    skipped = live_empty_columns(lesson)
+    return tuple(name for name in lesson.columns if name not in skipped) + lesson.state + estimates
 
 
 def with_estimates(lesson: Lesson) -> bool:
@@ -170,6 +181,17 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
             label_columns=(0,))  # fmt: skip
         if scheduled(lesson.schedule):
             add(LIVE_RATE, "derived", "the scheduled learning rate of each live epoch", Quantity("live_rate"))
+    if lesson.sweep:
+        for hyper in extra_hypers(lesson):
+            add(hyper, "input", f"the compared optimizers' {hyper}")
+        add(OPTIMIZERS_NAME, "control", "each sweep variant's optimizer (text)")
+        if any(rate is not None for _, rate in lesson.sweep):
+            add(RATES_NAME, "input", "each sweep variant's learning rate")
+        add(SWEEP_LOG, "derived", "epoch, then each variant's loss after each live epoch", Quantity("sweep_log"),
+            label_columns=(0,))  # fmt: skip
+        for k, variant in enumerate(lesson.sweep, start=1):
+            columns = sweep_columns(variant_lesson(lesson, variant))
+            add(table_name(k), "derived", f"variant {k}'s unrolled epochs", Quantity("sweep", columns, key=str(k)))
     if len(features) == 1:
         add("fit_line", "derived", "points of the model's curve at its start values", Quantity("fit_line"))
     return {entry.name: entry for entry in entries}

@@ -134,6 +134,9 @@ class Lesson:
     Live sheet, the epochs per run). See :attr:`cosine_span`."""
     epoch_start: int = 1
     """The epoch number the descent table plays (what `run` advances from epoch to epoch)."""
+    sweep: tuple[tuple[str, float | None], ...] = ()
+    """The Sweep sheet's variants, (optimizer, rate) each; rate ``None`` plays ``learn``
+    (:mod:`gdsheet.lesson.sweep`). Empty: no Sweep sheet."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -144,7 +147,7 @@ class Lesson:
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
             raise GdsheetError(f"unknown lesson setting(s): {', '.join(unknown)}")
-        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y"):
+        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y", "sweep"):
             if key in changes:
                 changes[key] = tuple(changes[key])
         return dataclasses.replace(self, **changes)
@@ -265,6 +268,7 @@ def _validate(lesson: Lesson) -> None:
         )
     _validate_classes(lesson)
     _validate_schedule(lesson)
+    _validate_sweep(lesson)
     # preset input: texts and number formats (see gdsheet.lesson.preset_input)
     check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
     _validate_optimizer(lesson)
@@ -287,6 +291,27 @@ def _validate_schedule(lesson: Lesson) -> None:
         raise GdsheetError(f"cosine_epochs must be a whole number >= 1, got {lesson.cosine_epochs!r}")
     if not _whole("epoch_start", lesson.epoch_start, 1):
         raise GdsheetError(f"epoch_start must be a whole number >= 1, got {lesson.epoch_start!r}")
+
+
+MAX_SWEEP_VARIANTS = 64
+"""At most this many variants on a Sweep sheet (one chart series each)."""
+
+
+def _validate_sweep(lesson: Lesson) -> None:
+    """Each variant's optimizer and rate; a sweep needs live epochs to unroll."""
+    if not lesson.sweep:
+        return
+    if len(lesson.sweep) > MAX_SWEEP_VARIANTS:
+        raise GdsheetError(f"a sweep has at most {MAX_SWEEP_VARIANTS} variants, got {len(lesson.sweep)}")
+    if lesson.live_epochs < 1:
+        raise GdsheetError("a sweep unrolls the live epochs: give --live-epochs N (at least 1)")
+    for optimizer, rate in lesson.sweep:
+        if optimizer not in OPTIMIZERS:
+            raise GdsheetError(f"compare: optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+        if rate is not None:
+            _finite("sweep rate", rate)
+            if rate <= 0:
+                raise GdsheetError(f"every sweep rate must be > 0, got {rate!r}")
 
 
 def _validate_classes(lesson: Lesson) -> None:

@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from gdsheet.lesson.models import MODELS as MODEL_SPECS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
+from gdsheet.lesson.sweep import variant_lesson
 from gdsheet.reference.models import MODELS, ReferenceModel
 from gdsheet.reference.optimizers import STEPS, Hypers
 from gdsheet.reference.schedules import rate
@@ -303,6 +304,10 @@ class LessonValues:
     """The schedule's learning rate of the table's epoch (``epoch_start``)."""
     live_rate: Array
     """The schedule's rate of each live epoch (epoch ``epoch_start + k − 1`` for the k-th)."""
+    sweep: dict[str, DescentTable]
+    """Each sweep variant's unrolled live epochs, keyed by its number from 1 (``"1"``)."""
+    sweep_log: Array
+    """One row per live epoch: epoch, then each variant's loss (empty without a sweep)."""
     fit_line: Array
     """The fit curve's points (x, prediction at the start), evenly spaced from the smallest to the
     largest sample x (one-feature models; the line's two)."""
@@ -355,10 +360,45 @@ def lesson_values(lesson: Lesson) -> LessonValues:
             [[r.epoch, *r.params.values(), r.rmse, *score] for r, score in zip(records, scores, strict=True)],
             dtype=float,
         ).reshape(len(records), width),
+        **_sweep(lesson),
         rate=rate(lesson, lesson.epoch_start),
         live_rate=np.array([rate(lesson, lesson.epoch_start + k) for k in range(lesson.live_epochs)], dtype=float),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
     )
+
+
+def _sweep(lesson: Lesson) -> dict[str, Any]:
+    """Each variant's unrolled table and the sweep's log (epoch, each variant's loss)."""
+    tables, losses = {}, []
+    for k, variant in enumerate(lesson.sweep, start=1):
+        table, records = unrolled(variant_lesson(lesson, variant), lesson.live_epochs)
+        tables[str(k)] = table
+        losses.append([record.rmse for record in records])
+    epochs = np.arange(1, lesson.live_epochs + 1, dtype=float) if lesson.sweep else np.empty(0)
+    log = np.column_stack([epochs, *(np.asarray(column, dtype=float) for column in losses)])
+    return {"sweep": tables, "sweep_log": log}
+
+
+def sweep_log(lesson: Lesson) -> Array:
+    """The sweep's log: one row per live epoch, the epoch then each variant's loss after it."""
+    return _sweep(lesson)["sweep_log"]
+
+
+def sweep_diverged(lesson: Lesson) -> tuple[list[int], list[int]]:
+    """The variants (numbered from 1) that diverged: their loss after the last live epoch is not
+    finite, or above both the loss they started from and their loss after the first epoch (the
+    descent runs away); and those that overshot: above the start after the last epoch, but falling."""
+    with np.errstate(all="ignore"):
+        start = model_loss(lesson.model, lesson.values_of("start"), lesson.x_columns, lesson.samples_y, lesson.loss)
+        log = sweep_log(lesson)
+    diverged, overshot = [], []
+    for k in range(1, log.shape[1]):
+        last, first = log[-1, k], log[0, k]
+        if not np.isfinite(last) or (last > start and last > first):
+            diverged.append(k)
+        elif last > start:
+            overshot.append(k)
+    return diverged, overshot
 
 
 def diverges_at(lesson: Lesson, epochs: int) -> int | None:
