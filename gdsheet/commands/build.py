@@ -175,7 +175,7 @@ def overflow(lesson: Lesson) -> str | None:
     with np.errstate(all="ignore"):
         values = lesson_values(lesson)
     for item in fields(values):
-        if item.name in ("live", "live_log", "sweep", "sweep_log"):  # a diverging variant is a lesson too
+        if item.name in ("live", "live_log", "sweep", "sweep_log", "wire_path"):  # diverging epochs are lessons too
             continue
         value = getattr(values, item.name)
         if value is None:  # a regression model has no accuracy

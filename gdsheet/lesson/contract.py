@@ -181,6 +181,13 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
             label_columns=(0,))  # fmt: skip
         if scheduled(lesson.schedule):
             add(LIVE_RATE, "derived", "the scheduled learning rate of each live epoch", Quantity("live_rate"))
+    if lesson.has_wireframe:
+        add("view_angle", "input", "the wireframe's view angle (degrees)")
+        add("view_height", "input", "the wireframe's height (the largest loss's rise)")
+        add("wire_x", "derived", "each grid point's page x", Quantity("wire_x"))
+        add("wire_y", "derived", "each grid point's page y", Quantity("wire_y"))
+        add("wire_path", "derived", "the descent path: the grid's parameters, its loss, page x and y",
+            Quantity("wire_path"))  # fmt: skip
     if lesson.sweep:
         for hyper in extra_hypers(lesson):
             add(hyper, "input", f"the compared optimizers' {hyper}")

@@ -134,6 +134,10 @@ class Lesson:
     Live sheet, the epochs per run). See :attr:`cosine_span`."""
     epoch_start: int = 1
     """The epoch number the descent table plays (what `run` advances from epoch to epoch)."""
+    view_angle: float = 30.0
+    """The wireframe's view angle in degrees (the Surface sheet's ``view_angle``)."""
+    view_height: float = 0.6
+    """The wireframe's height: the largest grid loss rises this far above the plane (``view_height``)."""
     sweep: tuple[tuple[str, float | None], ...] = ()
     """The Sweep sheet's variants, (optimizer, rate) each; rate ``None`` plays ``learn``
     (:mod:`gdsheet.lesson.sweep`). Empty: no Sweep sheet."""
@@ -195,6 +199,11 @@ class Lesson:
     def estimates(self) -> tuple[str, ...]:
         """The finite-difference estimate columns."""
         return estimate_columns(self.params)
+
+    @property
+    def has_wireframe(self) -> bool:
+        """Whether the landscape spans two parameters with at least two values each (a mesh to draw)."""
+        return len(self.grid_m) >= 2 and len(self.grid_b) >= 2
 
     @property
     def cosine_span(self) -> int:
@@ -269,6 +278,8 @@ def _validate(lesson: Lesson) -> None:
     _validate_classes(lesson)
     _validate_schedule(lesson)
     _validate_sweep(lesson)
+    for name in ("view_angle", "view_height"):
+        _finite(name, getattr(lesson, name))
     # preset input: texts and number formats (see gdsheet.lesson.preset_input)
     check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
     _validate_optimizer(lesson)

@@ -24,6 +24,7 @@ from gdsheet.lesson.sweep import variant_lesson
 from gdsheet.reference.models import MODELS, ReferenceModel
 from gdsheet.reference.optimizers import STEPS, Hypers
 from gdsheet.reference.schedules import rate
+from gdsheet.reference.wireframe import project
 
 Array = NDArray[np.float64]
 
@@ -304,6 +305,12 @@ class LessonValues:
     """The schedule's learning rate of the table's epoch (``epoch_start``)."""
     live_rate: Array
     """The schedule's rate of each live epoch (epoch ``epoch_start + k − 1`` for the k-th)."""
+    wire_x: Array
+    wire_y: Array
+    """The loss grid projected to the page (the Surface sheet's wireframe), shaped like the grid."""
+    wire_path: Array
+    """The descent path on the surface: per point (the start, then each live epoch) the grid's two
+    parameters, the grid's loss there, and its page x and y."""
     sweep: dict[str, DescentTable]
     """Each sweep variant's unrolled live epochs, keyed by its number from 1 (``"1"``)."""
     sweep_log: Array
@@ -361,6 +368,7 @@ def lesson_values(lesson: Lesson) -> LessonValues:
             dtype=float,
         ).reshape(len(records), width),
         **_sweep(lesson),
+        **_wireframe(lesson, records),
         rate=rate(lesson, lesson.epoch_start),
         live_rate=np.array([rate(lesson, lesson.epoch_start + k) for k in range(lesson.live_epochs)], dtype=float),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
@@ -377,6 +385,26 @@ def _sweep(lesson: Lesson) -> dict[str, Any]:
     epochs = np.arange(1, lesson.live_epochs + 1, dtype=float) if lesson.sweep else np.empty(0)
     log = np.column_stack([epochs, *(np.asarray(column, dtype=float) for column in losses)])
     return {"sweep": tables, "sweep_log": log}
+
+
+def _wireframe(lesson: Lesson, records: list[EpochRecord]) -> dict[str, Array]:
+    """The grid and the live descent path projected as the Surface sheet's wireframe."""
+    if not lesson.has_wireframe:
+        return {"wire_x": np.empty((0, 0)), "wire_y": np.empty((0, 0)), "wire_path": np.empty((0, 5))}
+    grid = lesson_grid(lesson)
+    rows_p, cols_p = lesson.landscape
+    p_axis, q_axis = np.asarray(lesson.grid_m, dtype=float), np.asarray(lesson.grid_b, dtype=float)
+    view = (p_axis, q_axis, float(grid.max()), lesson.view_angle, lesson.view_height)
+    with np.errstate(all="ignore"):
+        wire_x, wire_y = project(p_axis[:, None], q_axis[None, :], grid, *view)
+        starts = lesson.values_of("start")
+        points = [starts, *(record.params for record in records)]
+        p, q = (np.array([point[name] for point in points], dtype=float) for name in (rows_p, cols_p))
+        data_x, data_y = data_block(lesson)
+        loss = np.array([model_landscape(lesson.model, lesson.landscape, [a], [c], starts, data_x, data_y,
+                                         lesson.loss)[0, 0] for a, c in zip(p, q, strict=True)])  # fmt: skip
+        x, y = project(p, q, loss, *view)
+    return {"wire_x": wire_x, "wire_y": wire_y, "wire_path": np.column_stack([p, q, loss, x, y])}
 
 
 def sweep_log(lesson: Lesson) -> Array:

@@ -25,6 +25,8 @@ from gdsheet.writer.streaming import buffered_workbook, save_streaming
 from gdsheet.writer.sweep import SHEET as SWEEP_SHEET
 from gdsheet.writer.sweep import write_sweep_sheet
 from gdsheet.writer.sweep_chart import add_sweep_chart
+from gdsheet.writer.wireframe import SURFACE_SHEET, write_surface_sheet
+from gdsheet.writer.wireframe_chart import add_wireframe_chart
 from gdsheet.xlsx.atomic import atomic_output
 
 BLOCKS = (
@@ -79,6 +81,11 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
         set_up_live_pages(live, LiveLayout(lesson.live_epochs, at.n_samples).table_header)
+    if lesson.has_wireframe:
+        surface = add_sheet(SURFACE_SHEET)
+        for name, ref in write_surface_sheet(surface, lesson, at).items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        fit_to_width(surface)
     if lesson.sweep:
         sweep = add_sheet(SWEEP_SHEET)
         for name, ref in write_sweep_sheet(sweep, lesson, at).items():
@@ -88,6 +95,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    add_wireframe_chart(wb, lesson)
     add_sweep_chart(wb, lesson)
     _check_contract(lesson, set(wb.defined_names))
     return wb
