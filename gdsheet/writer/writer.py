@@ -73,6 +73,11 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
     # Printed (and rendered to PDF) one page wide, a page per section (gdsheet/workbook/print_setup.py).
     set_up_lesson_pages(ws, lesson, at)
+    if lesson.has_wireframe:  # before Live, whose pages print last (their header heads each)
+        surface = add_sheet(SURFACE_SHEET)
+        for name, ref in write_surface_sheet(surface, lesson, at).items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        fit_to_width(surface)
     if lesson.live_epochs:
         live = add_sheet(LIVE_SHEET)
         for name, ref in write_live_sheet(live, lesson, at).items():
@@ -81,11 +86,6 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
         set_up_live_pages(live, LiveLayout(lesson.live_epochs, at.n_samples).table_header)
-    if lesson.has_wireframe:
-        surface = add_sheet(SURFACE_SHEET)
-        for name, ref in write_surface_sheet(surface, lesson, at).items():
-            wb.defined_names[name] = DefinedName(name, attr_text=ref)
-        fit_to_width(surface)
     if lesson.sweep:
         sweep = add_sheet(SWEEP_SHEET)
         for name, ref in write_sweep_sheet(sweep, lesson, at).items():

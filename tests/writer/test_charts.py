@@ -47,7 +47,7 @@ def test_default_lesson_charts_read_the_right_cells(books: dict[str, Path]) -> N
     path = books["corrected"]
     areas = defined_areas(openpyxl.load_workbook(path))
     found = charts(path)
-    assert len(found) == 4  # fit, surface, epoch log, live
+    assert len(found) == 5  # fit, surface, epoch log, live, the wireframe
     x, y, fit = areas["descent_x"], areas["descent_y"], areas["fit_line"]
     assert chart_named(found, "The samples") == [
         column_ref(x, 0),
