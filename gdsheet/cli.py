@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import warnings
@@ -78,6 +79,25 @@ def _add_lesson_options(
     parser.add_argument(
         "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
     )
+    parser.add_argument(
+        "--features",
+        type=int,
+        help="with --samples, for linear and logistic: inputs per sample (default: the preset's, 1)",
+    )
+    parser.add_argument(
+        "--landscape",
+        help="the two parameters the loss grid spans, rows,columns (default: m,b for the line, w1,b otherwise)",
+    )
+    parser.add_argument(
+        "--grid-m",
+        type=_numbers,
+        help="the grid's row values, a,b,… (default: the preset's; around the fit of own samples)",
+    )
+    parser.add_argument(
+        "--grid-b",
+        type=_numbers,
+        help="the grid's column values (default: the preset's; around the fit of own samples)",
+    )
     parser.add_argument("--m-start", type=float, help=f"m at the top of the descent table {PRESETS}")
     parser.add_argument("--b-start", type=float, help=f"b at the top of the descent table {PRESETS}")
     parser.add_argument("--learn", type=float, help=f"learning rate (> 0) {PRESETS}")
@@ -101,7 +121,7 @@ def _add_lesson_options(
     parser.add_argument(
         "--model",
         choices=tuple(MODELS),
-        help="the model: line, or logistic (its own preset unless --preset); default: the preset's (line)",
+        help="the model: line, linear or logistic (its own preset unless --preset); default: the preset's (line)",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
@@ -162,8 +182,24 @@ def _optimizers(text: str) -> tuple[str, ...]:
     return names
 
 
+def _numbers(text: str) -> tuple[float, ...]:
+    """A comma-separated list of finite numbers (an argparse type: a bad one is a usage error)."""
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not all(math.isfinite(value) for value in values):
+        raise argparse.ArgumentTypeError(f"{text!r} holds a number that is not finite")
+    return values
+
+
 def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
     return {
+        "model": args.model,
+        "features": args.features,
+        "landscape": args.landscape,
+        "grid_m": args.grid_m,
+        "grid_b": args.grid_b,
         "m_start": args.m_start,
         "b_start": args.b_start,
         "learn": args.learn,
@@ -185,7 +221,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 def _cmd_build(args: argparse.Namespace) -> int:
     from gdsheet.commands.build import build, divergence_warning, make_lesson
 
-    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed, "model": args.model}
+    generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
     path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     lesson = make_lesson(args.preset, data=args.data, **generated, **_lesson_overrides(args))
     if (warning := divergence_warning(lesson)) is not None:

@@ -14,15 +14,17 @@ import numpy as np
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
-from gdsheet.lesson.samples_csv import read_samples
-from gdsheet.lesson.samples_generated import generated_classes, generated_x, with_noise
+from gdsheet.lesson.samples_csv import read_sample_table
+from gdsheet.lesson.samples_generated import GENERATED_WEIGHTS, generated_classes, generated_inputs, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
 from gdsheet.lesson.sweep import variants
 from gdsheet.limits import EXCEL_ROWS
+from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 from gdsheet.reference.models import logistic
-from gdsheet.reference.oracle import DescentTable, diverges_at, lesson_values
+from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, lesson_values
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.sweep import sweep_problem
+from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import remove_stale_temps
 
@@ -41,14 +43,24 @@ def make_lesson(
     model: str | None = None,
     sweep: Sequence[float] | None = None,
     compare: Sequence[str] | None = None,
+    features: int | None = None,
+    landscape: str | tuple[str, str] | None = None,
+    grid_m: Sequence[float] | None = None,
+    grid_b: Sequence[float] | None = None,
     **overrides: object,
 ) -> Lesson:
     """The preset's lesson with overrides applied (``None`` means keep the preset's value).
 
-    ``data`` is a CSV file (header ``x,y``) whose rows replace the descent table's samples;
-    ``samples`` generates that many on the line instead (see :mod:`gdsheet.lesson.samples_generated`);
-    ``noise`` adds Gaussian noise of that standard deviation (``seed``, default 0) to whichever
-    samples the lesson has. ``data`` and ``samples`` exclude each other.
+    ``model`` picks the model (its own preset when ``preset`` is the default: ``corrected`` for
+    the line, the preset named after any other model). ``data`` is a CSV file (header ``x,y``, or
+    ``x1,…,xk,y`` for a model of k inputs) whose rows replace the descent table's samples;
+    ``samples`` generates that many instead (``features`` inputs each; see
+    :mod:`gdsheet.lesson.samples_generated`); ``noise`` adds Gaussian noise of that standard
+    deviation (``seed``, default 0) to whichever samples the lesson has (a classifier's noise
+    mixes its generated classes). ``data`` and ``samples`` exclude each other. With samples of its
+    own (any of the three) the lesson's data block holds those samples and the grid's axes are
+    laid around their least-squares fit, unless ``grid_m`` and ``grid_b`` (the grid's row and
+    column values) are given. ``landscape`` names the grid's two parameters ("w2,b").
     """
     if data is not None and samples is not None:
         raise GdsheetError("--data reads the samples and --samples generates them: give one of the two")
@@ -56,7 +68,13 @@ def make_lesson(
         raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
     lesson = load_preset(preset if model is None or preset != DEFAULT_PRESET else model_preset(model))
     if model is not None and lesson.model != model:
-        raise GdsheetError(f"--model {model}: the preset {lesson.name!r} is a {lesson.model} lesson")
+        raise GdsheetError(
+            f"--model {model}: the preset {lesson.name!r} is a {lesson.model} lesson, and its text would not be "
+            f"true of {model} (use --preset {model_preset(model)})"
+        )
+    if features is not None and samples is None:
+        raise GdsheetError("--features K goes with --samples N: a CSV's header says how many inputs it has")
+    _check_start_options(lesson, overrides)
     optimizer = overrides.get("optimizer") or lesson.optimizer
     unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
     unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
@@ -71,26 +89,33 @@ def make_lesson(
         overrides["sweep"] = variants(tuple(compare or (str(optimizer),)), tuple(sweep or ()))
     classes = lesson.spec.classes
     if data is not None:
-        overrides["descent_x"], overrides["descent_y"] = read_samples(data, lesson.features[0], classes)
-        overrides["samples_note"] = f"read from {Path(data).name}"
+        overrides |= _read(lesson, data)
     elif samples is not None:
-        overrides["descent_x"] = generated_x(lesson.data_x, samples)
-        overrides["descent_y"] = None
-        overrides["samples_note"] = "evenly spaced along the line"
-        if classes:
-            overrides |= _generated_classes(lesson, overrides["descent_x"], noise or 0.0, seed or 0)
+        overrides |= _generated(lesson, samples, features, noise or 0.0, seed or 0)
     elif classes and noise:
         raise GdsheetError(f"--noise on a {lesson.model} lesson mixes generated classes: give --samples N with it")
+    if data is not None or samples is not None:  # the data block shows the samples being fit
+        overrides |= {"data_x": overrides["descent_x"], "data_more_x": overrides.get("more_x", ()),
+                      "data_y": overrides.get("descent_y")}  # fmt: skip
     lesson = lesson.with_overrides(**overrides)
-    if samples is not None and not classes:  # with_overrides ignores None: the generated x lie on the line
-        lesson = dataclasses.replace(lesson, descent_y=None)
+    if samples is not None and lesson.model == DEFAULT_MODEL:  # with_overrides ignores None: x on the line
+        lesson = dataclasses.replace(lesson, descent_y=None, data_y=None)
     if noise and not classes:
         note = lesson.samples_note or "on the line"
         seed = 0 if seed is None else seed
+        noisy = with_noise(lesson.samples_y, noise, seed)
         lesson = lesson.with_overrides(
-            descent_y=with_noise(lesson.samples_y, noise, seed),
+            descent_y=noisy,
+            data_x=lesson.descent_x,
+            data_more_x=lesson.more_x,
+            data_y=noisy,
             samples_note=f"{note}, plus Gaussian noise (standard deviation {noise:g}, seed {seed})",
         )
+    if landscape is not None:
+        pair = tuple(part.strip() for part in landscape.split(",")) if isinstance(landscape, str) else landscape
+        lesson = lesson.with_overrides(landscape_params=pair)
+    own = (data is not None or samples is not None or bool(noise)) and not classes
+    lesson = _grid(lesson, grid_m, grid_b, own=own)
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     for optimizer in compare or ():
         if optimizer != "sgd" and lesson.gradient != "analytic":
@@ -125,14 +150,116 @@ def model_preset(model: str) -> str:
     return DEFAULT_PRESET if model == DEFAULT_MODEL else model
 
 
-def _generated_classes(lesson: Lesson, x: tuple[float, ...], noise: float, seed: int) -> dict[str, object]:
-    """A classifier's generated labels: the score at the actual parameters, plus noise, split at 0."""
-    scores = [float(logistic.logit(lesson.values_of("actual"), [value])) for value in x]
-    how = f" plus Gaussian noise (standard deviation {noise:g}, seed {seed})" if noise else ""
+START_OPTIONS = {"m_start": "m", "b_start": "b"}
+"""The command line's start options and the parameter each sets (every model that has it)."""
+
+
+def _check_start_options(lesson: Lesson, overrides: dict[str, object]) -> None:
+    """``--m-start``/``--b-start`` name a parameter; a model without it is told so in one line
+    (rather than the value vanishing into a field the model never reads)."""
+    for key, param in START_OPTIONS.items():
+        if overrides.get(key) is not None and param not in lesson.spec.params(1):
+            option = "--" + key.replace("_", "-")
+            raise GdsheetError(
+                f"{option}: the {lesson.model} model has no parameter {param} (its parameters: "
+                f"{', '.join(lesson.params)}; set their start values in a preset's [descent] table)"
+            )
+
+
+GRID_ROWS, GRID_COLUMNS = 9, 11
+"""The size of a grid laid around the least-squares fit: odd, so that the fit is its middle cell."""
+
+
+def _read(lesson: Lesson, data: str | Path) -> dict[str, object]:
+    """The samples of a CSV for any model: one input (header ``x`` or ``x1``, whatever the model
+    calls it) or ``x1,…,xk`` for a model of up to k inputs; a classifier's labels are checked."""
+    spec = lesson.spec
+    names, columns, ys = read_sample_table(data, spec.classes)
+    if len(names) > spec.max_features:
+        want = "x,y" if spec.max_features == 1 else f"x1,…,xk,y with k at most {spec.max_features}"
+        raise GdsheetError(f"{data}:1: the {spec.name} model reads the header {want}, got {','.join((*names, 'y'))}")
     return {
-        "descent_y": generated_classes(scores, noise, seed),
-        "samples_note": f"evenly spaced, labelled 1 where the true score z{how} is at least 0",
+        "descent_x": columns[0],
+        "more_x": columns[1:],
+        "descent_y": ys,
+        "actual_known": False,
+        "samples_note": f"read from {Path(data).name}",
     }
+
+
+def _generated(lesson: Lesson, samples: int, features: int | None, noise: float, seed: int) -> dict[str, object]:
+    """``samples`` generated samples of ``features`` inputs (default: the preset's number) for any
+    model: on the line (formulas) for the line; else on the model at the actual parameters (the
+    preset's where it gives them, the weights :data:`GENERATED_WEIGHTS` for the rest), a
+    classifier's labelled by the sign of its score z plus ``noise``."""
+    spec = lesson.spec
+    k = lesson.n_features if features is None else features
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= spec.max_features:
+        if spec.max_features == 1:
+            raise GdsheetError(f"--features {k}: the {spec.name} model has one input")
+        raise GdsheetError(f"--features must be a whole number from 1 to {spec.max_features}, got {k!r}")
+    columns = generated_inputs(lesson.data_x, samples, k)
+    if lesson.model == DEFAULT_MODEL:
+        return {"descent_x": columns[0], "samples_note": "evenly spaced along the line"}
+    actual = {f"{p}_actual": _generated_actual(lesson, p) for p in spec.params(k)}
+    values = {p: actual[f"{p}_actual"] for p in spec.params(k)}
+    shown = " + ".join(f"{number(values[w])}·x{w[1:]}" for w in spec.params(k) if w != "b")
+    shown = f"{shown} + {number(values['b'])}".replace("+ −", "− ")
+    kept = {key: value for key, value in lesson.param_values.items() if key.rsplit("_", 1)[0] in values}
+    generated: dict[str, object] = {
+        "descent_x": columns[0],
+        "more_x": columns[1:],
+        "param_values": kept | {key: value for key, value in actual.items() if key != "b_actual"},
+        "b_actual": values["b"],
+        "actual_known": True,
+    }
+    if spec.classes:
+        how = f" plus Gaussian noise (standard deviation {noise:g}, seed {seed})" if noise else ""
+        scores = logistic.logit(values, [np.asarray(column) for column in columns])
+        return generated | {
+            "descent_y": generated_classes([float(z) for z in scores], noise, seed),
+            "samples_note": f"labelled 1 where the true score z = {shown}{how} is at least 0",
+        }
+    ys = REFERENCE_MODELS[lesson.model].predict(values, [np.asarray(column) for column in columns], None, 0.0)
+    return generated | {
+        "descent_y": tuple(float(y) for y in ys),
+        "samples_note": f"generated on y = {shown}",
+    }
+
+
+def _generated_actual(lesson: Lesson, p: str) -> float:
+    """The actual value generated samples lie on: the preset's, else the j-th generated weight."""
+    name = f"{p}_actual"
+    if p == "b" or name in lesson.param_values:
+        return lesson.value(name)
+    return GENERATED_WEIGHTS[(int(p[1:]) - 1) % len(GENERATED_WEIGHTS)]
+
+
+def _grid(lesson: Lesson, grid_m: Sequence[float] | None, grid_b: Sequence[float] | None, own: bool) -> Lesson:
+    """The grid's axes: as given, else around the least-squares fit for a lesson's own samples,
+    else the preset's (the published grids)."""
+    if own and (grid_m is None or grid_b is None):
+        fit = least_squares(lesson)
+        starts = lesson.values_of("start")
+        rows_p, cols_p = lesson.landscape
+        if grid_m is None:
+            grid_m = axis_around(fit[rows_p], starts[rows_p], GRID_ROWS)
+        if grid_b is None:
+            grid_b = axis_around(fit[cols_p], starts[cols_p], GRID_COLUMNS)
+    return lesson.with_overrides(grid_m=grid_m, grid_b=grid_b)
+
+
+def axis_around(center: float, start: float, count: int) -> tuple[float, ...]:
+    """``count`` evenly spaced values with ``center`` in the middle, reaching past ``start`` (so the
+    descent's start is in view) and at least half of |center| either side; the step is a round
+    number (1, 2 or 5 times a power of ten) and the middle value ``center`` rounded to a tenth of it."""
+    half = max(abs(start - center) * 1.1, abs(center) * 0.5, 1e-3)
+    raw = half / ((count - 1) / 2)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    mid, unit = (count - 1) // 2, step / 10
+    middle = round(center / unit) * unit  # within a twentieth of a step of the fit: its cell stays the lowest
+    return tuple(float(f"{middle + step * (i - mid):.12g}") for i in range(count))
 
 
 def divergence_warning(lesson: Lesson) -> str | None:
@@ -194,15 +321,33 @@ def _option(key: str, value: object, data: str | Path | None) -> str:
     return f"--{key.replace('_', '-')} {value!r}"
 
 
+SAMPLES_GROUP = (
+    "descent_y",
+    "more_x",
+    "data_x",
+    "data_more_x",
+    "data_y",
+    "actual_known",
+    "param_values",
+    "samples_note",
+)
+"""Settings that come with the samples' x (``descent_x``) from --data or --samples, never alone."""
+
+
 def _overflow_message(
     base: Lesson, preset: str, data: str | Path | None, overrides: dict[str, object], where: str
 ) -> str:
     """One line naming the option (or options, or the preset) that makes the lesson overflow."""
-    given = {k: v for k, v in overrides.items() if v is not None and k not in ("descent_y", "samples_note")}
+    given = {k: v for k, v in overrides.items() if v is not None and k not in SAMPLES_GROUP}
     culprits = []
     for key, value in given.items():
-        alone = {"descent_y": overrides.get("descent_y")} if key == "descent_x" else {}
-        if overflow(base.with_overrides(**{key: value}, **alone)) is not None:
+        # the samples' x come with their y, the data block and the rest of what --data or --samples set
+        alone = {k: overrides[k] for k in SAMPLES_GROUP if k in overrides} if key == "descent_x" else {}
+        try:
+            trial = base.with_overrides(**{key: value}, **alone)
+        except GdsheetError:  # not a lesson on its own: it cannot be the one to blame
+            continue
+        if overflow(trial) is not None:
             culprits.append(_option(key, value, data))
     if not culprits:
         culprits = [_option(key, value, data) for key, value in given.items()] or [f"--preset {preset}"]
@@ -217,7 +362,7 @@ def build(
 
     ``overrides`` are lesson settings such as ``m_start``, ``b_start``, ``learn``, ``epochs``
     and ``gradient`` (see :class:`gdsheet.lesson.spec.Lesson`), and :func:`make_lesson`'s
-    ``samples``, ``noise`` and ``seed``.
+    ``samples``, ``noise``, ``seed``, ``model``, ``features``, ``landscape``, ``grid_m`` and ``grid_b``.
     """
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:

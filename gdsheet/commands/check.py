@@ -29,8 +29,11 @@ import numpy as np
 from gdsheet.commands.check_names import is_lesson_name, lesson_cells, name_problems
 from gdsheet.commands.check_shown import (
     cache_mismatches,
+    drawing_problems,
+    format_problems,
     live_epoch_labels,
     log_problems,
+    share_cells,
     uncovered_numbers,
     unverified,
 )
@@ -189,6 +192,7 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
     unverified formulas and the epoch log as mismatches; numbers typed on a lesson sheet that
     no lesson name covers as unchecked (see :mod:`.check_names`, :mod:`.check_shown`)."""
     labels, label_problems = live_epoch_labels(ev, lesson)
+    named = lesson_cells(ev, lesson)
     report.mismatches = [
         *name_problems(ev, lesson),
         *report.mismatches,
@@ -196,9 +200,11 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
         *cache_mismatches(ev, computed),
         *unverified(ev),
         *log_problems(ev, lesson),
+        *format_problems(ev, named, share_cells(ev, lesson)),
+        *drawing_problems(ev, named),
     ]
     lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}
-    covered = lesson_cells(ev, lesson) | labels
+    covered = named | labels
     report.unchecked += uncovered_numbers(ev, covered, lesson_sheets)
 
 

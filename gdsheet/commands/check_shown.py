@@ -20,7 +20,7 @@ The named areas' values are recalculated and compared with the reference in
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from gdsheet.engine.evaluator import Evaluator
 from gdsheet.engine.shapes import Unsupported, walk
 from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import lesson_epoch, model_loss
+from gdsheet.xlsx.display import drawings, format_problem, number_formats
 from gdsheet.xlsx.ranges import a1
 
 Mismatch = dict[str, object]
@@ -186,3 +187,70 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
         previous = got
         expected_epoch += 1
     return []
+
+
+def share_cells(ev: Evaluator, lesson: Lesson) -> set[CellKey]:
+    """The cells holding a classifier's accuracy (the ``accuracy`` cell, and the last column of the
+    epoch log and of the Live log), which the lesson shows as percentages."""
+    if not lesson.spec.classes:
+        return set()
+    column = len(lesson.params) + 2  # epoch, each parameter, the loss, then the accuracy
+    cells: set[CellKey] = set()
+    for name, offset in (("accuracy", 0), ("epoch_log", column), ("live_log", column)):
+        if name in ev.names and ev.area(name).shape[1] > offset:
+            area = ev.area(name)
+            cells |= {(area.sheet, area.min_col + offset, row) for row in range(area.min_row, area.max_row + 1)}
+    return cells
+
+
+def format_problems(ev: Evaluator, cells: Iterable[CellKey], shares: Collection[CellKey] = ()) -> list[Mismatch]:
+    """Lesson cells whose number format shows another number than their value (see
+    :func:`gdsheet.xlsx.display.format_problem`; ``shares`` may show as percentages), one
+    mismatch per cell."""
+    formats = number_formats(ev.path)
+    problems: dict[tuple[int, bool], str | None] = {}
+    sheets = {sheet.name: sheet for sheet in ev.book.sheets}
+    found = []
+    for key in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
+        sheet_name, col, row = key
+        sheet = sheets.get(sheet_name)
+        if sheet is None:
+            continue
+        style = sheet.styles.get(col, {}).get(row, 0)  # a cell without ``s`` has the default style, 0
+        if style == 0 and row not in sheet.constants.get(col, {}) and sheet.formula_at(col, row) is None:
+            continue  # an empty cell shows nothing, whatever its format
+        kind = (style, key in shares)
+        if kind not in problems:
+            problems[kind] = format_problem(formats.get(style, "General"), share=kind[1])
+        if (why := problems[kind]) is not None:
+            address = f"{sheet_name}!{a1(col, row)}"
+            message = f"{address}: its number format shows another number than its value: {why}"
+            found.append({"cell": address, "name": None, "kind": "format", "got": formats.get(style), "want": None,
+                          "message": message})  # fmt: skip
+    return found
+
+
+def drawing_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
+    """Shapes, text boxes, pictures and charts drawn over lesson cells, one mismatch each."""
+    parts = {sheet.name: sheet.part for sheet in ev.book.sheets if sheet.part}
+    found = []
+    for sheet, drawn in drawings(ev.path, parts).items():
+        for item in drawn:
+            if item.kind == "graphicFrame":
+                continue  # the lesson's own charts: their extent in cells is only estimated (default cell sizes)
+            covered = next(
+                ((sheet, col, row) for row in range(item.min_row, min(item.max_row, item.min_row + 10_000) + 1)
+                 for col in range(item.min_col, min(item.max_col, item.min_col + 1_000) + 1)
+                 if (sheet, col, row) in cells),
+                None,
+            )  # fmt: skip
+            if covered is None:
+                continue
+            address = f"{sheet}!{a1(covered[1], covered[2])}"
+            what = {"sp": "a shape or text box", "pic": "a picture", "graphicFrame": "a chart"}.get(
+                item.kind, "a drawing"
+            )
+            message = f"{address}: {what} is drawn over this lesson cell, hiding what it shows"
+            found.append({"cell": address, "name": None, "kind": "drawing", "got": item.kind, "want": None,
+                          "message": message})  # fmt: skip
+    return found

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import WorkbookError
-from gdsheet.lesson.contract import MODEL_NAME, start_name
-from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
+from gdsheet.lesson.contract import MODEL_NAME, PARAMETERS_NAME, start_name
+from gdsheet.lesson.models import DEFAULT_MODEL, MODELS, ModelSpec
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.schedules import DEFAULT_SCHEDULE, EPOCH, SCHEDULE_INPUTS
 from gdsheet.lesson.spec import PARAM_FIELDS, Lesson
 from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 
-COMMON_NAMES = ("data_x", "descent_y", "learn", "epochs", "fd_step", "gradient", "loss")
+COMMON_NAMES = ("data_y", "descent_y", "learn", "epochs", "fd_step", "gradient", "loss")
 """The inputs every lesson has, whatever its model."""
 
 
@@ -32,27 +32,63 @@ def _text(ev: Evaluator, name: str, default: str) -> str:
     return str(ev.constants(name)[0]) if name in ev.names else default
 
 
+def _parameters(ev: Evaluator, spec: ModelSpec) -> tuple[tuple[str, ...], int]:
+    """The model's parameters as the ``parameters`` cells name them, and its number of inputs."""
+    if PARAMETERS_NAME not in ev.names:
+        return spec.params(1), 1
+    named = tuple(str(value) for value in ev.constants(PARAMETERS_NAME))
+    for k in range(1, spec.max_features + 1):
+        if spec.params(k) == named:
+            return named, k
+    raise WorkbookError(f"{ev.path}: the {PARAMETERS_NAME} cells {named!r} are not the {spec.name} model's")
+
+
+def _landscape(ev: Evaluator, params: tuple[str, ...]) -> tuple[str, str]:
+    """The grid's two parameters: the ``grid_p`` names; the rows' axis is the left-most (column C)."""
+    axes = sorted((p for p in params if f"grid_{p}" in ev.names), key=lambda p: ev.area(f"grid_{p}").min_col)
+    if len(axes) != 2:
+        raise WorkbookError(f"{ev.path}: expected two grid axes (grid_p names), found {len(axes)}")
+    return axes[0], axes[1]
+
+
+def _samples_y(ev: Evaluator, name: str, model: str, actual: dict[str, float] | None,
+               columns: list[tuple[float, ...]], on_model: bool = False) -> tuple[float, ...] | None:  # fmt: skip
+    """The y cells of ``name``: each number as it is, each formula as the model at the actual
+    parameters; with ``on_model``, ``None`` when any cell is not a number (the samples lie on the model)."""
+    stored = ev.constants(name)
+    if on_model and actual is not None and not all(isinstance(y, (int, float)) for y in stored):
+        return None  # formulas there: the block is derived, and any constant in it a mismatch
+    predict = REFERENCE_MODELS[model].predict
+    values = []
+    for i, y in enumerate(stored):
+        if isinstance(y, (int, float)):
+            values.append(float(y))
+        elif actual is None:
+            raise WorkbookError(f"{ev.path}: {name} holds a formula, but the lesson has no actual parameters")
+        else:
+            values.append(float(predict(actual, [column[i] for column in columns], None, 0.0)))
+    return tuple(values)
+
+
 def lesson_from_workbook(ev: Evaluator) -> Lesson:
     """The lesson whose inputs the workbook holds (text, labels and formats left at defaults)."""
     model = _text(ev, MODEL_NAME, DEFAULT_MODEL)
     if model not in MODELS:
         raise WorkbookError(f"{ev.path}: the model cell names {model!r}, not one of {', '.join(MODELS)}")
     spec = MODELS[model]
-    features, params = spec.features(1), spec.params(1)
-    rows_p, cols_p = spec.landscape(1)
-    per_param = tuple(f"{p}_{kind}" for p in params for kind in PARAM_FIELDS)
-    ev.require((*COMMON_NAMES, *per_param, *(f"descent_{f}" for f in features), f"grid_{rows_p}", f"grid_{cols_p}"))
+    params, k = _parameters(ev, spec)
+    features = spec.features(k)
+    actual_known = all(f"{p}_actual" in ev.names for p in params)
+    kinds = PARAM_FIELDS if actual_known else tuple(kind for kind in PARAM_FIELDS if kind != "actual")
+    per_param = tuple(f"{p}_{kind}" for p in params for kind in kinds)
+    ev.require((*COMMON_NAMES, *per_param, *(f"descent_{f}" for f in features), *(f"data_{f}" for f in features)))
+    rows_p, cols_p = _landscape(ev, params)
     values = {name: _number(ev, name) for name in per_param}
     x_columns = [ev.numbers(f"descent_{feature}") for feature in features]
-    descent_x = x_columns[0]
-    actual = {p: values[f"{p}_actual"] for p in params}
-    predict = REFERENCE_MODELS[model].predict
-    descent_y = tuple(
-        float(y)
-        if isinstance(y, (int, float))
-        else float(predict(actual, [column[i] for column in x_columns], None, 0.0))
-        for i, y in enumerate(ev.constants("descent_y"))
-    )
+    data_columns = [ev.numbers(f"data_{feature}") for feature in features]
+    actual = {p: values[f"{p}_actual"] for p in params} if actual_known else None
+    descent_y = _samples_y(ev, "descent_y", model, actual, x_columns)
+    data_y = _samples_y(ev, "data_y", model, actual, data_columns, on_model=True)
     epochs = _number(ev, "epochs")
     optimizer = _text(ev, "optimizer", "sgd")
     spec_opt = OPTIMIZER_SPECS.get(optimizer)
@@ -62,11 +98,16 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
         return Lesson(
             name=ev.path.stem,
             summary="",
-            data_x=ev.numbers("data_x"),
+            data_x=data_columns[0],
+            data_more_x=tuple(data_columns[1:]),
+            data_y=data_y,
             grid_m=ev.numbers(f"grid_{rows_p}"),
             grid_b=ev.numbers(f"grid_{cols_p}"),
-            descent_x=descent_x,
+            descent_x=x_columns[0],
+            more_x=tuple(x_columns[1:]),
             descent_y=descent_y,
+            actual_known=actual_known,
+            landscape_params=(rows_p, cols_p),
             learn=_number(ev, "learn"),
             epochs=int(epochs) if epochs.is_integer() else -1,
             fd_step=_number(ev, "fd_step"),

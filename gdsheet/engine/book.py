@@ -64,6 +64,10 @@ class Sheet:
     constants: dict[int, dict[int, CellValue]] = field(default_factory=dict)
     runs: dict[int, list[Run]] = field(default_factory=dict)
     cached: dict[tuple[int, int], CellValue] | None = None  # (col, row) -> a formula cell's saved value
+    styles: dict[int, dict[int, int]] = field(default_factory=dict)
+    """Cells' style indexes (``s``) by column, where not 0 (read with ``cached``, for check)."""
+    part: str = ""
+    """The zip member holding the sheet's XML."""
 
     def formula_at(self, col: int, row: int) -> Run | None:
         """The run holding a formula at (col, row), if any."""
@@ -215,6 +219,7 @@ class _SheetReader:
                  unsupported: list[str], budget: int) -> None:  # fmt: skip
         self.sheet, self.index, self.strings, self.shapes = sheet, index, strings, shapes
         self.unsupported, self.budget = unsupported, budget
+        self.attrs_style: str | None = None  # the cell's s=
         self.shared: dict[str, int] = {}  # shared-formula index -> shape
         self.arrays: list[tuple[int, int, int, int]] = []  # (row1, col1, row2, col2) of multi-cell array formulas
         self.tables: dict[str, Table] = {}  # lower-case name -> Excel Table, for structured references
@@ -241,6 +246,7 @@ class _SheetReader:
                 except RangeError as exc:
                     raise WorkbookError(f"sheet {self.sheet.name!r}: {exc}") from None
             self.ref, self.kind = ref, attrs.get("t")
+            self.attrs_style = attrs.get("s")
             self.value = self.formula = None
             self.f_attrs = {}
             self.inline = None
@@ -278,6 +284,11 @@ class _SheetReader:
         row, col, sheet = self.row, self.col, self.sheet
         if not on_sheet(row, col):
             raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref or (row, col)} is off the sheet")
+        style = self.attrs_style
+        if sheet.cached is not None and style not in (None, "0"):
+            if not style.isdigit():
+                raise WorkbookError(f"sheet {sheet.name!r}: cell {self.ref} has the style {style[:20]!r}")
+            sheet.styles.setdefault(col, {})[row] = int(style)
         if sheet.cached is not None and (self.formula is not None or self.f_attrs or self.arrays):
             self._keep_cached(row, col)
         if self.arrays and self._in_array(row, col):
@@ -538,7 +549,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     sheets = []
     budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
-        sheet = Sheet(name, cached={} if cached else None)
+        sheet = Sheet(name, cached={} if cached else None, part=part)
         if part not in zf.namelist():
             raise WorkbookError(f"sheet {name!r} has no part {part}")
         budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget, tables)

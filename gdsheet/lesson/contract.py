@@ -109,13 +109,19 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
 
     params, state, features = lesson.params, lesson.state, lesson.features
     rows_p, cols_p = lesson.landscape
-    add("data_x", "input", "the data block's x values")
-    add("data_y", "derived", "the data block's y, on the model at the actual parameters", Quantity("data_y"))
-    for p in params:
-        add(f"{p}_actual", "input", f"the actual {p} the data lie on")
+    for name in features:
+        add(f"data_{name}", "input", f"the data block's {name} values")
+    if lesson.data_y is None:
+        add("data_y", "derived", "the data block's y, on the model at the actual parameters", Quantity("data_y"))
+    else:
+        add("data_y", "input", "the data block's y values (the samples being fit)")
+    if lesson.actual_known:
+        for p in params:
+            add(f"{p}_actual", "input", f"the actual {p} the data lie on")
     for p in params:
         add(f"{p}_guess", "input", f"the intro guess of {p}")
-    add("guess_x", "derived", "the data block's x, copied", Quantity("data_x"))
+    for name in features:
+        add(f"guess_{name}", "derived", f"the data block's {name}, copied", Quantity("data_inputs", key=name))
     add("guess_pred", "derived", "the guess's predictions", Quantity("guess_pred"))
     add("error_y", "derived", "the data's y, copied", Quantity("data_y"))
     add("error_pred", "derived", "the guess's predictions, copied", Quantity("guess_pred"))
@@ -137,7 +143,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
     add("rmse", "derived", "the loss at the start values over the descent samples", Quantity("rmse"))
     if lesson.spec.classes:
         add("accuracy", "derived", "a classifier's accuracy at the start values", Quantity("accuracy"))
-    add("actual_shown", "derived", "the actual parameters, shown beside the start values", Quantity("actual"))
+    if lesson.actual_known:
+        add("actual_shown", "derived", "the actual parameters, shown beside the start values", Quantity("actual"))
     add("gradient", "control", "the gradient rule (text)")
     add("loss", "control", "the loss (text)")
     add("optimizer", "control", "the optimizer's name (text)")

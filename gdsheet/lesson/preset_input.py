@@ -28,7 +28,7 @@ NUMBERS = {
     "descent": ("m_start", "b_start", "learn", "fd_step"),
     "rules": ("decay",),
 }
-NUMBER_LISTS = {"line": ("data_x",), "grid": ("m", "b"), "descent": ("x", "y")}
+NUMBER_LISTS = {"line": ("data_x", "data_y"), "grid": ("m", "b"), "descent": ("x", "y")}
 TEXTS = {
     "": ("name", "summary"),
     "rules": ("gradient", "loss", "loss_label", "loss_format", "grid_format", "model", "schedule"),

@@ -67,36 +67,47 @@ def csv_text(path: Path, limit: int = MAX_CSV_BYTES, what: str = "a samples CSV"
         ) from None
 
 
-def read_samples(
-    path: str | Path, feature: str = "x", classes: tuple[float, ...] = ()
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line.
+def read_sample_table(path: str | Path, classes: tuple[float, ...] = ()
+                      ) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...], tuple[float, ...]]:  # fmt: skip
+    """The input names, input columns and y values of a CSV file with one sample per line.
 
-    ``feature`` is the input's header (a logistic lesson's ``x1``); ``classes``, when given, are
-    the only labels y may take (a classifier's 0 and 1), refused with the line named otherwise."""
+    The header is ``x,y`` or ``x1,…,xk,y`` (k inputs; which of these a model takes is the
+    caller's to say). ``classes``, when given, are the only labels y may take (a classifier's 0
+    and 1), refused with the line named otherwise. The number of columns is bounded by the file's
+    size (16 MB), checked first."""
     path = Path(path)
-    expected = f"{feature},y"
     try:
         rows = list(csv.reader(io.StringIO(csv_text(path), newline="")))
     except csv.Error as exc:
         raise GdsheetError(f"{path}: cannot read: {exc}") from None
     if not rows:
-        raise GdsheetError(f"{path}: empty file; expected a header line '{expected}' and samples")
-    header = [name.strip().lower() for name in rows[0]]
-    if header != [feature, "y"]:
-        raise GdsheetError(f"{path}:1: header must be '{expected}', got {','.join(rows[0])!r}")
-    xs, ys = [], []
+        raise GdsheetError(f"{path}: empty file; expected a header line 'x,y' (or 'x1,…,xk,y') and samples")
+    header = tuple(name.strip().lower() for name in rows[0])
+    names = header[:-1]
+    numbered = names == tuple(f"x{j}" for j in range(1, len(names) + 1))
+    if len(header) < 2 or header[-1] != "y" or not (names == ("x",) or numbered):
+        raise GdsheetError(f"{path}:1: header must be 'x,y' or 'x1,…,xk,y', got {','.join(rows[0])!r}")
+    width = len(header)
+    samples: list[list[float]] = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         where = f"{path}:{number}"
-        if len(row) != 2:
-            raise GdsheetError(f"{where}: expected 2 values ({expected}), got {len(row)}")
-        xs.append(_number(row[0], where, feature))
-        ys.append(_number(row[1], where, "y"))
-        if classes and ys[-1] not in classes:
+        if len(row) != width:
+            raise GdsheetError(f"{where}: expected {width} values ({','.join(header)}), got {len(row)}")
+        samples.append([_number(text, where, column) for text, column in zip(row, header, strict=True)])
+        if classes and samples[-1][-1] not in classes:
             allowed = " or ".join(f"{c:g}" for c in classes)
-            raise GdsheetError(f"{where}: y must be {allowed} (a class label), got {row[1].strip()!r}")
-    if not xs:
+            raise GdsheetError(f"{where}: y must be {allowed} (a class label), got {row[-1].strip()!r}")
+    if not samples:
         raise GdsheetError(f"{path}: no samples after the header")
-    return tuple(xs), tuple(ys)
+    columns = tuple(tuple(column) for column in zip(*samples, strict=True))
+    return names, columns[:-1], columns[-1]
+
+
+def read_samples(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (x values, y values) of a CSV file with the header ``x,y`` and one sample per line."""
+    names, columns, ys = read_sample_table(path)
+    if names != ("x",):
+        raise GdsheetError(f"{path}:1: header must be 'x,y', got {','.join((*names, 'y'))!r}")
+    return columns[0], ys

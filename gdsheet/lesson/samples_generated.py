@@ -48,6 +48,37 @@ def with_noise(y: Sequence[float], sigma: float, seed: int) -> tuple[float, ...]
     return tuple(float(v) for v in np.asarray(y, dtype=float) + noise)
 
 
+GENERATED_WEIGHTS = (3.0, -2.0, 1.5, -1.0, 0.5, 2.0, -0.5, 1.0)
+"""The weights generated samples of a k-input model lie on where its preset gives none: w_j is the
+j-th of these, cycled past the eighth."""
+
+
+def generated_inputs(data_x: Sequence[float], n: int, k: int) -> tuple[tuple[float, ...], ...]:
+    """``k`` input columns of ``n`` samples over the data block's range (every model's generator).
+
+    One input is :func:`generated_x` (evenly spaced). More are spread without a pattern two inputs
+    share (so that no input is a multiple of another): sample i's input j is
+    lo + (hi − lo)·frac(i·√p_j), p_j the j-th prime, rounded to 2 decimals. No random numbers:
+    the same options give the same samples everywhere."""
+    if k == 1:
+        return (generated_x(data_x, n),)
+    generated_x(data_x, n)  # the same bound on n
+    lo, hi = min(data_x), max(data_x)
+    primes = _primes(k)
+    i = np.arange(n, dtype=float)
+    return tuple(tuple(float(v) for v in np.round(lo + (hi - lo) * np.mod(i * math.sqrt(p), 1.0), 2)) for p in primes)
+
+
+def _primes(k: int) -> list[int]:
+    primes: list[int] = []
+    candidate = 2
+    while len(primes) < k:
+        if all(candidate % p for p in primes):
+            primes.append(candidate)
+        candidate += 1
+    return primes
+
+
 def student_rng(seed: int, student_id: str, draw: int = 0) -> np.random.Generator:
     """The random generator of one student of an assignment: the same on any machine for the same
     seed and id (SHA-256 of both, not Python's salted ``hash``), different for every id."""

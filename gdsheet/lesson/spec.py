@@ -141,6 +141,16 @@ class Lesson:
     sweep: tuple[tuple[str, float | None], ...] = ()
     """The Sweep sheet's variants, (optimizer, rate) each; rate ``None`` plays ``learn``
     (:mod:`gdsheet.lesson.sweep`). Empty: no Sweep sheet."""
+    more_x: tuple[tuple[float, ...], ...] = ()
+    """The descent samples' further inputs, one tuple per feature after the first (x2 … xk)."""
+    data_more_x: tuple[tuple[float, ...], ...] = ()
+    """The data block's further inputs, like :attr:`more_x`."""
+    data_y: tuple[float, ...] | None = None
+    """The data block's y values (the samples being fit); ``None``: on the model at ``p_actual``."""
+    actual_known: bool = True
+    """Whether the lesson has actual parameters (``p_actual``): not for samples from a CSV."""
+    landscape_params: tuple[str, str] | None = None
+    """The two parameters the loss grid spans (rows, columns); ``None``: the model's default."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -151,9 +161,12 @@ class Lesson:
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
             raise GdsheetError(f"unknown lesson setting(s): {', '.join(unknown)}")
-        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y", "sweep"):
+        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y", "data_y", "landscape_params", "sweep"):
             if key in changes:
                 changes[key] = tuple(changes[key])
+        for key in ("more_x", "data_more_x"):
+            if key in changes:
+                changes[key] = tuple(tuple(column) for column in changes[key])
         return dataclasses.replace(self, **changes)
 
     @property
@@ -168,7 +181,12 @@ class Lesson:
     @property
     def x_columns(self) -> tuple[tuple[float, ...], ...]:
         """The descent samples' inputs, one tuple per feature (the line's one: ``descent_x``)."""
-        return (self.descent_x,)
+        return (self.descent_x, *self.more_x)
+
+    @property
+    def data_columns(self) -> tuple[tuple[float, ...], ...]:
+        """The data block's inputs, one tuple per feature."""
+        return (self.data_x, *self.data_more_x)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -183,7 +201,7 @@ class Lesson:
     @property
     def landscape(self) -> tuple[str, str]:
         """The two parameters the loss grid spans: rows, columns."""
-        return self.spec.landscape(self.n_features)
+        return self.landscape_params or self.spec.landscape(self.n_features)
 
     @property
     def state(self) -> tuple[str, ...]:
@@ -222,7 +240,8 @@ class Lesson:
 
     @property
     def samples_y(self) -> tuple[float, ...]:
-        """The descent samples' y values, derived from the line when not given."""
+        """The descent samples' y values, derived from the line when not given (only the line's
+        samples may be left to the model: other models' lessons always carry their y)."""
         if self.descent_y is not None:
             return self.descent_y
         return tuple(self.m_actual * x + self.b_actual for x in self.descent_x)
@@ -259,6 +278,7 @@ def _validate(lesson: Lesson) -> None:
             _finite("descent_y", value)
     if lesson.model not in MODELS:
         raise GdsheetError(f"model must be one of {', '.join(MODELS)}, got {lesson.model!r}")
+    _validate_inputs(lesson)
     if lesson.gradient not in GRADIENT_RULES:
         raise GdsheetError(f"gradient must be one of {', '.join(GRADIENT_RULES)}, got {lesson.gradient!r}")
     if lesson.gradient not in lesson.spec.gradients:
@@ -323,6 +343,38 @@ def _validate_sweep(lesson: Lesson) -> None:
             _finite("sweep rate", rate)
             if rate <= 0:
                 raise GdsheetError(f"every sweep rate must be > 0, got {rate!r}")
+
+
+def _validate_inputs(lesson: Lesson) -> None:
+    """The model's inputs: as many features as it takes, columns of one length, a landscape of two
+    of its parameters, y given where no actual parameters are."""
+    k, most = lesson.n_features, lesson.spec.max_features
+    if not 1 <= k <= most or len(lesson.data_columns) != k:
+        raise GdsheetError(
+            f"the {lesson.model} model takes 1 to {most} input(s); the samples have {k} and the data block "
+            f"{len(lesson.data_columns)}"
+        )
+    for name, columns in (("descent", lesson.x_columns), ("data", lesson.data_columns)):
+        for column in columns:
+            if len(column) != len(columns[0]):
+                raise GdsheetError(f"the {name} inputs must all have the same number of samples")
+            for value in column:
+                _finite(f"{name} x", value)
+    if lesson.data_y is not None:
+        if len(lesson.data_y) != len(lesson.data_x):
+            raise GdsheetError("the data block's x and y must have the same length")
+        for value in lesson.data_y:
+            _finite("data_y", value)
+    if not lesson.actual_known and (lesson.data_y is None or lesson.descent_y is None):
+        raise GdsheetError(f"this {lesson.model} lesson needs its samples' y values (it has no actual parameters)")
+    if lesson.descent_y is None and lesson.model != "line":  # Lesson.samples_y derives only the line's
+        raise GdsheetError(f"the {lesson.model} model needs its descent samples' y values (a [descent] y list)")
+    pair = lesson.landscape
+    if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(lesson.params):
+        raise GdsheetError(
+            f"the landscape is two different parameters of the {lesson.model} model "
+            f"({', '.join(lesson.params)}), got {','.join(map(str, pair))}"
+        )
 
 
 def _validate_classes(lesson: Lesson) -> None:
@@ -405,8 +457,12 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
         # each parameter p is line.p_actual, guess.p and descent.p_start; the grid spans the
         # model's landscape parameters (the line's grid.m and grid.b)
         values = {}
+        # (a preset whose data block gives its y, ``line.data_y``, has no actual parameters; any it
+        # names are only where generated samples lie)
         for p in spec.params(1):
-            values |= {f"{p}_actual": line[f"{p}_actual"], f"{p}_guess": guess[p], f"{p}_start": descent[f"{p}_start"]}
+            values |= {f"{p}_guess": guess[p], f"{p}_start": descent[f"{p}_start"]}
+            if "data_y" not in line or f"{p}_actual" in line:
+                values[f"{p}_actual"] = line[f"{p}_actual"]
         rows_p, cols_p = spec.landscape(1)
         lesson = Lesson(
             name=doc["name"],
@@ -416,6 +472,8 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             grid_b=_numbers(grid, cols_p, where),
             descent_x=_numbers(descent, "x", where),
             descent_y=_numbers(descent, "y", where) if "y" in descent else None,
+            data_y=_numbers(line, "data_y", where) if "data_y" in line else None,
+            actual_known="data_y" not in line,
             **{name: values.get(name, 0.0) for name in _FIELD_NAMES},
             param_values={name: value for name, value in values.items() if name not in _FIELD_NAMES},
             learn=descent["learn"],

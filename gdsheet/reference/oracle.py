@@ -315,6 +315,8 @@ class LessonValues:
     """Each sweep variant's unrolled live epochs, keyed by its number from 1 (``"1"``)."""
     sweep_log: Array
     """One row per live epoch: epoch, then each variant's loss (empty without a sweep)."""
+    data_inputs: dict[str, Array]
+    """The data block's inputs by feature (what the guess block copies)."""
     fit_line: Array
     """The fit curve's points (x, prediction at the start), evenly spaced from the smallest to the
     largest sample x (one-feature models; the line's two)."""
@@ -322,7 +324,9 @@ class LessonValues:
 
 def data_block(lesson: Lesson) -> tuple[list[Array], Array]:
     """The data block's inputs (one array per feature) and its y, on the model at the actual values."""
-    data_x = [np.asarray(lesson.data_x, dtype=float)]
+    data_x = _columns(lesson.data_columns)
+    if lesson.data_y is not None:
+        return data_x, np.asarray(lesson.data_y, dtype=float)
     return data_x, MODELS[lesson.model].predict(lesson.values_of("actual"), data_x, None, 0.0)
 
 
@@ -331,6 +335,23 @@ def lesson_grid(lesson: Lesson) -> Array:
     data_x, data_y = data_block(lesson)
     return model_landscape(lesson.model, lesson.landscape, lesson.grid_m, lesson.grid_b, lesson.values_of("start"),
                            data_x, data_y, lesson.loss)  # fmt: skip
+
+
+def least_squares(lesson: Lesson) -> dict[str, float]:
+    """The least-squares values of the landscape's two parameters over the descent samples, every
+    other parameter at its start value: the bottom of the valley the grid shows.
+
+    The regression models here are linear in their landscape parameters, so the prediction's
+    change per unit of each parameter is read off the model itself and the two-column problem
+    solved by numpy. (A classifier's valley is not a least-squares one: its lessons keep their
+    preset's axes unless given others.)"""
+    model, (p, q) = MODELS[lesson.model], lesson.landscape
+    x, y = _columns(lesson.x_columns), np.asarray(lesson.samples_y, dtype=float)
+    at = dict(lesson.values_of("start")) | {p: 0.0, q: 0.0}
+    base = model.predict(at, x, None, 0.0)
+    design = np.column_stack([model.predict(at | {name: 1.0}, x, None, 0.0) - base for name in (p, q)])
+    solution = np.linalg.lstsq(design, y - base, rcond=None)[0]
+    return {p: float(solution[0]), q: float(solution[1])}
 
 
 def lesson_values(lesson: Lesson) -> LessonValues:
@@ -371,6 +392,7 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         **_wireframe(lesson, records),
         rate=rate(lesson, lesson.epoch_start),
         live_rate=np.array([rate(lesson, lesson.epoch_start + k) for k in range(lesson.live_epochs)], dtype=float),
+        data_inputs=dict(zip(lesson.features, data_x, strict=True)),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
     )
 

@@ -57,9 +57,9 @@ class Box:
         return cell(self.column, self.row)
 
 
-def fit_line_cols() -> tuple[int, int]:
-    """The two columns of the fitted line's points (x, y): right of the data block."""
-    return FIRST_COL + 3, FIRST_COL + 4
+def fit_line_cols(lesson: Lesson) -> tuple[int, int]:
+    """The two columns of the fitted line's points (x, y): right of the data block (one gap column)."""
+    return FIRST_COL + lesson.n_features + 2, FIRST_COL + lesson.n_features + 3
 
 
 def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
@@ -68,7 +68,7 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     The fit chart sits right of the data, guess and error blocks; the surface beside the heat
     map; the live and log charts right of the descent section's text, side by side.
     """
-    fit_y = fit_line_cols()[1]
+    fit_y = fit_line_cols(lesson)[1]
     top = at.data_header
     side = FIRST_COL + len(lesson.grid_b) + 2  # two columns right of the grid
     text_last = at.descent_text_last_col
@@ -101,7 +101,7 @@ def _show_axes(chart: ScatterChart, x_title: str, y_title: str) -> None:
 def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Formula points on the model's curve at its start values (the line's y = m_start·x + b_start
     at the smallest and largest sample x; a curve's ``curve_points`` evenly spaced between them)."""
-    x_col, y_col = fit_line_cols()
+    x_col, y_col = fit_line_cols(lesson)
     n = lesson.spec.curve_points
     put(ws, x_col, at.data_header, "line x" if n == 2 else "curve x", header=True)
     put(ws, y_col, at.data_header, "line y" if n == 2 else "curve y", header=True)
@@ -136,7 +136,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     samples.marker.graphicalProperties.solidFill = "4472C4"  # without a fill LibreOffice draws none
     samples.marker.graphicalProperties.line.solidFill = "4472C4"
     samples.graphicalProperties.line.noFill = True
-    line_x, line_y = fit_line_cols()
+    line_x, line_y = fit_line_cols(lesson)
     line = Series(
         Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
         Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
@@ -150,7 +150,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
         chart.y_axis.majorUnit = 0.25
         chart.y_axis.number_format = "0.00"  # not the labels' whole-number format, which shows 0.5 as 1
-    _show_axes(chart, "x", "y")
+    _show_axes(chart, lesson.features[0], "y")
     _size(chart, box)
     return chart
 
@@ -180,7 +180,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Sc
     chart.title = f"{lesson.loss_label} after each live epoch (the Live sheet's formulas)"
     last = log_first + lesson.live_epochs - 1
     series = Series(
-        Reference(live, min_col=FIRST_COL + 3, min_row=log_first - 1, max_row=last),
+        Reference(live, min_col=FIRST_COL + 1 + len(lesson.params), min_row=log_first - 1, max_row=last),
         Reference(live, min_col=FIRST_COL, min_row=log_first, max_row=last),
         title_from_data=True,
     )
@@ -206,7 +206,7 @@ def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     chart.title = f"Epoch log: {lesson.loss_label} after each epoch played by gdsheet run (empty until the first run)"
     first = at.descent_first
     series = Series(
-        Reference(ws, min_col=at.log_col + 3, min_row=first, max_row=first),
+        Reference(ws, min_col=at.log_col + 1 + len(lesson.params), min_row=first, max_row=first),  # epoch, p…, loss
         Reference(ws, min_col=at.log_col, min_row=first, max_row=first),
         title=_loss_key(lesson),
     )
@@ -267,10 +267,12 @@ def _loss_key(lesson: Lesson) -> str:
 def add_charts(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Every chart and the "you are here" marker; returns the defined names of the cells added."""
     ws = wb.worksheets[0]
-    names = write_fit_line(ws, lesson, at)
+    names: dict[str, str] = {}
     mark_you_are_here(ws, lesson, at)
     boxes = chart_boxes(lesson, at)
-    ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)
+    if lesson.n_features == 1:  # a line through the samples needs one input to draw against
+        names = write_fit_line(ws, lesson, at)
+        ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)
     ws.add_chart(_surface_chart(ws, lesson, at, boxes["surface"]), boxes["surface"].anchor)
     ws.add_chart(_log_chart(ws, lesson, at, boxes["log"]), boxes["log"].anchor)
     if lesson.live_epochs:

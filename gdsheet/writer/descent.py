@@ -37,7 +37,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     ``parameters`` name: what `run`, `reset` and `check` read to know the lesson's parameters."""
     label, actual, current, reset = PARAM_COLS
     put(ws, label, at.controls_header, lesson.model, header=True)
-    for header, column in (("actual", actual), ("current", current), ("reset to", reset)):
+    shown = (("actual", actual),) if lesson.actual_known else ()
+    for header, column in (*shown, ("current", current), ("reset to", reset)):
         put(ws, column, at.controls_header, header, header=True)
     rows = {"epochs": at.epochs_row, "learn": at.epochs_row + 1, "h": at.epochs_row + 2}
     put(ws, FIRST_COL, rows["epochs"], "epochs")
@@ -56,7 +57,8 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     params = param_format(lesson)
     for row, (param, start) in enumerate(lesson.values_of("start").items(), start=first):
         put(ws, label, row, param)
-        put(ws, actual, row, f"={param}_actual")
+        if lesson.actual_known:
+            put(ws, actual, row, f"={param}_actual")
         put(ws, current, row, start, params, editable=True)
         put(ws, reset, row, start, params)
         names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
@@ -86,7 +88,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
             "model": name_ref(label, at.controls_header),
             "parameters": name_ref(label, first, label, last),
             "rmse": name_ref(loss_value, first),
-            "actual_shown": name_ref(actual, first, actual, last),
+            **({"actual_shown": name_ref(actual, first, actual, last)} if lesson.actual_known else {}),
             "gradient": name_ref(actual, at.rule_row),
             "loss": name_ref(loss_value, at.rule_row),
         }

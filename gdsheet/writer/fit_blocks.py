@@ -14,6 +14,7 @@ from gdsheet.writer.layout import FIRST_COL, Layout, cell
 from gdsheet.writer.models import MODELS
 
 X, Y, Z = FIRST_COL, FIRST_COL + 1, FIRST_COL + 2
+"""The error block's columns (y, y_pred, squared error), and the parameters' label and value columns."""
 
 
 def _param_inputs(ws: Worksheet, lesson: Lesson, kind: str, first_row: int) -> dict[str, str]:
@@ -31,49 +32,66 @@ def _fmt(lesson: Lesson, default: str) -> str:
     return MODELS[lesson.model].number_format or default
 
 
-def _predicted(lesson: Lesson, x_cell: str, kind: str) -> str:
-    """The model's prediction at ``x_cell`` from the parameters' ``kind`` cells, as a formula."""
-    return f"={MODELS[lesson.model].prediction([x_cell], {p: f'{p}_{kind}' for p in lesson.params}, None)}"
+def _predicted(lesson: Lesson, x_cells: list[str], kind: str) -> str:
+    """The model's prediction at ``x_cells`` from the parameters' ``kind`` cells, as a formula."""
+    return f"={MODELS[lesson.model].prediction(x_cells, {p: f'{p}_{kind}' for p in lesson.params}, None)}"
 
 
 def write_data_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """x values (inputs) and y from the actual parameters (formulas); returns the defined names."""
-    put(ws, X, at.data_header, "x", header=True)
-    put(ws, Y, at.data_header, "y", header=True)
-    names = _param_inputs(ws, lesson, "actual", at.m_actual_row)
-    for i, x in enumerate(lesson.data_x):
-        row = at.data_first + i
-        x_cell = put(ws, X, row, x, sample_format(lesson.data_x), editable=True)
-        put(ws, Y, row, _predicted(lesson, x_cell, "actual"), _fmt(lesson, INTEGER))
+    """The inputs (one column per feature) and y: the samples' y, or the model at the actual
+    parameters (formulas, under which the actual parameters are shaded inputs); returns the names."""
+    features, y_col = lesson.features, FIRST_COL + lesson.n_features
+    for j, name in enumerate((*features, "y")):
+        put(ws, FIRST_COL + j, at.data_header, name, header=True)
+    names = _param_inputs(ws, lesson, "actual", at.m_actual_row) if lesson.actual_known else {}
     last = at.data_first + at.n_data - 1
-    return names | {"data_x": name_ref(X, at.data_first, X, last), "data_y": name_ref(Y, at.data_first, Y, last)}
+    formats = [sample_format(column) for column in lesson.data_columns]
+    y_format = INTEGER if lesson.data_y is None else sample_format(lesson.data_y)
+    for i, inputs in enumerate(zip(*lesson.data_columns, strict=True)):
+        row = at.data_first + i
+        x_cells = [put(ws, FIRST_COL + j, row, x, formats[j], editable=True) for j, x in enumerate(inputs)]
+        if lesson.data_y is None:
+            put(ws, y_col, row, _predicted(lesson, x_cells, "actual"), _fmt(lesson, INTEGER))
+        else:
+            put(ws, y_col, row, lesson.data_y[i], y_format, editable=True)
+    for j, name in enumerate(features):
+        names[f"data_{name}"] = name_ref(FIRST_COL + j, at.data_first, FIRST_COL + j, last)
+    return names | {"data_y": name_ref(y_col, at.data_first, y_col, last)}
 
 
 def write_guess_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """The same x values and the y each would get under the guessed parameters."""
-    put(ws, X, at.guess_header, "x", header=True)
-    put(ws, Y, at.guess_header, "y_pred", header=True)
+    """The same inputs and the y each would get under the guessed parameters."""
+    features, y_col = lesson.features, FIRST_COL + lesson.n_features
+    for j, name in enumerate(features):
+        put(ws, FIRST_COL + j, at.guess_header, name, header=True)
+    put(ws, y_col, at.guess_header, "y_pred", header=True)
     names = _param_inputs(ws, lesson, "guess", at.m_guess_row)
+    formats = [sample_format(column) for column in lesson.data_columns]
     for i in range(at.n_data):
         row = at.guess_first + i
-        x_cell = put(ws, X, row, f"={cell(X, at.data_first + i)}", sample_format(lesson.data_x))
-        put(ws, Y, row, _predicted(lesson, x_cell, "guess"), _fmt(lesson, INTEGER))
+        copies = [f"={cell(FIRST_COL + j, at.data_first + i)}" for j in range(len(features))]
+        x_cells = [put(ws, FIRST_COL + j, row, copy, formats[j]) for j, copy in enumerate(copies)]
+        put(ws, y_col, row, _predicted(lesson, x_cells, "guess"), _fmt(lesson, INTEGER))
     last = at.guess_first + at.n_data - 1
-    return names | {"guess_x": name_ref(X, at.guess_first, X, last), "guess_pred": name_ref(Y, at.guess_first, Y, last)}
+    for j, name in enumerate(features):
+        names[f"guess_{name}"] = name_ref(FIRST_COL + j, at.guess_first, FIRST_COL + j, last)
+    return names | {"guess_pred": name_ref(y_col, at.guess_first, y_col, last)}
 
 
 def write_error_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     """y beside y_pred, the squared error of each, and the guess's loss."""
+    y_col = FIRST_COL + lesson.n_features
     put(ws, X, at.error_header, "y", header=True)
     put(ws, Y, at.error_header, "y_pred", header=True)
     put(ws, Z, at.error_header, MODELS[lesson.model].hints(lesson.params)["error_sq"], header=True)
     guesses = {p: f"{p}_guess" for p in lesson.params}
     for i in range(at.n_data):
         row = at.error_first + i
-        y = put(ws, X, row, f"={cell(Y, at.data_first + i)}", _fmt(lesson, INTEGER))
-        y_pred = put(ws, Y, row, f"={cell(Y, at.guess_first + i)}", _fmt(lesson, INTEGER))
-        x = cell(X, at.guess_first + i)
-        put(ws, Z, row, f"={MODELS[lesson.model].error([x], guesses, None, y, y_pred)}", _fmt(lesson, THOUSANDS))
+        y = put(ws, X, row, f"={cell(y_col, at.data_first + i)}", _fmt(lesson, INTEGER))
+        y_pred = put(ws, Y, row, f"={cell(y_col, at.guess_first + i)}", _fmt(lesson, INTEGER))
+        x_cells = [cell(FIRST_COL + j, at.guess_first + i) for j in range(lesson.n_features)]
+        error = MODELS[lesson.model].error(x_cells, guesses, None, y, y_pred)
+        put(ws, Z, row, f"={error}", _fmt(lesson, THOUSANDS))
     last = at.error_first + at.n_data - 1
     squares = f"{cell(Z, at.error_first)}:{cell(Z, last)}"
     put(ws, Y, at.guess_loss_row, lesson.loss_label, header=True)

@@ -33,6 +33,7 @@ def write_landscape(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
     samples stays in one cell. The axes are named ``grid_<p>`` (the line's ``grid_m``, ``grid_b``).
     """
     rows_p, cols_p = lesson.landscape
+    inputs = [f"data_{feature}" for feature in lesson.features]
     put(ws, FIRST_COL, at.grid_label_row, f"{rows_p} ↓  {cols_p} →", header=True)
     put(ws, FIRST_COL, at.grid_header, f"{rows_p} \\ {cols_p}", header=True)
     first_b = FIRST_COL + 1
@@ -47,8 +48,8 @@ def write_landscape(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
             params = {p: f"{p}_start" for p in lesson.params}
             params[rows_p] = f"${col(FIRST_COL)}{row}"
             params[cols_p] = f"{col(first_b + j)}${at.grid_header}"
-            squares = f"SUMPRODUCT({MODELS[lesson.model].error(['data_x'], params, None, 'data_y', None)})"
-            put(ws, first_b + j, row, loss_formula(lesson.loss, squares, "data_x"), lesson.grid_format)
+            squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'data_y', None)})"
+            put(ws, first_b + j, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.grid_format)
     last_row = at.grid_first + len(lesson.grid_m) - 1
     last_col = first_b + len(lesson.grid_b) - 1
     ws.conditional_formatting.add(f"{cell(first_b, at.grid_first)}:{cell(last_col, last_row)}", HEAT_MAP)

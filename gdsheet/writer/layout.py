@@ -40,6 +40,7 @@ class Layout:
     """Row and column positions of every block, derived from the lesson's sizes."""
 
     n_data: int
+    n_features: int
     n_samples: int
     n_grid_b: int
     table_columns: tuple[str, ...]
@@ -144,9 +145,11 @@ def layout_for(lesson: Lesson) -> Layout:
     controls 83-86, table from 90. Other lessons close the gaps the published sheet left.
     """
     n = len(lesson.data_x)
+    params = len(lesson.params)
     data_header = 8
-    guess_header = data_header + n + 4
-    error_header = guess_header + n + 4
+    # under each of the data and guess blocks: a blank row, then one row per parameter, then a blank row
+    guess_header = data_header + n + 2 + params
+    error_header = guess_header + n + 2 + params
     guess_loss_row = error_header + n + 2
     landscape_text_row = guess_loss_row + 2
     # the published gaps, or what the landscape's paragraph and the descent's text and charts need
@@ -154,11 +157,11 @@ def layout_for(lesson: Lesson) -> Layout:
     descent_title_row = grid_label_row + 2 + len(lesson.grid_m) + 1
     controls_header = descent_title_row + (28 if lesson.published_rows else 22)
     state = lesson.state
-    params = len(lesson.params)
     hints_row = controls_header + max(CONTROL_ROWS, params + 1, len(state)) + 2
     estimates = lesson.estimates if with_estimates(lesson) else ()
     return Layout(
         n_data=n,
+        n_features=lesson.n_features,
         n_samples=len(lesson.descent_x),
         n_grid_b=len(lesson.grid_b),
         table_columns=lesson.columns + state + estimates,

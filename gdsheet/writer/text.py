@@ -62,7 +62,8 @@ def _listed(items: list[str]) -> str:
 
 SLOPES = {
     "line": "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)",
-    "logistic": "de/dw1 = x1·(p−y) and de/db = (p−y)",
+    "linear": "de/dwj = 2·xj·(ŷ−y) for each weight wj and de/db = 2(ŷ−y), where ŷ = w1·x1 + … + b",
+    "logistic": "de/dwj = xj·(p−y) for each weight wj and de/db = (p−y), where p = 1/(1+e^(−z))",
 }
 """Each model's exact derivatives of a sample's squared error, in words (one entry per model)."""
 
@@ -216,18 +217,30 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
     grid = lesson_grid(lesson)
     best_m, best_b = np.unravel_index(int(grid.argmin()), grid.shape)
     published_label = lesson.loss == "root-sum-square" and lesson.loss_label.lower() == "rmse"
+    on_line = lesson.data_y is None
+    rows_p, cols_p = lesson.landscape
+    others = [p for p in lesson.params if p not in (rows_p, cols_p)]
     facts: dict[str, str | None] = {
+        "own_data": None
+        if on_line
+        else f"The data block holds the {len(lesson.data_x):,} samples the descent table fits",
+        "on_line": "" if on_line else None,
+        "model_formula": _formula(lesson),
+        "guess_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("guess").items()),
+        "start_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("start").items()),
+        "landscape_rows": rows_p,
+        "landscape_cols": cols_p,
+        "slice_note": (
+            f"With {len(lesson.params)} parameters the grid is a slice: the others ({_listed(others)}) stay at "
+            "their start values, as the grid's formulas read them."
+            if others
+            else None
+        ),
         "samples": f"{len(lesson.descent_x):,}",
         "samples_note": lesson.samples_note
         or ("each labelled 0 or 1" if lesson.spec.classes else None)
         or f"each on the line y = {number(lesson.m_actual)}x + {number(lesson.b_actual)}",
         "data_points": f"{len(lesson.data_x):,}",
-        "m_actual": number(lesson.m_actual),
-        "b_actual": number(lesson.b_actual),
-        "m_guess": number(lesson.m_guess),
-        "b_guess": number(lesson.b_guess),
-        "m_start": number(lesson.m_start),
-        "b_start": number(lesson.b_start),
         "learn": number(lesson.learn),
         "epochs": f"{lesson.epochs:,}",
         "loss_name": LOSS_NAMES[lesson.loss],
@@ -236,16 +249,33 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
         "label_note": "rmse" if published_label else None,
         f"grid_best_{lesson.landscape[0]}": number(lesson.grid_m[best_m]),
         f"grid_best_{lesson.landscape[1]}": number(lesson.grid_b[best_b]),
+        "grid_best_rows": number(lesson.grid_m[best_m]),  # the same, whatever the two parameters are
+        "grid_best_cols": number(lesson.grid_b[best_b]),
         "grid_best_loss": number(grid[best_m, best_b]),
         "update_rule": update_rule(lesson),
         "optimizer_state": " and the optimizer's state" if lesson.optimizer != "sgd" else "",
         "live_epochs": f"{lesson.live_epochs:,}" if lesson.live_epochs else None,
     }
-    for kind in ("actual", "guess", "start"):
-        facts |= {f"{p}_{kind}": number(value) for p, value in lesson.values_of(kind).items()}
+    for kind in ("actual", "guess", "start"):  # the actual values only while the data lie on them
+        facts |= {f"{p}_{kind}": number(v) if on_line or kind != "actual" else None
+                  for p, v in lesson.values_of(kind).items()}  # fmt: skip
     if lesson.spec.classes:
         facts |= _accuracy_facts(lesson)
     return facts | _trajectory_facts(lesson)
+
+
+def _formula(lesson: Lesson) -> str:
+    """The model as the text writes it (one entry per model in :data:`FORMULAS`)."""
+    weighted = " + ".join([f"{w}·x{w[1:]}" for w in lesson.params if w != "b"] + ["b"])
+    return FORMULAS[lesson.model].format(sum=weighted)
+
+
+FORMULAS = {
+    "line": "y = m·x + b",
+    "linear": "y = {sum}",
+    "logistic": "p = 1/(1 + e^(−z)) with z = {sum}",
+}
+"""Each model's formula in words; ``{sum}`` is its weighted sum of the inputs (w1·x1 + … + b)."""
 
 
 def _accuracy_facts(lesson: Lesson) -> dict[str, str | None]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -63,6 +63,8 @@ def tree(zin: zipfile.ZipFile, name: str) -> Element:
         return fromstring(read_member(zin, name))
     except DefusedXmlException as exc:
         raise WorkbookError(f"{zin.filename}: refused: {name} declares XML entities ({exc})") from None
+    except ParseError as exc:
+        raise WorkbookError(f"{zin.filename}: corrupt workbook ({name} is not well-formed XML: {exc})") from None
 
 
 def resolve(part: str, target: str) -> str:

@@ -16,8 +16,8 @@ from gdsheet.cli import main
 from gdsheet.commands.build import build
 from gdsheet.commands.check import check_workbook
 from gdsheet.commands.run import run
-from tests.support.libreoffice import resave
-from tests.support.tamper import TAMPERINGS, Tampering, areas, cell
+from tests.support.libreoffice import cell_text, recalculate_many, resave, resave_many
+from tests.support.tamper import DISPLAY_TAMPERINGS, FORMAT_TAMPERINGS, TAMPERINGS, Tampering, areas, cell
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_the_run_lesson_passes_with_its_caches_and_log(ran: Path) -> None:
     assert report.ok and report.unchecked == [] and report.cells == 386
 
 
-@pytest.mark.parametrize("tamper", TAMPERINGS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("tamper", TAMPERINGS + DISPLAY_TAMPERINGS, ids=lambda t: t.__name__)
 def test_each_tampering_fails_naming_the_cell_or_the_name(
     ran: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], tamper: Tampering
 ) -> None:
@@ -115,3 +115,59 @@ def test_a_libreoffice_resave_still_passes(ran: Path, tmp_path: Path, need_soffi
     resaved = resave(source, tmp_path / "out")
     report = check_workbook(resaved)
     assert report.ok, (report.mismatches[:3], report.unchecked[:5])
+
+
+@pytest.mark.parametrize("tamper", DISPLAY_TAMPERINGS, ids=lambda t: t.__name__)
+def test_each_display_tampering_is_found_by_the_display_check(ran: Path, tmp_path: Path, tamper: Tampering) -> None:
+    """The values and names are untouched: only the format or drawing check can fail, and it
+    names the tampered cell first."""
+    path = tmp_path / "tampered.xlsx"
+    named = tamper(ran, path)
+    report = check_workbook(path)
+    assert {m["kind"] for m in report.mismatches} in ({"format"}, {"drawing"}), report.mismatches[:3]
+    assert report.mismatches[0]["cell"] == named, report.mismatches[:3]
+    assert report.unchecked == []
+
+
+def test_the_format_tamperings_change_what_libreoffice_shows(ran: Path, tmp_path: Path, need_soffice: str) -> None:
+    """Each format tampering is real: LibreOffice shows the named cell as other text than the
+    untampered lesson (so a check that passed them would pass a workbook showing wrong numbers)."""
+    books, named = [tmp_path / "plain.xlsx"], []
+    shutil.copy(ran, books[0])
+    for tamper in FORMAT_TAMPERINGS:
+        books.append(tmp_path / f"{tamper.__name__}.xlsx")
+        named.append(tamper(ran, books[-1]).removeprefix("Lesson!"))
+    shown = recalculate_many(books, shown=True)
+    plain = shown[books[0].resolve()]["Lesson"]
+    for book, address in zip(books[1:], named, strict=True):
+        got = cell_text(shown[book.resolve()]["Lesson"], address)
+        assert got != cell_text(plain, address), (book.name, address, got)
+
+
+LEGITIMATE = [
+    {}, {"preset": "seed"}, {"preset": "logistic", "batch_size": 4}, {"optimizer": "momentum"},
+    {"optimizer": "rmsprop", "learn": 0.01}, {"optimizer": "adam", "learn": 0.1, "model": "logistic"},
+    {"gradient": "finite-difference", "batch_size": 5},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("options", LEGITIMATE, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default")
+def test_every_preset_and_model_passes_with_its_own_formats_and_drawings(tmp_path: Path, options: dict) -> None:
+    path = build(tmp_path / "lesson.xlsx", live_epochs=2, **options)
+    run(path, epochs=1)
+    report = check_workbook(path)
+    assert report.ok, (report.mismatches[:3], report.unchecked[:3])
+
+
+def test_libreoffice_resaves_of_other_models_pass(tmp_path: Path, need_soffice: str) -> None:
+    """LibreOffice writes its own styles, number formats and drawings: a logistic lesson (its
+    accuracy shown as a percentage) and an Adam lesson with a Live sheet still pass."""
+    books = [
+        build(tmp_path / "logistic.xlsx", preset="logistic", live_epochs=2),
+        build(tmp_path / "adam.xlsx", optimizer="adam", learn=0.1, live_epochs=2),
+    ]
+    for book in books:
+        run(book, epochs=2)
+    for saved in resave_many(books, tmp_path / "out"):
+        report = check_workbook(saved)
+        assert report.ok, (saved.name, report.mismatches[:3], report.unchecked[:3])

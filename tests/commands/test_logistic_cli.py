@@ -21,18 +21,41 @@ def test_a_label_other_than_0_or_1_is_one_line_and_nothing_is_written(tmp_path: 
     assert not out.exists() and list(tmp_path.iterdir()) == [data]
 
 
-def test_a_line_header_on_a_logistic_csv_is_refused(tmp_path: Path) -> None:
-    data = tmp_path / "line.csv"
-    data.write_text("x,y\n1,0\n", encoding="utf-8")
-    result = run_cli("build", str(tmp_path / "t.xlsx"), "--model", "logistic", "--data", str(data))
-    assert result.returncode == 2 and "header must be 'x1,y'" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_a_plain_x_header_is_the_first_input_of_every_model(tmp_path: Path) -> None:
+    """``x,y`` means one input, k = 1, whatever the model calls it (x1 for linear and logistic)."""
+    rows = "1,0\n2,1\n3,1\n"
+    (tmp_path / "plain").mkdir(), (tmp_path / "numbered").mkdir()
+    plain, numbered = tmp_path / "plain" / "s.csv", tmp_path / "numbered" / "s.csv"  # one note: "read from s.csv"
+    plain.write_text("x,y\n" + rows, encoding="utf-8")
+    numbered.write_text("x1,y\n" + rows, encoding="utf-8")
+    for model in ("line", "linear", "logistic"):
+        lesson = make_lesson(model=model, data=plain)
+        assert lesson.n_features == 1 and lesson.descent_x == (1.0, 2.0, 3.0)
+        assert lesson.descent_y == (0.0, 1.0, 1.0) and lesson.data_y == lesson.descent_y
+        assert lesson == make_lesson(model=model, data=numbered)
+    assert make_lesson(model="linear", data=plain).params == ("w1", "b")
+
+
+def test_a_header_of_more_inputs_than_a_model_takes_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "three.csv"
+    data.write_text("x1,x2,x3,y\n1,2,3,0\n", encoding="utf-8")
+    result = run_cli("build", str(tmp_path / "t.xlsx"), "--model", "line", "--data", str(data))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"gdsheet: error: {data}:1: the line model reads the header x,y, got x1,x2,x3,y"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x2,y\n1,0\n", encoding="utf-8")
+    result = run_cli("build", str(tmp_path / "t.xlsx"), "--model", "logistic", "--data", str(bad))
+    assert result.returncode == 2 and "header must be 'x,y' or 'x1,…,xk,y'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "t.xlsx").exists()
 
 
 def test_a_preset_of_another_model_is_refused(tmp_path: Path) -> None:
     result = run_cli("build", str(tmp_path / "t.xlsx"), "--model", "logistic", "--preset", "seed")
     assert result.returncode == 2
-    assert result.stderr.strip() == "gdsheet: error: --model logistic: the preset 'seed' is a line lesson"
+    assert result.stderr.strip() == (
+        "gdsheet: error: --model logistic: the preset 'seed' is a line lesson, and its text would not be true of "
+        "logistic (use --preset logistic)"
+    )
 
 
 def test_generated_classes_are_reproducible_and_split_at_the_true_boundary() -> None:

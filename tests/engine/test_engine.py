@@ -217,7 +217,9 @@ def test_shapes_are_parsed_once_and_the_plan_does_not_grow_with_rows(tmp_path: P
         engine = CompiledEngine(book)
         sizes[n] = (len(book.shapes), len(engine.plan.units), book.formula_count())
     assert sizes[20][:2] == sizes[400][:2]  # the same shapes and loop units
-    assert sizes[400][2] - sizes[20][2] == 380 * 12  # 12 formula columns per extra sample (y comes from the CSV)
+    # per extra sample: 12 formula columns in the descent table (y comes from the CSV), and the data
+    # block holds the CSV's samples: 2 in the guess block (x copied, y_pred), 3 in the errors
+    assert sizes[400][2] - sizes[20][2] == 380 * (12 + 2 + 3)
 
 
 def test_cross_sheet_names_and_a_long_chain(tmp_path: Path) -> None:

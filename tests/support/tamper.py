@@ -232,10 +232,12 @@ OTHER_TAMPERINGS: tuple[Tampering, ...] = tuple(
 any number of them can follow one another (and one of :data:`RMSE_TAMPERINGS`)."""
 
 
+DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
 TEXT_BOX = (
     "<twoCellAnchor><from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
     "<to><col>{col2}</col><colOff>0</colOff><row>{row2}</row><rowOff>0</rowOff></to>"
-    '<sp macro="" textlink=""><nvSpPr><cNvPr id="99" name="TextBox 99"/><cNvSpPr txBox="1"/></nvSpPr>'
+    f'<sp xmlns:a="{DRAWING_MAIN}" macro="" textlink="">'
+    '<nvSpPr><cNvPr id="99" name="TextBox 99"/><cNvSpPr txBox="1"/></nvSpPr>'
     '<spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></spPr>'
     "<txBody><a:bodyPr/><a:p><a:r><a:t>1.23</a:t></a:r></a:p></txBody></sp><clientData/></twoCellAnchor>"
 )
@@ -267,6 +269,10 @@ literal_format = _number_format("rmse", '"12.50"')
 """rmse's right formula shown as the text 12.50, whatever its value."""
 literal_format.__name__ = "literal_format"
 
+zero_literal_format = _number_format("descent", '0.00;-0.00;"12.5"', 1, 5)
+"""An error_sq cell whose zero section is the literal 12.5 (shown only when the value is 0)."""
+zero_literal_format.__name__ = "zero_literal_format"
+
 scaling_format = _number_format("descent", "0.000,,", 4, NEW_M)
 """A new_m cell shown divided by a million."""
 scaling_format.__name__ = "scaling_format"
@@ -275,5 +281,75 @@ percent_format = _number_format("next_b", "0.00%")
 """next_b shown times 100."""
 percent_format.__name__ = "percent_format"
 
-DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (text_box_over_rmse, literal_format, scaling_format, percent_format)
+date_format = _number_format("next_m", "yyyy-mm-dd")
+"""next_m shown as a date (day 2 of 1900)."""
+date_format.__name__ = "date_format"
+
+hidden_format = _number_format("descent", ";;;", 3, NEW_M - 1)
+"""A de/dm cell whose every section is empty: it shows nothing."""
+hidden_format.__name__ = "hidden_format"
+
+
+def default_style_hidden(source: Path, target: Path) -> str:
+    """The workbook's default cell style (cellXfs 0, which a cell without ``s`` uses) given the
+    format ``;;;``: every unstyled cell shows nothing. Returns the first unstyled lesson cell."""
+    first = _first_unstyled_cell(source)
+
+    def edit(text: str) -> str:
+        hidden = '<numFmt numFmtId="190" formatCode=";;;"/>'
+        if "<numFmts" in text:
+            text = re.sub(r"<numFmts[^>]*>", lambda m: m.group(0) + hidden, text, count=1)
+        else:
+            text = text.replace("<fonts", f'<numFmts count="1">{hidden}</numFmts><fonts')
+        return re.sub(r'(<cellXfs[^>]*>\s*<xf )numFmtId="\d+"', r'\1numFmtId="190"', text, count=1)
+
+    rewrite_member(source, target, "xl/styles.xml", edit)
+    return first
+
+
+def _first_unstyled_cell(source: Path) -> str:
+    """The first lesson cell written without a style (``s`` absent or 0), as Lesson!A1."""
+    with zipfile.ZipFile(source) as zin:
+        text = zin.read(SHEET_PART).decode("utf-8")
+    named = areas(source)
+    for match in re.finditer(r'<c r="([A-Z]+)(\d+)"((?: [a-z]+="[^"]*")*)', text):
+        attrs = match.group(3)
+        if ' s="' in attrs and ' s="0"' not in attrs:
+            continue
+        column = openpyxl.utils.column_index_from_string(match.group(1))
+        row = int(match.group(2))
+        if any(a.sheet == "Lesson" and a.min_row <= row <= a.max_row and a.min_col <= column <= a.max_col
+               for a in named.values()):  # fmt: skip
+            return f"Lesson!{match.group(1)}{row}"
+    raise AssertionError("every lesson cell has a style")
+
+
+SHAPE = (
+    "<oneCellAnchor><from><col>{col}</col><colOff>0</colOff><row>{row}</row><rowOff>0</rowOff></from>"
+    '<ext cx="{cx}" cy="{cy}"/><sp macro="" textlink="" xmlns:a="' + DRAWING_MAIN + '">'
+    '<nvSpPr><cNvPr id="98" name="Rectangle 98"/><cNvSpPr/></nvSpPr><spPr><a:xfrm><a:off x="0" y="0"/>'
+    '<a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:solidFill>'
+    '<a:srgbClr val="FFFFFF"/></a:solidFill></spPr></sp><clientData/></oneCellAnchor>'
+)
+
+
+def shape_over_descent(source: Path, target: Path) -> str:
+    """A white rectangle (a shape, no text) anchored at one cell and sized in EMU so that it
+    covers new_m's cells of rows 3 to 5 of the descent table."""
+    table = areas(source)["descent"]
+    column, row = table.min_col + NEW_M - 1, table.min_row + 1  # 0-based: the anchor's col and row
+    shape = SHAPE.format(col=column, row=row, cx=600_000, cy=3 * 190_000)
+    rewrite_member(source, target, "xl/drawings/drawing1.xml", lambda text: text.replace("</wsDr>", shape + "</wsDr>"))
+    return f"Lesson!{cell(table, 2, NEW_M)}"
+
+
+DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (
+    text_box_over_rmse, shape_over_descent, literal_format, zero_literal_format, scaling_format, percent_format,
+    date_format, hidden_format, default_style_hidden,
+)  # fmt: skip
 """Tamperings of what is displayed (number formats, drawings), not of values or names."""
+
+FORMAT_TAMPERINGS: tuple[Tampering, ...] = (
+    literal_format, zero_literal_format, scaling_format, percent_format, date_format, hidden_format,
+)  # fmt: skip
+"""The display tamperings that LibreOffice's shown text reveals (a drawing is not in its text)."""

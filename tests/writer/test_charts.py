@@ -120,3 +120,21 @@ def test_you_are_here_outlines_the_nearest_grid_cell(books: dict[str, Path]) -> 
     (sqref, rule), *_ = [(s, r) for s, r in rules if r.type == "expression"]
     assert sqref == grid.ref().replace("$", "")
     assert "m_start" in rule.formula[0] and "b_start" in rule.formula[0] and rule.dxf.border.left.style == "thin"
+
+
+def test_the_loss_charts_read_the_loss_column_of_a_model_of_many_parameters(tmp_path: Path) -> None:
+    """The live and epoch-log charts plot the column headed by the loss, found by its header: for
+    linear on houses.csv (w1, w2, w3, b) that is the sixth column, not the line's fourth."""
+    houses = Path(__file__).resolve().parents[2] / "examples" / "houses.csv"
+    path = build(tmp_path / "l.xlsx", model="linear", data=houses, live_epochs=3, epochs=2)
+    run(path)
+    book = openpyxl.load_workbook(path)
+    found = charts(path)
+    (live_y,) = [ref for ref in chart_named(found, "RMSE after each live epoch")[2:]]
+    log_y = chart_named(found, "Epoch log")[1]
+    live_sheet, live_col = live_y.split("!")[0].strip("'"), live_y.split("!")[1].split("$")[1]
+    log_area = defined_areas(book)["epoch_log"]
+    log_col = log_y.split("!")[1].split("$")[1]
+    live_area = defined_areas(book)["live_log"]
+    assert book[live_sheet][f"{live_col}{live_area.min_row - 1}"].value == "rmse"
+    assert book["Lesson"][f"{log_col}{log_area.min_row - 1}"].value == "rmse"

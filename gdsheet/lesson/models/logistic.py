@@ -1,19 +1,13 @@
-"""Logistic regression: p = 1/(1 + e^(−z)), z = w1·x1 + … + wk·xk + b, labels y ∈ {0, 1}, log loss."""
+"""Logistic regression: p = 1/(1 + e^(−z)), z = w1·x1 + … + wk·xk + b, labels y ∈ {0, 1}, log loss.
+
+Its inputs and parameters are the linear model's (z is that model's ŷ): k inputs from the CSV
+header ``x1,…,xk,y`` or ``--features K``, the weights w1 … wk and the bias b.
+"""
 
 from __future__ import annotations
 
 from gdsheet.lesson.models.base import ModelSpec
-
-
-def features(k: int) -> tuple[str, ...]:
-    """x1 … xk (the CSV header's columns before y)."""
-    return tuple(f"x{j}" for j in range(1, k + 1))
-
-
-def params(k: int) -> tuple[str, ...]:
-    """w1 … wk, then the bias b."""
-    return (*(f"w{j}" for j in range(1, k + 1)), "b")
-
+from gdsheet.lesson.models.linear import MAX_FEATURES, features, params
 
 MODEL = ModelSpec(
     name="logistic",
@@ -22,6 +16,7 @@ MODEL = ModelSpec(
     params=params,
     landscape=lambda k: ("w1", "b"),
     gradients=("analytic", "finite-difference"),
+    max_features=MAX_FEATURES,
     losses=("log-loss",),
     classes=(0.0, 1.0),
     curve_points=25,

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from gdsheet.reference.models import linear
 from gdsheet.reference.models.base import ReferenceModel
 
 
@@ -19,13 +20,8 @@ def _weights(p: Mapping[str, Any]) -> list[str]:
     return sorted((name for name in p if name.startswith("w") and name[1:].isdigit()), key=lambda n: int(n[1:]))
 
 
-def logit(p: Mapping[str, Any], x: Sequence[Any], shift: str | None = None, h: float = 0.0) -> Any:
-    """z = Σ wj·xj + b, with the parameter ``shift`` raised by ``h``."""
-    total: Any = p["b"] + h if shift == "b" else p["b"]
-    for j, name in enumerate(_weights(p)):
-        w = p[name] + h if shift == name else p[name]
-        total = total + w * x[j]
-    return total
+logit = linear.predict
+"""z = Σ wj·xj + b, with the parameter ``shift`` raised by ``h``: the linear model's prediction."""
 
 
 def predict(p: Mapping[str, Any], x: Sequence[Any], shift: str | None = None, h: float = 0.0) -> Any:

@@ -26,6 +26,17 @@ Error = Callable[[Sequence[str], Mapping[str, str], "str | None", str, "str | No
 ``predicted``, when given, is a cell already holding the unshifted prediction, which a model may
 reuse."""
 
+
+def squared_error(prediction: Prediction) -> Error:
+    """The per-sample loss (y_pred − y)² of a regression model, from the prediction's cell when
+    there is one (the descent table's y_pred), else from the model's formula (the loss grid)."""
+
+    def error(x: Sequence[str], p: Mapping[str, str], shift: str | None, y: str, predicted: str | None) -> str:
+        return f"({predicted or prediction(x, p, shift)}-{y})^2"
+
+    return error
+
+
 Hints = Callable[[Sequence[str]], Mapping[str, str]]
 """``hints(params)``: what y_pred, error_sq, each err_p1 and each de/dp compute, in words."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gdsheet.writer.models.base import FormulaModel
+from gdsheet.writer.models.base import FormulaModel, squared_error
 
 
 def prediction(x: Sequence[str], p: Mapping[str, str], shift: str | None = None) -> str:
@@ -19,11 +19,6 @@ def slope(param: str, x: Sequence[str], residual: str) -> str:
     return f"2*{x[0]}*{residual}" if param == "m" else f"2*{residual}"
 
 
-def error(x: Sequence[str], p: Mapping[str, str], shift: str | None, y: str, predicted: str | None) -> str:
-    """(y_pred − y)²: the squared error, from the prediction's cell when there is one."""
-    return f"({predicted or prediction(x, p, shift)}-{y})^2"
-
-
 def hints(params: Sequence[str]) -> Mapping[str, str]:
     return {
         "y_pred": "(mx+b)",
@@ -35,4 +30,6 @@ def hints(params: Sequence[str]) -> Mapping[str, str]:
     }
 
 
-MODEL = FormulaModel("line", prediction, slope, hints, error, "the line through the current m and b")
+MODEL = FormulaModel(
+    "line", prediction, slope, hints, squared_error(prediction), "the line through the current m and b"
+)

@@ -10,22 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from gdsheet.writer.models import linear
 from gdsheet.writer.models.base import FormulaModel
 
-
-def _weights(p: Mapping[str, str]) -> list[str]:
-    return [name for name in p if name != "b"]
-
-
-def logit(x: Sequence[str], p: Mapping[str, str], shift: str | None = None) -> str:
-    """z = w1*x1+…+b, a parameter raised by fd_step when shifted."""
-    terms = []
-    for j, name in enumerate(_weights(p)):
-        w = f"({p[name]}+fd_step)" if shift == name else p[name]
-        terms.append(f"{w}*{x[j]}")
-    terms.append(p["b"])
-    text = "+".join(terms)
-    return f"{text}+fd_step" if shift == "b" else text
+logit = linear.prediction
+"""z = w1*x1+…+b, a parameter raised by fd_step when shifted: the linear model's prediction."""
 
 
 def prediction(x: Sequence[str], p: Mapping[str, str], shift: str | None = None) -> str:
