@@ -143,6 +143,12 @@ def _add_lesson_options(
         "(learn·(1+cos(pi·(e-1)/E))/2 over the live epochs E); default: the preset's (constant)",
     )
     parser.add_argument(
+        "--wireframe",
+        action="store_true",
+        default=None,
+        help="add a Surface sheet: the loss grid as a formula-projected wireframe with the descent path",
+    )
+    parser.add_argument(
         "--sweep",
         type=_rates,
         help="learning rates, comma-separated (0.1,0.2,0.5): a Sweep sheet unrolls the live epochs once per rate "
@@ -211,6 +217,7 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "batch_size": args.batch_size,
         "schedule": args.schedule,
         "sweep": args.sweep,
+        "wireframe": args.wireframe,
         "compare": args.compare,
         "decay": args.decay,
         "step_epochs": args.step_epochs,

@@ -125,6 +125,7 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             **_schedule(ev),
             sweep=_sweep(ev),
             **{name: _number(ev, name) for name in ("view_angle", "view_height") if name in ev.names},
+            wireframe="wire_x" in ev.names,
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
             **_line_defaults(fields),
         )

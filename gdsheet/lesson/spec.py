@@ -134,6 +134,8 @@ class Lesson:
     Live sheet, the epochs per run). See :attr:`cosine_span`."""
     epoch_start: int = 1
     """The epoch number the descent table plays (what `run` advances from epoch to epoch)."""
+    wireframe: bool = False
+    """Add the Surface sheet: the loss grid as a projected wireframe with the descent path."""
     view_angle: float = 30.0
     """The wireframe's view angle in degrees (the Surface sheet's ``view_angle``)."""
     view_height: float = 0.6
@@ -220,8 +222,9 @@ class Lesson:
 
     @property
     def has_wireframe(self) -> bool:
-        """Whether the landscape spans two parameters with at least two values each (a mesh to draw)."""
-        return len(self.grid_m) >= 2 and len(self.grid_b) >= 2
+        """Whether the lesson draws the wireframe (``wireframe``, and a grid of at least two values on
+        each axis: a mesh to draw)."""
+        return self.wireframe and len(self.grid_m) >= 2 and len(self.grid_b) >= 2
 
     @property
     def cosine_span(self) -> int:

@@ -47,7 +47,7 @@ def test_default_lesson_charts_read_the_right_cells(books: dict[str, Path]) -> N
     path = books["corrected"]
     areas = defined_areas(openpyxl.load_workbook(path))
     found = charts(path)
-    assert len(found) == 5  # fit, surface, epoch log, live, the wireframe
+    assert len(found) == 4  # fit, surface, epoch log, live
     x, y, fit = areas["descent_x"], areas["descent_y"], areas["fit_line"]
     assert chart_named(found, "The samples") == [
         column_ref(x, 0),
@@ -72,8 +72,8 @@ def test_default_lesson_charts_read_the_right_cells(books: dict[str, Path]) -> N
     assert chart_named(found, "Epoch log") == [column_ref(log, 0), column_ref(log, 3)]
 
 
-def test_seed_has_four_charts(books: dict[str, Path]) -> None:
-    assert len(charts(books["seed"])) == 4  # no live epochs, so no live chart; the wireframe
+def test_seed_has_three_charts(books: dict[str, Path]) -> None:
+    assert len(charts(books["seed"])) == 3  # no live epochs, so no live chart
 
 
 def test_the_epoch_log_chart_grows_with_runs_and_shrinks_on_reset(tmp_path: Path) -> None:

@@ -52,11 +52,9 @@ def test_libreoffice_values_equal_the_reference(need_soffice: str, books: dict[s
     assert len(compared) == FORMULA_CELLS[preset]
 
 
-FORMULA_CELLS = {"corrected": 4327, "seed": 527, "finite_difference": 1143}
+FORMULA_CELLS = {"corrected": 4046, "seed": 346, "finite_difference": 952}
 """Formula cells of each lesson the test reads (20 samples; the corrected lesson with its 20 live
-epochs, the finite-difference one with 2), every one of which LibreOffice is compared on; each
-includes the Surface sheet's 176 projected grid points (8 × 11, x and y) and 5 per path point
-(the start and each live epoch)."""
+epochs, the finite-difference one with 2), every one of which LibreOffice is compared on."""
 
 
 def _tampered(path: Path, out: Path, cells: dict[str, str]) -> Path:

@@ -25,9 +25,10 @@ from tests.support.libreoffice import recalculate_many, reference_mismatches
 @pytest.fixture(scope="module")
 def surfaces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("surface")
-    line = build(out / "line.xlsx", live_epochs=10)
+    line = build(out / "line.xlsx", live_epochs=10, wireframe=True)
     run(line, 4)  # the path then starts where the run left the lesson
-    return {"line": line, "logistic": build(out / "logistic.xlsx", model="logistic", live_epochs=10, learn=0.5)}
+    logistic = build(out / "logistic.xlsx", model="logistic", live_epochs=10, learn=0.5, wireframe=True)
+    return {"line": line, "logistic": logistic}
 
 
 def test_the_projection_is_its_definition() -> None:
@@ -68,7 +69,7 @@ def test_the_view_is_an_input(surfaces: dict, tmp_path: Path) -> None:
 
 def test_the_chart_is_a_mesh_and_a_path(surfaces: dict) -> None:
     path = surfaces["line"]
-    lesson = make_lesson(live_epochs=10)
+    lesson = make_lesson(live_epochs=10, wireframe=True)
     with zipfile.ZipFile(path) as archive:
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
     (chart,) = [text for text in charts if "Surface" in text]
@@ -78,14 +79,14 @@ def test_the_chart_is_a_mesh_and_a_path(surfaces: dict) -> None:
 
 
 def test_the_formulas_engine_agrees(tmp_path: Path) -> None:
-    path = build(tmp_path / "small.xlsx", samples=5, live_epochs=3)
+    path = build(tmp_path / "small.xlsx", samples=5, live_epochs=3, wireframe=True)
     report = check_workbook(path, engine="formulas")
     assert report.ok and report.cells > 300, report.mismatches[:3]
 
 
 def test_the_reference_path_lies_on_the_surface() -> None:
     """Where the path passes a grid point, its loss is that grid cell's (the same slice of the same loss)."""
-    lesson = make_lesson(live_epochs=2)
+    lesson = make_lesson(live_epochs=2, wireframe=True)
     values = lesson_values(lesson)
     m, b = lesson.grid_m[3], lesson.grid_b[4]
     moved = lesson.with_overrides(m_start=m, b_start=b, live_epochs=1)

@@ -122,7 +122,7 @@ def test_check_command_reports_in_json_and_fails_on_a_mismatch(tmp_path: Path, b
 def test_corrected_unrolls_20_live_epochs_and_seed_none(books: dict[str, Path]) -> None:
     corrected = openpyxl.load_workbook(books["corrected"])
     areas = defined_areas(corrected)
-    assert corrected.sheetnames == ["Lesson", "Surface", "Live"]
+    assert corrected.sheetnames == ["Lesson", "Live"]
     assert areas["live_log"].shape == (20, 4) and areas["live_descent"].shape == (20 * 20, 12)
     seed = openpyxl.load_workbook(books["seed"])
-    assert seed.sheetnames == ["Lesson", "Surface"] and "live_log" not in defined_areas(seed)
+    assert seed.sheetnames == ["Lesson"] and "live_log" not in defined_areas(seed)
