@@ -12,8 +12,9 @@ The named areas' values are recalculated and compared with the reference in
   outside the set the engine implements and tests, evaluated by `formulas` instead; a formula
   the parser rejects; an array formula) is **unverified**, never silently agreeing with itself;
 - the **epoch log** shows numbers no formula computes: its epochs numbered 1, 2, …, each row's
-  loss (and accuracy) the one at its parameters, and each row one epoch of the lesson's rule
-  (optimizer state replayed from the reset values) from the row above (see :func:`log_problems`).
+  loss (and accuracy) the one at its parameters, and each row one epoch of the lesson's rule (at
+  the schedule's rate of the row's epoch; optimizer state replayed from the reset values) from
+  the row above (see :func:`log_problems`).
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
         state: dict[str, float] | None = None
         if previous is not None:
             with np.errstate(all="ignore"):
-                table, state = lesson_epoch(lesson, previous[0], previous[1])
+                table, state = lesson_epoch(lesson, previous[0], previous[1], expected_epoch)  # the schedule's rate
             want = {p: table.last(f"new_{p}") for p in params}
             if not all(_close(got[p], want[p]) for p in params):
                 if expected_epoch == 1:
