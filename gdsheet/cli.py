@@ -72,7 +72,8 @@ PRESETS = "(default: the preset's)"
 
 
 def _add_lesson_options(
-    parser: argparse.ArgumentParser, seed_help: str = "the noise's random seed (numpy default_rng; default 0)"
+    parser: argparse.ArgumentParser,
+    seed_help: str = "the noise's random seed, and an mlp's start weights' (numpy default_rng; default 0)",
 ) -> None:
     parser.add_argument(
         "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
@@ -119,7 +120,7 @@ def _add_lesson_options(
     parser.add_argument(
         "--model",
         choices=tuple(MODELS),
-        help="the model: line, linear or logistic (its own preset unless --preset); default: the preset's (line)",
+        help="the model: line, linear, logistic or mlp (its own preset unless --preset); default: the preset's (line)",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
@@ -133,6 +134,12 @@ def _add_lesson_options(
     )
     parser.add_argument(
         "--batch-size", type=int, help="samples per update (default 1; the number of samples: full batch)"
+    )
+    most = max(spec.max_hidden for spec in MODELS.values())
+    parser.add_argument("--hidden", type=int, help=f"with --model mlp: hidden units (1 to {most}) {PRESETS}")
+    activations = tuple(dict.fromkeys(a for spec in MODELS.values() for a in spec.activations))
+    parser.add_argument(
+        "--activation", choices=activations, help=f"with --model mlp: the hidden units' activation {PRESETS}"
     )
 
 
@@ -163,6 +170,8 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "optimizer": args.optimizer,
         "live_epochs": args.live_epochs,
         "batch_size": args.batch_size,
+        "hidden": args.hidden,
+        "activation": args.activation,
         **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 

@@ -170,7 +170,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
         if epoch != expected_epoch:
             return [_log_problem(row, address, f"epoch {epoch:g} where epoch {expected_epoch} follows")]
         with np.errstate(all="ignore"):
-            want_loss = model_loss(lesson.model, got, lesson.x_columns, lesson.samples_y, lesson.loss)
+            want_loss = model_loss(lesson.model_key, got, lesson.x_columns, lesson.samples_y, lesson.loss)
         if not math.isclose(loss, want_loss, rel_tol=REL_TOL, abs_tol=ABS_TOL):
             return [_log_problem(row, address, f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})")]
         if not lesson.state and previous is not None:

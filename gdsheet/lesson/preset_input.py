@@ -22,9 +22,17 @@ from gdsheet.limits import MAX_LIST_ITEMS, MAX_PRESET_BYTES
 EXCEL_CELL_CHARS = 32_767
 EXCEL_FORMAT_CHARS = 255
 
-NUMBERS = {"line": ("m_actual", "b_actual"), "guess": ("m", "b"), "descent": ("m_start", "b_start", "learn", "fd_step")}
+NUMBERS = {
+    "line": ("m_actual", "b_actual"),
+    "guess": ("m", "b"),
+    "descent": ("m_start", "b_start", "learn", "fd_step"),
+    "rules": ("hidden",),
+}
 NUMBER_LISTS = {"line": ("data_x", "data_y"), "grid": ("m", "b"), "descent": ("x", "y")}
-TEXTS = {"": ("name", "summary"), "rules": ("gradient", "loss", "loss_label", "loss_format", "grid_format", "model")}
+TEXTS = {
+    "": ("name", "summary"),
+    "rules": ("gradient", "loss", "loss_label", "loss_format", "grid_format", "model", "activation"),
+}
 TABLES = ("line", "guess", "grid", "descent", "rules", "text", "layout")
 FORMAT_KEYS = ("loss_format", "grid_format")
 

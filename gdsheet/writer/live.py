@@ -140,7 +140,7 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", formats[p])
             for p, column in zip(lesson.params, log_cols[1:], strict=False)
         }
-        squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'descent_y', None)})"
+        squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'descent_y', None)})"
         put(ws, loss_col, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
         if scores:
             put(ws, last_col, row, accuracy_formula(lesson, inputs, params), ACCURACY)
