@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdsheet.engine.shapes import MAX_FORMULA_LENGTH
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
@@ -21,7 +22,9 @@ from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 from gdsheet.reference.models import logistic
 from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, lesson_values
+from gdsheet.writer.cells import loss_formula
 from gdsheet.writer.live import live_epochs_that_fit
+from gdsheet.writer.models import MODELS as FORMULA_MODELS
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import remove_stale_temps
@@ -132,9 +135,25 @@ def make_lesson(
     own = (data is not None or samples is not None or bool(noise)) and not classes
     lesson = _grid(lesson, grid_m, grid_b, own=own)
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
+    _check_formula_length(lesson)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
+
+
+def _check_formula_length(lesson: Lesson) -> None:
+    """The lesson's longest formula (the whole model over every sample, as the loss cells and the
+    grid write it) within Excel's 8,192 characters, else one line saying what makes it long."""
+    inputs = [f"descent_{feature}" for feature in lesson.features]
+    starts = {p: f"{p}_start" for p in lesson.params}
+    error = FORMULA_MODELS[lesson.model_key].error(inputs, starts, None, "descent_y", None)
+    length = len(loss_formula(lesson.loss, f"SUMPRODUCT({error})", inputs[0]))
+    if length > MAX_FORMULA_LENGTH:
+        shape = f" and {lesson.hidden} hidden units (--hidden)" if lesson.hidden else ""
+        raise GdsheetError(
+            f"{lesson.n_features} inputs{shape} make the {lesson.model} lesson's loss formula {length:,} characters "
+            f"long, more than Excel's {MAX_FORMULA_LENGTH:,}: give fewer"
+        )
 
 
 def model_preset(model: str) -> str:
