@@ -197,7 +197,7 @@ def _cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_records(records: list[Record]) -> None:
+def print_records(records: Sequence[Record]) -> None:
     """The log as an aligned table: one row per epoch."""
     if not records:
         return
@@ -215,11 +215,11 @@ def print_records(records: list[Record]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from gdsheet.commands.run import run, terminal_progress
+    from gdsheet.commands.run import run_records, terminal_progress
 
     progress = terminal_progress if sys.stderr.isatty() and not args.json else None
     try:
-        records = run(
+        records = run_records(
             args.workbook,
             args.epochs,
             carry=args.carry,
@@ -228,6 +228,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             force=args.force,
             engine=args.engine,
             verbose=args.verbose,
+            seed=args.seed,
+            keep_json=args.json,
         )
     except RunStopped as exc:
         _print_run(exc.records, args.json)  # the epochs that did finish, and were saved
@@ -236,10 +238,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_run(records: list[Record], as_json: bool) -> None:
+def _print_run(records: Sequence[Record], as_json: bool) -> None:
     if as_json:
+        from gdsheet.commands.records import EpochRecords
+
+        if isinstance(records, EpochRecords):  # a row a template, a few thousand a write
+            records.write_json(sys.stdout)
+            return
         # a run records only finite numbers; written in pieces, so a million epochs are never one string
-        for piece in json.JSONEncoder(allow_nan=False).iterencode({"epochs": records}):
+        for piece in json.JSONEncoder(allow_nan=False).iterencode({"epochs": list(records)}):
             sys.stdout.write(piece)
         sys.stdout.write("\n")
     else:
@@ -431,8 +438,9 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CELL",
-        help="record this cell (Sheet!A1 or a defined name) after each epoch (repeatable)",
+        help="record this cell (Sheet!A1, a defined name or Sheet!name) after each epoch (repeatable)",
     )
+    p.add_argument("--seed", type=int, default=0, help="the seed of RAND and RANDBETWEEN's draws (default 0)")
     _add_force(p)
     _add_engine_options(p)
     p.set_defaults(func=_cmd_run)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gdsheet.commands.interrupts import Signals, signal_name
+from gdsheet.commands.records import EpochRecords, Record, picker
 from gdsheet.engine import DEFAULT_ENGINE
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import BadCell, Diverged, GdsheetError, Interrupted, RunStopped, WorkbookError
@@ -33,9 +35,8 @@ from gdsheet.xlsx.ranges import Range, a1, quote_sheet
 LINE_PARAMETERS = ("m", "b")
 """The parameters of a lesson built before the ``parameters`` name existed (the line's)."""
 
-Record = dict[str, float | int]
 Progress = Callable[[int, int], None]
-Checkpoint = Callable[[list[Record], dict[str, float]], None]
+Checkpoint = Callable[[EpochRecords, dict[str, float]], None]
 
 CHECKPOINT_SECONDS = 60.0
 """A run saves its finished epochs at least this often (seconds of work), so a crash, a kill
@@ -136,7 +137,7 @@ def cell_problem(ev: Evaluator, target: str, value: object, epoch: int) -> RunSt
 
 def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, progress: Progress | None = None,
          checkpoint: Checkpoint | None = None, interrupted: Callable[[], int | None] = lambda: None,
-         ) -> tuple[list[Record], dict[str, float], RunStopped | None]:  # fmt: skip
+         keep_json: bool = False) -> tuple[EpochRecords, dict[str, float], RunStopped | None]:  # fmt: skip
     """Play the epochs; returns (records, the carried inputs after the last good epoch, why it stopped).
 
     Stops at the first epoch whose carried or recorded values are not finite numbers, or when
@@ -145,41 +146,70 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
     :data:`CHECKPOINT_SECONDS` of work have passed since the start or the last checkpoint, and at
     least as long as that checkpoint took: a save grows with the log, so checkpoints never take
     more than half of a run's time, and a run stays linear in its epochs.
+
+    An epoch costs the stepper and little else: each distinct cell is computed once (a lesson
+    records its loss as ``rmse`` and as ``loss``), the outputs are checked in one pass (a
+    finite float each; only otherwise is each value asked why), and the numbers are appended to
+    the records' array.
     """
     sources = [source for _, source in plan.carry]
     targets = [target for target, _ in plan.carry]
-    recorded = [target for _, target in plan.record]
-    step = ev.stepper(targets, sources + recorded)
-    state: dict[str, float] = {}
-    current = [ev.values(state, sources)[source][0, 0] for source in sources]
-    records: list[Record] = []
-    last_save, save_took = time.monotonic(), 0.0
+    recorded = list(dict.fromkeys(target for _, target in plan.record))
+    cells = recorded + [source for source in sources if source not in recorded]
+    slots = [recorded.index(target) for _, target in plan.record]
+    records = EpochRecords([key for key, _ in plan.record], slots, len(recorded), first_epoch, keep_json)
+    step = ev.stepper(targets, cells)
+    carried = picker([cells.index(source) for source in sources])
+    width = len(recorded)
+    current: Sequence[object] = [ev.values({}, sources)[source][0, 0] for source in sources]
+    checked = False  # whether ``current`` is known to hold finite floats (the last outputs, checked)
+    inputs: Sequence[float] | None = None  # the carried values of the last finished epoch
+    last_save, due = time.monotonic(), _due(0.0)
+    append, finite, monotonic = records.append, _finite_floats, time.monotonic  # locals: read once an epoch
     for epoch in range(first_epoch, first_epoch + epochs):
         if (signum := interrupted()) is not None:
-            return records, state, _interruption(signum, len(records), ev.path)
-        next_state = {}
-        for (target, source), value in zip(plan.carry, current, strict=True):
-            if problem := cell_problem(ev, source, value, epoch):
-                return records, state, problem
-            next_state[target] = value
-        outputs = step([next_state[target] for target in targets])
-        current = outputs[: len(sources)]
-        record: Record = {"epoch": epoch}
-        for (key, target), value in zip(plan.record, outputs[len(sources) :], strict=True):
-            if problem := cell_problem(ev, target, value, epoch):
-                return records, state, problem
-            record[key] = value  # type: ignore[assignment]
-        records.append(record)
-        state = next_state
+            return records, _state(targets, inputs), _interruption(signum, len(records), ev.path)
+        if not checked:
+            for source, value in zip(sources, current, strict=True):
+                if problem := cell_problem(ev, source, value, epoch):
+                    return records, _state(targets, inputs), problem
+            current = [float(value) for value in current]  # type: ignore[arg-type]
+        outputs = step(current)  # type: ignore[arg-type]
+        checked = finite(outputs)
+        if not checked:
+            for (_, target), slot in zip(plan.record, slots, strict=True):
+                if problem := cell_problem(ev, target, outputs[slot], epoch):
+                    return records, _state(targets, inputs), problem
+        append(outputs[:width])  # type: ignore[arg-type]
+        inputs, current = current, carried(outputs)  # type: ignore[assignment]
         if progress is not None:
             progress(epoch - first_epoch + 1, epochs)
-        due = max(CHECKPOINT_SECONDS, save_took) if CHECKPOINT_SECONDS > 0 else 0.0  # 0: after every epoch
-        if checkpoint is not None and time.monotonic() - last_save >= due:
+        if checkpoint is not None and monotonic() - last_save >= due:
             started = time.monotonic()
-            checkpoint(records, state)
+            checkpoint(records, _state(targets, inputs))
             last_save = time.monotonic()
-            save_took = last_save - started
-    return records, state, None
+            due = _due(last_save - started)
+    return records, _state(targets, inputs), None
+
+
+def _due(save_took: float) -> float:
+    """Seconds of work after which a checkpoint is due, given how long the last one took."""
+    return max(CHECKPOINT_SECONDS, save_took) if CHECKPOINT_SECONDS > 0 else 0.0  # 0: after every epoch
+
+
+def _state(targets: Sequence[str], inputs: Sequence[float] | None) -> dict[str, float]:
+    """The carried cells' values (none before the first epoch finished)."""
+    return {} if inputs is None else dict(zip(targets, inputs, strict=True))
+
+
+def _finite_floats(values: Sequence[object]) -> bool:
+    """Whether every value is a finite float (``x - x`` is 0.0 only for those)."""
+    total = 0.0
+    for value in values:
+        if type(value) is not float:
+            return False
+        total += value - value
+    return total == 0.0
 
 
 def _interruption(signum: int, done: int, path: Path) -> Interrupted:
@@ -227,11 +257,19 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: Se
             # so that its number formats stay for the next run
             i += unchanged
             if i < len(rows):
-                return [*rows[i], *[None] * (size - len(rows[i]))]
+                row = rows[i]
+                return [*row, *[None] * (size - len(row))] if len(row) < size else row
             return [None if i == 0 else REMOVE] * size
 
+        def rows_from(i: int, rows: Sequence[Sequence[object]] = log_rows, size: int = width) -> Iterator[object]:
+            if isinstance(rows, _LogView) and rows.width == size:  # a run's log: rows made full width
+                yield from rows.rows_from(i + unchanged)
+            else:
+                yield from (row_at(k) for k in range(i, len(rows) - unchanged))
+            yield from (row_at(k) for k in range(max(i, len(rows) - unchanged), height - unchanged))
+
         blocks[plan_log.sheet] = RowBlock(plan_log.min_row + unchanged, plan_log.min_col, width, height - unchanged,
-                                          row_at)  # fmt: skip
+                                          row_at, rows_from)  # fmt: skip
         names[LOG_NAME] = _log_ref(plan_log, len(log_rows), width)
         last_row = plan_log.min_row + max(len(log_rows), 1) - 1
         log = Range(plan_log.sheet, plan_log.min_row, plan_log.min_col, last_row, plan_log.min_col + width - 1)
@@ -247,7 +285,19 @@ def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], o
     return lambda row, col: MISSING if (value := read(row, col)) is None else value
 
 
-def run(
+def run(path: str | Path, epochs: int | None = None, **options: Any) -> list[Record]:
+    """Run epochs on the workbook at ``path`` and save it; returns the records of this run, a dict
+    each. ``options``: :func:`run_records`'s (``carry``, ``record``, ``progress``, ``force``,
+    ``engine``, ``verbose``, ``seed``), whose docstring says what each does and what is raised
+    (``exc.records`` is then a list of dicts too)."""
+    try:
+        return list(run_records(path, epochs, **options))
+    except RunStopped as exc:
+        exc.records = list(exc.records)
+        raise
+
+
+def run_records(
     path: str | Path,
     epochs: int | None = None,
     *,
@@ -257,25 +307,32 @@ def run(
     force: bool = False,
     engine: str = DEFAULT_ENGINE,
     verbose: bool = False,
-) -> list[Record]:
-    """Run epochs on the workbook at ``path`` and save it; returns the records of this run.
+    seed: int = 0,
+    keep_json: bool = False,
+) -> EpochRecords:
+    """Run epochs on the workbook at ``path`` and save it; returns the records of this run, kept as
+    numbers (:class:`EpochRecords`): what the command line prints, so a million epochs never
+    become a million dicts.
 
     Raises :class:`Diverged` when a value overflows, :class:`BadCell` when a carried or recorded
     cell holds no number, and :class:`Interrupted` on SIGINT or SIGTERM, each after saving the
     epochs that finished (``exc.records``); finished epochs are also saved every
     :data:`CHECKPOINT_SECONDS` of work. The workbook is locked for the whole run (see
     :mod:`gdsheet.xlsx.locking`; ``force`` runs it even when an office suite's lock file says it is open).
-    """
+    ``seed`` starts the stream of RAND and RANDBETWEEN draws (a volatile cell draws anew every
+    epoch, as at each of Excel's recalculations), so the same seed gives the same run.
+    ``keep_json``: each record's JSON is kept as the log is written (``--json`` prints it; see
+    :meth:`EpochRecords.text_rows`)."""
     if epochs is not None and (problem := epochs_problem(epochs)):
         raise GdsheetError(problem)
     with Signals() as signals, workbook_lock(path, force=force) as locked:
         check_workbook_archive(locked)
-        ev = Evaluator(locked, engine, verbose)
-        return _run(locked, epochs, carry, record, progress, ev, lambda: signals.received)
+        ev = Evaluator(locked, engine, verbose, seed=seed)
+        return _run(locked, epochs, carry, record, progress, ev, lambda: signals.received, keep_json)
 
 
 def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[str], progress: Progress | None,
-         ev: Evaluator, interrupted: Callable[[], int | None]) -> list[Record]:  # fmt: skip
+         ev: Evaluator, interrupted: Callable[[], int | None], keep_json: bool = False) -> EpochRecords:  # fmt: skip
     """:func:`run`'s work, once the workbook is locked."""
     plan = epoch_plan(ev, carry, record)
     if epochs is None:
@@ -296,12 +353,7 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
             ev, plan.log, [key for key, _ in plan.record[len(built_in) :]], len(columns) + 1
         )
 
-    def log_row(record: Record) -> list[object]:
-        row: list[object] = [record["epoch"], *(record[key] for key in columns)]
-        for key, offset in offsets.items():
-            row += [None] * (offset + 1 - len(row))
-            row[offset] = record[key]
-        return row
+    positions = [*((1 + j, key) for j, key in enumerate(columns)), *((offset, key) for key, offset in offsets.items())]
 
     prefix = len(log_rows or ())  # rows the file holds as they are: the log before the run, then each save's
     if plan.log is not None and any(
@@ -316,15 +368,15 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
     )
     saved = [0, prefix]  # records saved so far, and the rows the file then holds as they are
 
-    def save(records: list[Record], state: dict[str, float]) -> None:
+    def save(records: EpochRecords, state: dict[str, float]) -> None:
         if saved[0] == len(records) and records:
             return  # a checkpoint has just saved every one of them
-        rows = None if log_rows is None else _LogView(log_rows, records, log_row)
+        rows = None if log_rows is None else _LogView(log_rows, records, positions, width)  # type: ignore[arg-type]
         save_state(ev, path, state, rows, plan.log, headers, unchanged=saved[1], width=width)
         saved[:] = [len(records), len(log_rows or ()) + len(records)]
 
     first = int(log_rows[-1][0]) + 1 if log_rows else 1
-    records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted)
+    records, state, stopped = play(ev, plan, epochs, first, progress, save, interrupted, keep_json)
     if records:
         save(records, state)
     if stopped is None and (signum := interrupted()) is not None:  # it came during the last save
@@ -336,21 +388,49 @@ def _run(path: Path, epochs: int | None, carry: Sequence[str], record: Sequence[
 
 
 class _LogView(Sequence[Sequence[object]]):
-    """The log's rows for a save: those it started with, then one per record, made as they are
-    read, so a million epochs never exist twice in memory."""
+    """The log's rows for a save, ``width`` values each: those it started with, then one per
+    record, made from the records' numbers as they are read, so a million epochs never exist
+    twice in memory. ``positions``: (column offset, record key) of each recorded column (the
+    epoch is at offset 0)."""
 
-    def __init__(
-        self, before: list[list[object]], records: list[Record], row: Callable[[Record], list[object]]
-    ) -> None:
-        self.before, self.records, self.row = before, records, row
+    def __init__(self, before: list[list[object]], records: EpochRecords, positions: Sequence[tuple[int, str]],
+                 width: int) -> None:  # fmt: skip
+        self.before, self.records, self.width = before, records, width
+        slot_of = dict(zip(records.keys, records.slots, strict=True))
+        self.places = [offset for offset, _ in positions]
+        self.slots = [slot_of[key] for _, key in positions]
+        self.pick = picker(self.slots)
+        self.dense = self.places == list(range(1, width))  # epoch, then every column in order
 
     def __len__(self) -> int:
         return len(self.before) + len(self.records)
 
     def __getitem__(self, i: int) -> Sequence[object]:  # type: ignore[override]
         if i < len(self.before):
-            return self.before[i]
-        return self.row(self.records[i - len(self.before)])
+            return [*self.before[i], *[None] * (self.width - len(self.before[i]))]
+        k = i - len(self.before)
+        return self._row(self.records.first_epoch + k, self.pick(self.records.row(k)))
+
+    def _row(self, epoch: int, values: Sequence[float]) -> Sequence[object]:
+        if self.dense:
+            return (epoch, *values)
+        row: list[object] = [None] * self.width
+        row[0] = epoch
+        for place, value in zip(self.places, values, strict=True):
+            row[place] = value
+        return row
+
+    def rows_from(self, i: int) -> Iterator[Sequence[object]]:
+        """Rows ``i``.. in order (a long log's save reads them so)."""
+        yield from (self[k] for k in range(i, len(self.before)))
+        start = max(i - len(self.before), 0)
+        if self.dense:  # each number formatted once, for the file and the JSON (EpochRecords.text_rows)
+            yield from self.records.text_rows(start, self.slots)
+            return
+        records, pick, row = self.records, self.pick, self._row
+        values, w, first = records.values, records.width, records.first_epoch
+        for k in range(start, len(records)):
+            yield row(first + k, pick(values[k * w : (k + 1) * w]))
 
 
 def record_columns(ev: Evaluator, log: Range, keys: list[str], built_in: int) -> tuple[dict[str, int], dict[int, str]]:

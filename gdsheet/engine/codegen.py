@@ -14,19 +14,24 @@ reads ``L<k>[row]`` and stores into it, so a loop's body is a handful of list op
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
-from gdsheet.engine.plan import resolve_ref
+from gdsheet.engine.plan import Plan, Unit, resolve_ref
 from gdsheet.engine.shapes import Node, Unsupported, walk
 
+Cell = tuple[int, int, int]  # (sheet index, column, row)
 MAX_CODE_DEPTH = 40
 """Nesting of generated code beyond which a subexpression goes into a temporary (Python's parser
 refuses about 200 nested parentheses)."""
+ELEMENT_CELLS = 32
+"""Arrays of at most this many cells are iterated in Python, larger ones computed by numpy: below
+it numpy's cost per operation (about a microsecond) outweighs the arithmetic (about 30 ns a cell)."""
 FAST_SCALAR_FUNCTIONS = {"SQRT": "_msqrt", "ABS": "abs", "EXP": "_mexp", "LN": "_mlog"}
 AGGREGATES = ("SUM", "SUMSQ", "MIN", "MAX", "AVERAGE", "COUNT", "SUMPRODUCT")
 _COMPARE = {"=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
@@ -36,6 +41,10 @@ _EXACT_OPS = {"+": "_o_add", "-": "_o_sub", "*": "_o_mul", "/": "_o_div", "^": "
 
 class Slow(Exception):
     """The fast dialect met something only the exact dialect handles (a non-finite value)."""
+
+
+class _TooDeep(Exception):
+    """An element's expression nests too deep to stay inside its loop (see ``_Gen.fast_expr``)."""
 
 
 def _fin(value: float) -> float:
@@ -76,6 +85,8 @@ def _fextreme(pick: Callable[..., object]) -> Callable[..., float]:
                 if not np.isfinite(arg).all():
                     raise Slow
                 values.append(float(pick(arg)))
+            elif isinstance(arg, list):  # an array's elements (the element form)
+                values.append(float(pick([_fin(value) for value in arg])))
             else:
                 values.append(_fin(arg))  # type: ignore[arg-type]
         return float(pick(values))
@@ -96,6 +107,7 @@ def _grid1(value: object) -> xl.Grid:
 
 
 RUNTIME: dict[str, object] = {
+    "_Slow": Slow,
     "_fin": _fin,
     "_fpow": _fpow,
     "_mpow": math.pow,
@@ -135,6 +147,12 @@ class Context:
     static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None  # fixed range -> array
     registers: dict[tuple[int, int, int], str] = field(default_factory=dict)  # (sheet, col, row offset) -> local
     temporaries: int = 0
+    static_column: Callable[[int, int, range], tuple[float, ...] | None] | None = None  # fixed numbers, by row
+    loop_rows: range | None = None  # the rows of the loop being written, in its order
+    loop_values: dict[tuple[int, int, int], str | None] = field(default_factory=dict)  # (sheet, col, offset) -> var
+    loop_sources: list[str] = field(default_factory=list)  # what each loop variable c0, c1... iterates
+    numpy: bool = False  # whether the code computes with numpy arrays (the caller then sets errstate)
+    fixed: dict[tuple[str, int], str] | None = None  # (list, row) -> the local that holds it, in a stepper
 
     def column(self, sheet: int, col: int) -> str:
         key = (sheet, col)
@@ -176,6 +194,12 @@ class _Gen:
     # --- shared --------------------------------------------------------------------------
 
     def _cell(self, sheet: int, col: int, row_expr: str, fixed_row: int | None) -> str:
+        if (
+            fixed_row is not None
+            and self.ctx.fixed
+            and (local := self.ctx.fixed.get((self.ctx.column(sheet, col), fixed_row)))
+        ):
+            return local  # computed earlier in this program: read from its local
         if fixed_row is not None and self.ctx.inline is not None:
             value = self.ctx.inline(sheet, col, fixed_row)
             if value is not None:
@@ -190,8 +214,26 @@ class _Gen:
             register = self.ctx.registers.get((ref.sheet, ref.col, ref.row))
             if register is not None and self.row_code == "r":
                 return register
-            return self._cell(ref.sheet, ref.col, _row(self.row_code, ref.row), None)
+            if self.fast and self.row_code == "r" and (value := self._loop_value(ref.sheet, ref.col, ref.row)):
+                return value
+            row = _row(self.row_code, ref.row)
+            return self._cell(ref.sheet, ref.col, row, int(row) if row.isdigit() else None)  # a cell's row: fixed
         return self._cell(ref.sheet, ref.col, str(ref.row), ref.row)
+
+    def _loop_value(self, sheet: int, col: int, offset: int) -> str | None:
+        """A loop variable for a relative cell whose rows hold numbers no input changes (the
+        samples): the loop iterates them with its rows, which is cheaper than a list read each."""
+        ctx = self.ctx
+        key = (sheet, col, offset)
+        if ctx.static_column is None or ctx.loop_rows is None:
+            return None
+        if key not in ctx.loop_values:
+            rows = range(ctx.loop_rows.start + offset, ctx.loop_rows.stop + offset, ctx.loop_rows.step)
+            values = ctx.static_column(sheet, col, rows)
+            ctx.loop_values[key] = None if values is None else f"c{len(ctx.loop_sources)}"
+            if values is not None:
+                ctx.loop_sources.append(ctx.constant(values))
+        return ctx.loop_values[key]
 
     def _range_rows(self, node: Node, clip: bool = True) -> tuple[str, str, int, int, int]:
         """(first-row code, last-row code, sheet, col1, col2) of a range at the current row; a
@@ -251,6 +293,8 @@ class _Gen:
             result = combine(node, node_flag, args)
             depth = 1 + max((arg[-1] for arg in args), default=0)
             if depth > MAX_CODE_DEPTH:
+                if len(result) == 4 and result[2]:  # an element's expression exists only inside its loop
+                    raise _TooDeep
                 result = (self.ctx.hoist(self.prelude, result[0]), *result[1:-1], 0)
             else:
                 result = (*result[:-1], depth)
@@ -258,11 +302,50 @@ class _Gen:
         return results[0]
 
     # --- fast dialect --------------------------------------------------------------------
+    #
+    # An array is numpy's, or, when every range of the formula is small enough to iterate in
+    # Python (ELEMENT_CELLS) and can be (one column, or numbers no input changes), a loop over
+    # its elements: for twenty cells numpy's per-operation cost is several times the
+    # arithmetic. In that *element* form an array's code is its element's expression, over
+    # loop variables (``e3``) bound to what they iterate (``bindings``); an aggregate writes its
+    # loop into the prelude and is a scalar temporary. Both forms compute the same values
+    # (sums in order, as Excel adds), and raise where the other raises.
 
     def fast_expr(self, node: Node) -> tuple[str, tuple[int, int] | None]:
         """(code, array shape or None for a scalar); raises Unsupported when not fast-able."""
-        code, shape, _ = self._fold(node, False, self._fast_children, self._fast_combine)
+        self.sources: dict[int, tuple[str, tuple[int, int]] | None] = {}
+        self.elements = self._element_form(node)
+        try:
+            code, shape, _, _ = self._fold(node, False, self._fast_children, self._fast_combine)
+        except _TooDeep:  # numpy's arrays can be kept in temporaries
+            self.elements, self.prelude = False, []
+            code, shape, _, _ = self._fold(node, False, self._fast_children, self._fast_combine)
         return code, shape
+
+    def _element_form(self, root: Node) -> bool:
+        """Whether every range ``root`` reads can be iterated in Python (see above)."""
+        for node in walk(root):
+            if node[0] in ("ref", "name", "rng") and self.is_range(node):
+                source = self._element_source(node)
+                if source is None or source[1][0] * source[1][1] > ELEMENT_CELLS:
+                    return False
+        return True
+
+    def _element_source(self, node: Node) -> tuple[str, tuple[int, int]] | None:
+        """(what a loop over the range's elements iterates, row by row; its shape), or None."""
+        if id(node) in self.sources:
+            return self.sources[id(node)]
+        first, last, sheet, col1, col2 = self._range_rows(node)
+        shape = self._range_shape(node)
+        source = None
+        if first.isdigit() and last.isdigit() and self.ctx.static_range is not None:
+            array = self.ctx.static_range(sheet, int(first), col1, int(last), col2)
+            if array is not None:
+                source = self.ctx.constant(tuple(array.ravel().tolist()))
+        if source is None and col1 == col2:
+            source = f"{self.ctx.column(sheet, col1)}[{first}:{_row(last, 1) if last.isdigit() else last + ' + 1'}]"
+        self.sources[id(node)] = None if source is None else (source, shape)
+        return self.sources[id(node)]
 
     def _fast_children(self, node: Node, flag: bool) -> list[tuple[Node, bool]]:
         kind = node[0]
@@ -282,13 +365,15 @@ class _Gen:
         return []
 
     def _fast_combine(self, node: Node, flag: bool, args: list[tuple]) -> tuple:
+        """(code, shape, element bindings, depth placeholder) of ``node`` from its children's."""
         kind = node[0]
         if kind == "num":
-            return repr(node[1]), None, 0
+            return repr(node[1]), None, (), 0
         if kind in ("ref", "name") and not self.is_range(node):
-            return self._ref(node), None, 0
+            return self._ref(node), None, (), 0
         if kind in ("ref", "name", "rng"):
             return (*self._fast_range(node), 0)
+        bindings = tuple(binding for arg in args for binding in arg[2])
         if kind == "op":
             symbol = node[1]
             if symbol not in ("+", "-", "*", "/", "^"):
@@ -297,31 +382,41 @@ class _Gen:
             if symbol == "^":
                 if len(args) == 1:
                     power = node[3][1]
+                    if self.elements and lshape is not None and power == 2:  # numpy squares: x * x
+                        self.ctx.temporaries += 1
+                        square = f"_w{self.ctx.temporaries}"
+                        return f"(({square} := {left}) * {square})", lshape, bindings, 0
                     if float(power).is_integer():
-                        return f"({left} ** {power!r})", lshape, 0
+                        return f"({left} ** {power!r})", lshape, bindings, 0
                     if lshape is None:
-                        return f"_mpow({left}, {power!r})", None, 0
+                        return f"_mpow({left}, {power!r})", None, bindings, 0
                     raise Unsupported("a fractional power of an array")
                 if lshape is not None or args[1][1] is not None:
                     raise Unsupported("a computed power of an array")
-                return f"_fpow({left}, {args[1][0]})", None, 0
+                return f"_fpow({left}, {args[1][0]})", None, bindings, 0
             right, rshape = args[1][0], args[1][1]
             shape = _merge(lshape, rshape)
-            if symbol == "/" and rshape is None and not _is_number(right):
-                right = f"_fin({right})"
-            return f"({left} {symbol} {right})", shape, 0
+            if symbol == "/" and (rshape is None or self.elements) and not _is_number(right):
+                right = f"_fin({right})"  # x / inf is 0: the inf must not vanish
+            if self.elements and shape is not None:  # a scalar is computed once, not per element
+                left, right = (self._once(code) if s is None else code for code, s in ((left, lshape), (right, rshape)))
+            return f"({left} {symbol} {right})", shape, bindings, 0
         if kind == "neg":
-            return f"(-{args[0][0]})", args[0][1], 0
+            return f"(-{args[0][0]})", args[0][1], bindings, 0
         if kind == "pos":
-            return args[0][0], args[0][1], 0
+            return args[0][0], args[0][1], bindings, 0
         if kind == "pct":
-            return f"({args[0][0]} / 100.0)", args[0][1], 0
+            return f"({args[0][0]} / 100.0)", args[0][1], bindings, 0
         if kind == "fn":
-            return self._fast_function(node[1], node[2], args), None, 0
+            return self._fast_function(node[1], node[2], args), None, (), 0
         raise Unsupported(f"{kind} in the fast dialect")
 
-    def _fast_range(self, node: Node) -> tuple[str, tuple[int, int]]:
-        first, last, sheet, col1, col2 = self._range_rows(node)
+    def _once(self, code: str) -> str:
+        """A scalar inside an element loop, in a temporary unless it is a literal or a local."""
+        return code if _is_number(code) or code.isidentifier() else self.ctx.hoist(self.prelude, code)
+
+    def _range_shape(self, node: Node) -> tuple[int, int]:
+        first, _, _, col1, col2 = self._range_rows(node)
         rect = resolve_ref(self.ctx.book, self.run, node).rect
         height = rect.max_row - rect.min_row + 1 if node[0] == "name" or first.isdigit() else None
         if height is None:
@@ -329,11 +424,36 @@ class _Gen:
             height = abs(rows[1][1] - rows[0][1]) + 1 if rows[0][0] == rows[1][0] else None
         if height is None:
             raise Unsupported("a range with one fixed and one relative row")
+        return height, col2 - col1 + 1
+
+    def _fast_range(self, node: Node) -> tuple[str, tuple[int, int], tuple[tuple[str, str], ...]]:
+        """(code, shape, bindings) of a range: an element variable, or a numpy array."""
+        if self.elements:
+            source, shape = self._element_source(node)  # type: ignore[misc]
+            self.ctx.temporaries += 1
+            element = f"e{self.ctx.temporaries}"
+            return element, shape, ((element, source),)
+        first, last, sheet, col1, col2 = self._range_rows(node)
+        shape = self._range_shape(node)
+        self.ctx.numpy = True
         if first.isdigit() and last.isdigit() and self.ctx.static_range is not None:
             array = self.ctx.static_range(sheet, int(first), col1, int(last), col2)
             if array is not None:
-                return self.ctx.constant(array), (height, col2 - col1 + 1)
-        return f"_garr({self._lists(sheet, col1, col2)}, {first}, {last})", (height, col2 - col1 + 1)
+                return self.ctx.constant(array), shape, ()
+        return f"_garr({self._lists(sheet, col1, col2)}, {first}, {last})", shape, ()
+
+    def _element_loop(self, code: str, bindings: tuple[tuple[str, str], ...], kind: str) -> str:
+        """A loop over the elements, in the prelude: their ``sum``, the sum of their squares
+        (``sumsq``) or their ``list``; returns the temporary that holds it."""
+        total = self.ctx.hoist(self.prelude, "[]" if kind == "list" else "0.0")
+        names = ", ".join(name for name, _ in bindings)
+        sources = bindings[0][1] if len(bindings) == 1 else f"zip({', '.join(source for _, source in bindings)})"
+        self.prelude.append(f"for {names} in {sources}:")
+        if kind == "sumsq":
+            self.prelude += [f"    {total}_q = {code}", f"    {total} += {total}_q * {total}_q"]
+        else:
+            self.prelude.append(f"    {total}.append({code})" if kind == "list" else f"    {total} += {code}")
+        return total
 
     def _fast_function(self, name: str, nodes: tuple[Node, ...], args: list[tuple]) -> str:
         if name in FAST_SCALAR_FUNCTIONS:
@@ -344,7 +464,7 @@ class _Gen:
                 code = f"_fin({code})"
             return f"{FAST_SCALAR_FUNCTIONS[name]}({code})"
         if name == "IF":
-            (left, ls, _), (right, rs, _), (yes, ys, _), (no, ns, _) = args
+            (left, ls, _, _), (right, rs, _, _), (yes, ys, _, _), (no, ns, _, _) = args
             if any(s is not None for s in (ls, rs, ys, ns)):
                 raise Unsupported("IF over arrays")
             return f"({yes} if _fin({left}) {_COMPARE[nodes[0][1]]} _fin({right}) else {no})"
@@ -356,7 +476,20 @@ class _Gen:
             shapes = {arg[1] for arg in args}
             if len(shapes) != 1 or None in shapes:
                 raise Unsupported("SUMPRODUCT of arrays of different sizes")
+            if self.elements:
+                bindings = tuple(binding for arg in args for binding in arg[2])
+                return self._element_loop(" * ".join(codes), bindings, "sum")
             return f"float(({' * '.join(codes)}).sum())"
+        if self.elements:
+            kind = {"SUMSQ": "sumsq", "MIN": "list", "MAX": "list"}.get(name, "sum")
+            codes = [
+                code if arg[1] is None else self._element_loop(code, arg[2], kind)
+                for code, arg in zip(codes, args, strict=True)
+            ]
+            if kind == "sumsq":  # each array is its sum of squares already; the scalars square
+                squares = [code if arg[1] is not None else f"{(once := self._once(code))} * {once}"
+                           for code, arg in zip(codes, args, strict=True)]  # fmt: skip
+                return f"_fsum({', '.join(squares)})"
         if name == "AVERAGE":
             return f"(_fsum({', '.join(codes)}) / {float(sum(sizes))!r})"
         helper = {"SUM": "_fsum", "SUMSQ": "_fsumsq", "MIN": "_fmin", "MAX": "_fmax"}[name]
@@ -521,3 +654,249 @@ def check_supported(tree: Node) -> None:
     for node in walk(tree):
         if node[0] == "fn" and node[1] not in xl.FUNCTIONS and node[1] not in NATIVE_SPECIALS:
             raise Unsupported(f"the function {node[1]}")
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled program: ``run(V, K, P)`` computes into the column lists ``V`` with the
+    constants ``K`` and the inputs' values ``P``, and returns the outputs' values (None for a
+    program without outputs). A fast program with outputs raises :class:`Slow` unless every
+    output is a finite number; ``numpy`` says whether it computes with numpy's arrays (whose
+    overflow raises only under ``np.errstate``)."""
+
+    run: Callable[..., list[object] | None]
+    constants: list[object]
+    numpy: bool
+    source: str
+
+
+class ProgramWriter:
+    """Writes and compiles the programs of one compiled workbook: the whole workbook's, and a
+    stepper's (only some units, inputs set first, outputs returned)."""
+
+    def __init__(self, book: Book, plan: Plan, trees: dict[int, Node], foreign: dict[int, object],
+                 fast_runs: set[int], column_ids: dict[tuple[int, int], int]) -> None:  # fmt: skip
+        self.book, self.plan, self.trees, self.foreign = book, plan, trees, foreign
+        self.fast_runs, self.column_ids = fast_runs, column_ids
+
+    def program(
+        self,
+        units: Iterable[Unit],
+        runtime: Mapping[str, object],
+        *,
+        fast: bool,
+        inputs: Sequence[Cell] = (),
+        outputs: Sequence[Cell] = (),
+        inline: Callable[[int, int, int], object] | None = None,
+        static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None,
+        static_column: Callable[[int, int, range], tuple[float, ...] | None] | None = None,
+        stores: dict[int, str] | None = None,
+    ) -> Program:
+        """The program of ``units`` in one dialect; ``runtime``: the engine's own functions
+        (``_rand``, ``_randbetween``, ``_offset``). ``inline``, ``static_range`` and
+        ``static_column`` give the values no input changes, baked into the code; ``stores``
+        says which runs' values must reach their lists (see :meth:`store_policy`)."""
+        ctx = Context(self.book, self.column_ids, inline=inline, static_range=static_range,
+                      static_column=static_column)  # fmt: skip
+        body: list[str] = []
+        if stores is not None:
+            ctx.fixed = {}
+        for index, cell in enumerate(inputs):
+            body += _fixed_store(ctx, ctx.column(cell[0], cell[1]), cell[2], f"P[{index}]", f"x{index}")
+        for unit in units:
+            body.extend(self._unit_code(ctx, unit, fast, stores))
+        body += _returns(ctx, outputs, fast)
+        named = {int(k) for line in body for k in _COLUMN.findall(line)}  # a text constant may look like one
+        used = sorted(named & set(self.column_ids.values()))  # the lists this program reads
+        prologue = [f"    L{k} = V[{k}]" for k in used]
+        source = "def _program(V, K, P):\n" + "\n".join(prologue + body) + "\n"
+        namespace = dict(RUNTIME, **runtime)
+        exec(compile(source, f"<gdsheet {self.book.path.name}>", "exec"), namespace)  # our own generated code
+        return Program(namespace["_program"], ctx.constants, ctx.numpy, source)  # type: ignore[arg-type]
+
+    def _statement(self, ctx: Context, run: Run, row_code: str, fast: bool) -> Statement:
+        tree = self.trees[run.shape]
+        if run.shape in self.foreign:
+            foreign = self.foreign[run.shape]
+            return foreign_statement(ctx, run, foreign.inputs, foreign, row_code)  # type: ignore[attr-defined]
+        if fast and id(run) in self.fast_runs:
+            return fast_statement(ctx, run, tree, row_code)
+        return exact_statement(ctx, run, tree, row_code)
+
+    def _assign(self, ctx: Context, indent: str, target: str, run: Run, row_code: str, fast: bool) -> list[str]:
+        prelude, code = self._statement(ctx, run, row_code, fast)
+        return [indent + line for line in prelude] + [f"{indent}{target} = {code}"]
+
+    def _unit_code(self, ctx: Context, unit: Unit, fast: bool, stores: dict[int, str] | None) -> list[str]:
+        """One unit's statements. ``stores`` says which runs' values must reach their lists
+        ("all" rows, or the "last" row only, for a stepper); None stores everything."""
+        if unit.cells is not None or unit.first == unit.last:
+            lines = []
+            for run, row in unit.cells if unit.cells is not None else [(run, unit.first) for run in unit.runs]:
+                prelude, code = self._statement(ctx, run, str(row), fast)
+                lines += [f"    {line}" for line in prelude]
+                lines += _fixed_store(
+                    ctx, ctx.column(run.sheet, run.col), row, code, f"f{ctx.column(run.sheet, run.col)[1:]}_{row}"
+                )
+            return lines
+        step = 1 if unit.descending else -1  # the row offset that reads the previous iteration
+        carried = self._carried(unit, step)
+        names = {id(run): ctx.column(run.sheet, run.col) for run in unit.runs}
+        before = unit.last + 1 if unit.descending else unit.first - 1
+        lines = [f"    p{names[i][1:]} = {names[i]}[{before}]" for i in carried]
+        rows = range(unit.last, unit.first - 1, -1) if unit.descending else range(unit.first, unit.last + 1)
+        ctx.registers = {(run.sheet, run.col, 0): f"v{names[id(run)][1:]}" for run in unit.runs}
+        ctx.registers |= {
+            (run.sheet, run.col, step): f"p{names[id(run)][1:]}" for run in unit.runs if id(run) in carried
+        }
+        ctx.loop_rows, ctx.loop_values, ctx.loop_sources = rows, {}, []
+        statements = []
+        for run in unit.runs:
+            policy = "all" if stores is None or unit.descending else stores.get(id(run))
+            prelude, code = self._statement(ctx, run, "r", fast)
+            statements.append(_LoopStatement(names[id(run)], f"v{names[id(run)][1:]}", prelude, code, policy,
+                                             f"p{names[id(run)][1:]}" if id(run) in carried else None))  # fmt: skip
+        loop, after = _loop_body(statements, unit.last)
+        if ctx.fixed is not None:  # after the loop, its last row's values are still in their locals
+            ctx.fixed |= {(st.column, unit.last): st.code if st.alias else st.local for st in statements
+                          if st.policy == "last" and len(ctx.fixed) < MAX_FIXED_LOCALS}  # fmt: skip
+        header = f"range({rows.start}, {rows.stop}{', -1' if unit.descending else ''})"
+        if ctx.loop_sources:  # the rows' fixed numbers, iterated with them
+            variables = ", ".join(f"c{k}" for k in range(len(ctx.loop_sources)))
+            lines.append(f"    for r, {variables} in zip({header}, {', '.join(ctx.loop_sources)}):")
+        else:
+            lines.append(f"    for r in {header}:")
+        ctx.registers, ctx.loop_rows, ctx.loop_values, ctx.loop_sources = {}, None, {}, []
+        return lines + loop + after
+
+    def _carried(self, unit: Unit, step: int) -> list[int]:
+        """Runs of a loop that a member reads one iteration back (kept in locals)."""
+        members = {(run.sheet, run.col): id(run) for run in unit.runs}
+        carried = []
+        for run in unit.runs:
+            for ref in self.plan.refs[id(run)]:
+                target = members.get((ref.sheet, ref.col))
+                if target is not None and not ref.is_range and ref.row_relative and ref.row == step:
+                    carried.append(target)
+        return sorted(set(carried))
+
+    def store_policy(self, units: list[Unit], outputs: Sequence[Cell],
+                     run_of: Mapping[tuple[int, int], list[Run]]) -> dict[int, str]:  # fmt: skip
+        """For a stepper: which runs must store every row, and which only their last row."""
+        policy: dict[int, str] = {}
+
+        def need(run_id: int, what: str) -> None:
+            if policy.get(run_id) != "all":
+                policy[run_id] = what
+
+        unit_of = {id(run): index for index, unit in enumerate(units) for run in unit.runs}
+        for index, unit in enumerate(units):
+            for reader in unit.runs:
+                for ref in self.plan.refs[id(reader)]:
+                    for target_id in self.plan.deps[id(reader)]:
+                        target = self.plan.by_id.get(target_id)
+                        if target is None or target_id not in unit_of:
+                            continue
+                        rect = ref.rect
+                        if not (target.sheet == rect.sheet and rect.min_col <= target.col <= rect.max_col):
+                            continue
+                        if not (rect.min_row <= target.last and target.first <= rect.max_row):
+                            continue
+                        same_loop = unit_of[target_id] == index and unit.cells is None and unit.first != unit.last
+                        if same_loop and not ref.is_range and ref.row_relative and ref.row in (0, 1, -1):
+                            continue  # read from a local
+                        fixed = not ref.is_range and not ref.row_relative
+                        need(target_id, "last" if fixed and ref.row == target.last else "all")
+        for sheet, col, row in outputs:
+            for run in run_of.get((sheet, col), []):
+                if run.first <= row <= run.last:
+                    need(id(run), "last" if row == run.last else "all")
+        return policy
+
+
+@dataclass
+class _LoopStatement:
+    """One run's statement in a loop over rows: its list, its local, the code, its store policy
+    and, for a run the next row reads, the local that carries it there."""
+
+    column: str
+    local: str
+    prelude: list[str]
+    code: str
+    policy: str | None
+    carry: str | None
+    alias: bool = False
+
+
+_LOCAL = re.compile(r"\b[vp][0-9]+\b")
+_COLUMN = re.compile(r"\bL([0-9]+)\b")
+
+
+def _loop_body(statements: list[_LoopStatement], last: int) -> tuple[list[str], list[str]]:
+    """The loop's body, and the stores after it, with the copies between locals left out:
+
+    - a run that only copies another local (``=K80``: this row's m is the last row's new m) is
+      no statement: its readers read that local;
+    - a carried run whose previous row no later statement reads is computed straight into the
+      local that carries it, so no ``p = v`` ends the row.
+
+    The names are the generator's own (``v3``, ``p8``), renamed as whole words."""
+    renames: dict[str, str] = {}
+
+    def rename(st: _LoopStatement) -> None:
+        def one(text: str) -> str:
+            return _LOCAL.sub(lambda m: renames.get(m.group(0), m.group(0)), text)
+
+        st.prelude, st.code = [one(line) for line in st.prelude], one(st.code)
+
+    for st in statements:
+        rename(st)
+        if not st.prelude and _LOCAL.fullmatch(st.code) and st.carry is None and st.policy != "last":
+            st.alias, renames[st.local] = True, st.code
+    for i, st in enumerate(statements):
+        if st.carry is None or st.alias:
+            continue
+        later = [text for other in statements[i + 1 :] for text in (*other.prelude, other.code)]
+        if not any(re.search(rf"\b{st.carry}\b", text) for text in later):
+            renames = {st.local: st.carry}
+            for other in statements[i + 1 :]:
+                rename(other)
+            st.local, st.carry = st.carry, None
+    loop, after = [], []
+    for st in statements:
+        value = st.code if st.alias else st.local
+        if not st.alias:
+            loop += [f"        {line}" for line in st.prelude] + [f"        {st.local} = {st.code}"]
+        if st.policy == "all":
+            loop.append(f"        {st.column}[r] = {value}")
+        elif st.policy == "last":
+            after.append(f"    {st.column}[{last}] = {value}")
+    loop += [f"        {st.carry} = {st.local}" for st in statements if st.carry is not None]
+    return loop, after
+
+
+MAX_FIXED_LOCALS = 256
+"""A stepper keeps at most this many single cells in locals (the rest are read from their lists)."""
+
+
+def _fixed_store(ctx: Context, column: str, row: int, code: str, local: str) -> list[str]:
+    """``column[row] = code``; in a stepper through a local that later reads of the cell use."""
+    if ctx.fixed is None or len(ctx.fixed) >= MAX_FIXED_LOCALS:
+        return [f"    {column}[{row}] = {code}"]
+    ctx.fixed[(column, row)] = local
+    return [f"    {local} = {code}", f"    {column}[{row}] = {local}"]
+
+
+def _returns(ctx: Context, outputs: Sequence[Cell], fast: bool) -> list[str]:
+    """The program's last lines: the outputs' values; a fast program checks that each is a
+    finite number (``x - x`` is 0.0 only then; text raises TypeError), else raises Slow."""
+    if not outputs:
+        return ["    return None"]
+    fixed = ctx.fixed or {}
+    lines = [f"    o{i} = {fixed.get((name := ctx.column(sheet, col), row), f'{name}[{row}]')}"
+             for i, (sheet, col, row) in enumerate(outputs)]  # fmt: skip
+    values = ", ".join(f"o{i}" for i in range(len(outputs)))
+    if not fast:
+        return [*lines, f"    return [{values}]"]
+    finite = " + ".join(f"(o{i} - o{i})" for i in range(len(outputs)))
+    return [*lines, f"    if {finite} == 0.0:", f"        return [{values}]", "    raise _Slow"]

@@ -20,13 +20,12 @@ from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.book import Book, Run
 from gdsheet.engine.codegen import (
     NATIVE_SPECIALS,
-    RUNTIME,
     Context,
+    Program,
+    ProgramWriter,
     Slow,
     check_supported,
-    exact_statement,
     fast_statement,
-    foreign_statement,
 )
 from gdsheet.engine.foreign import ForeignFormula, describe, foreign_formulas
 from gdsheet.engine.plan import Plan, Unit, make_plan
@@ -40,6 +39,9 @@ _FAST_FAILURES = (Slow, ZeroDivisionError, OverflowError, ValueError, TypeError,
 
 class CompiledEngine:
     """One workbook compiled; ``evaluate`` recalculates everything with some cells overridden."""
+
+    plain_steps = True
+    """Its steppers return plain values (:func:`plain`) from float inputs: the evaluator adds no wrapper."""
 
     def __init__(self, book: Book, seed: int = 0) -> None:
         self.book = book
@@ -89,8 +91,9 @@ class CompiledEngine:
                 self.run_of.setdefault((run.sheet, run.col), []).append(run)
         self.column_ids: dict[tuple[int, int], int] = {}
         self._fast_runs = self._decide_fast()
+        self.writer = ProgramWriter(book, self.plan, self.trees, self.foreign, self._fast_runs, self.column_ids)
         self._whole_fast = self._compile(self.plan.units, fast=True)
-        self._whole_exact: tuple[Callable[..., None], list[object]] | None = None
+        self._whole_exact: Program | None = None
         self._base = self._constant_lists()
         self.values = self._evaluate_lists({})
 
@@ -173,125 +176,11 @@ class CompiledEngine:
                 return False
         return True
 
-    def _compile(
-        self,
-        units: Iterable[Unit],
-        *,
-        fast: bool,
-        inputs: Sequence[Cell] = (),
-        inline: Callable[[int, int, int], object] | None = None,
-        static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None,
-        stores: dict[int, str] | None = None,
-    ) -> tuple[Callable[..., None], list[object]]:
-        ctx = Context(self.book, self.column_ids, inline=inline, static_range=static_range)
-        body: list[str] = []
-        for index, cell in enumerate(inputs):
-            body.append(f"    {ctx.column(cell[0], cell[1])}[{cell[2]}] = P[{index}]")
-        for unit in units:
-            body.extend(self._unit_code(ctx, unit, fast, stores))
-        used = sorted(set(self.column_ids.values()))
-        prologue = [f"    L{k} = V[{k}]" for k in used]
-        source = "def _program(V, K, P):\n" + "\n".join(prologue + body + ["    return None"]) + "\n"
-        namespace = dict(RUNTIME, _rand=self._rng.random, _randbetween=self._randbetween, _offset=self._offset)
-        exec(compile(source, f"<gdsheet {self.book.path.name}>", "exec"), namespace)  # our own generated code
-        return namespace["_program"], ctx.constants  # type: ignore[return-value]
-
-    def _unit_code(self, ctx: Context, unit: Unit, fast: bool, stores: dict[int, str] | None) -> list[str]:
-        """One unit's statements. ``stores`` says which runs' values must reach their lists
-        ("all" rows, or the "last" row only, for a stepper); None stores everything."""
-
-        def assign(indent: str, target: str, run: Run, row_code: str) -> list[str]:
-            tree = self.trees[run.shape]
-            if run.shape in self.foreign:
-                foreign = self.foreign[run.shape]
-                prelude, code = foreign_statement(ctx, run, foreign.inputs, foreign, row_code)
-            elif fast and id(run) in self._fast_runs:
-                prelude, code = fast_statement(ctx, run, tree, row_code)
-            else:
-                prelude, code = exact_statement(ctx, run, tree, row_code)
-            return [indent + line for line in prelude] + [f"{indent}{target} = {code}"]
-
-        if unit.cells is not None:
-            return [
-                line
-                for run, row in unit.cells
-                for line in assign("    ", f"{ctx.column(run.sheet, run.col)}[{row}]", run, str(row))
-            ]
-        if unit.first == unit.last:
-            row = str(unit.first)
-            return [
-                line
-                for run in unit.runs
-                for line in assign("    ", f"{ctx.column(run.sheet, run.col)}[{row}]", run, row)
-            ]
-        step = 1 if unit.descending else -1  # the row offset that reads the previous iteration
-        carried = self._carried(unit, step)
-        names = {id(run): ctx.column(run.sheet, run.col) for run in unit.runs}
-        before = unit.last + 1 if unit.descending else unit.first - 1
-        lines = [f"    p{names[i][1:]} = {names[i]}[{before}]" for i in carried]
-        rows = (
-            f"range({unit.last}, {unit.first - 1}, -1)" if unit.descending else f"range({unit.first}, {unit.last + 1})"
-        )
-        lines.append(f"    for r in {rows}:")
-        ctx.registers = {(run.sheet, run.col, 0): f"v{names[id(run)][1:]}" for run in unit.runs}
-        ctx.registers |= {
-            (run.sheet, run.col, step): f"p{names[id(run)][1:]}" for run in unit.runs if id(run) in carried
-        }
-        after = []
-        for run in unit.runs:
-            name, local = names[id(run)], f"v{names[id(run)][1:]}"
-            lines.extend(assign("        ", local, run, "r"))
-            policy = "all" if stores is None or unit.descending else stores.get(id(run))
-            if policy == "all":
-                lines.append(f"        {name}[r] = {local}")
-            elif policy == "last":
-                after.append(f"    {name}[{unit.last}] = {local}")
-        lines += [f"        p{names[i][1:]} = v{names[i][1:]}" for i in carried]
-        ctx.registers = {}
-        return lines + after
-
-    def _carried(self, unit: Unit, step: int) -> list[int]:
-        """Runs of a loop that a member reads one iteration back (kept in locals)."""
-        members = {(run.sheet, run.col): id(run) for run in unit.runs}
-        carried = []
-        for run in unit.runs:
-            for ref in self.plan.refs[id(run)]:
-                target = members.get((ref.sheet, ref.col))
-                if target is not None and not ref.is_range and ref.row_relative and ref.row == step:
-                    carried.append(target)
-        return sorted(set(carried))
-
-    def _store_policy(self, units: list[Unit], outputs: Sequence[Cell]) -> dict[int, str]:
-        """For a stepper: which runs must store every row, and which only their last row."""
-        policy: dict[int, str] = {}
-
-        def need(run_id: int, what: str) -> None:
-            if policy.get(run_id) != "all":
-                policy[run_id] = what
-
-        unit_of = {id(run): index for index, unit in enumerate(units) for run in unit.runs}
-        for index, unit in enumerate(units):
-            for reader in unit.runs:
-                for ref in self.plan.refs[id(reader)]:
-                    for target_id in self.plan.deps[id(reader)]:
-                        target = self.plan.by_id.get(target_id)
-                        if target is None or target_id not in unit_of:
-                            continue
-                        rect = ref.rect
-                        if not (target.sheet == rect.sheet and rect.min_col <= target.col <= rect.max_col):
-                            continue
-                        if not (rect.min_row <= target.last and target.first <= rect.max_row):
-                            continue
-                        same_loop = unit_of[target_id] == index and unit.cells is None and unit.first != unit.last
-                        if same_loop and not ref.is_range and ref.row_relative and ref.row in (0, 1, -1):
-                            continue  # read from a local
-                        fixed = not ref.is_range and not ref.row_relative
-                        need(target_id, "last" if fixed and ref.row == target.last else "all")
-        for sheet, col, row in outputs:
-            for run in self.run_of.get((sheet, col), []):
-                if run.first <= row <= run.last:
-                    need(id(run), "last" if row == run.last else "all")
-        return policy
+    def _compile(self, units: Iterable[Unit], *, fast: bool, **options: object) -> Program:
+        """A program of ``units`` (see :meth:`ProgramWriter.program`), with this engine's RAND,
+        RANDBETWEEN and OFFSET."""
+        runtime = {"_rand": self._rng.random, "_randbetween": self._randbetween, "_offset": self._offset}
+        return self.writer.program(units, runtime, fast=fast, **options)  # type: ignore[arg-type]
 
     def _constant_lists(self) -> list[list[object]]:
         """One list per column the programs touch, long enough for every row they read."""
@@ -330,10 +219,10 @@ class CompiledEngine:
         for (sheet, col, row), value in inputs.items():
             lists[self.column_ids[(sheet, col)]][row] = value
         if not (self.dynamic or self.cyclic):
-            program, constants = self._whole_fast
+            whole = self._whole_fast
             try:
                 with np.errstate(all="raise", under="ignore"):
-                    program(lists, constants, ())
+                    whole.run(lists, whole.constants, ())
                 if self._all_finite(lists):
                     return lists
             except _FAST_FAILURES:
@@ -344,10 +233,10 @@ class CompiledEngine:
             self._rng.setstate(draws)
         if self._whole_exact is None:
             self._whole_exact = self._compile(self.plan.units, fast=False)
-        program, constants = self._whole_exact
-        program(lists, constants, ())
+        exact = self._whole_exact
+        exact.run(lists, exact.constants, ())
         if self.dynamic or self.cyclic:
-            self._settle(lists, program, constants, draws)
+            self._settle(lists, exact.run, exact.constants, draws)
         return lists
 
     def _settle(self, lists: list[list[object]], program: Callable[..., None], constants: list[object],
@@ -526,36 +415,41 @@ class CompiledEngine:
                 columns.append(column)
             return np.array(columns, dtype=float).T
 
-        stores = self._store_policy(units, outputs)
-        options = {"inputs": inputs, "inline": inline, "static_range": static_range, "stores": stores}
+        def static_column(sheet: int, col: int, rows: range) -> tuple[float, ...] | None:
+            """The numbers of a column's rows when no input changes any of them."""
+            column = tuple(inline(sheet, col, row) for row in rows)
+            return column if all(type(v) is float for v in column) else None
+
+        stores = self.writer.store_policy(units, outputs, self.run_of)
+        options = {"inputs": inputs, "outputs": outputs, "inline": inline, "static_range": static_range,
+                   "static_column": static_column, "stores": stores}  # fmt: skip
         fast = self._compile(units, fast=True, **options)
-        exact_program: list[tuple[Callable[..., None], list[object]]] = []
+        exact_program: list[Program] = []
         self._sync_lists()  # columns first seen while compiling
         touched = {self.column_ids[(run.sheet, run.col)] for unit in units for run in unit.runs}
         touched |= {self.column_ids[(cell[0], cell[1])] for cell in inputs}
         lists = [column.copy() if k in touched else column for k, column in enumerate(self.values)]
-        out_index = [(self.column_ids[(s, c)], r) for s, c, r in outputs]
 
-        def step(values: Sequence[float]) -> list[object]:
-            program, constants = fast
+        def step(values: Sequence[float], run: Callable[..., list[object]] = fast.run,
+                 constants: list[object] = fast.constants, errstate: bool = fast.numpy) -> list[object]:  # fmt: skip
             try:
+                if not errstate:
+                    return run(lists, constants, values)
                 with np.errstate(all="raise", under="ignore"):
-                    program(lists, constants, values)
-                result = [lists[k][row] for k, row in out_index]
-                if all(isinstance(v, float) and math.isfinite(v) for v in result):
-                    return result
+                    return run(lists, constants, values)
             except _FAST_FAILURES:
                 pass
             if not exact_program:
                 exact_program.append(self._compile(units, fast=False, **options))
-            program, constants = exact_program[0]
-            program(lists, constants, values)
-            return [lists[k][row] for k, row in out_index]
+            exact = exact_program[0]
+            return [plain(value) for value in exact.run(lists, exact.constants, values)]  # type: ignore[union-attr]
 
         return step
 
     def _dynamic_runs(self, inputs: set[Cell]) -> set[int]:
-        dynamic: set[int] = set()
+        """Runs a step computes: those reading an input (or such a run), and the volatile ones
+        (RAND draws anew at every recalculation, as in Excel)."""
+        dynamic: set[int] = set(self.volatile_runs)
         for unit in self.plan.units:
             hit = False
             for run in unit.runs:

@@ -22,7 +22,7 @@ from gdsheet.engine.compiled import plain
 from gdsheet.engine.shapes import Unsupported
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import archive_limit
-from gdsheet.xlsx.ranges import Range, RangeError, quote_sheet, split_range
+from gdsheet.xlsx.ranges import Range, RangeError, quote_sheet, split_range, unquote_sheet
 
 __all__ = ["WORKBOOK_SUFFIXES", "Evaluator", "defined_areas", "parse_area"]
 
@@ -101,13 +101,19 @@ class Evaluator:
     # --- addressing -----------------------------------------------------------------
 
     def area(self, target: str) -> Range:
-        """A defined name (case-insensitive) or ``Sheet!A1[:B2]`` as a Range, bounded in size."""
-        if "!" not in target and target.lower() in self.names:
-            area = self.names[target.lower()]
-        elif "!" not in target:
-            raise WorkbookError(f"{self.path}: no defined name {target!r} (and not a Sheet!A1 cell)")
+        """A defined name (case-insensitive), ``Sheet!A1[:B2]`` or ``Sheet!name`` as a Range, bounded in size.
+
+        Names are resolved as Excel does: ``Sheet!name`` is that sheet's own name, else the
+        workbook's; a bare name is the workbook's, else the sheet-level name of the one sheet
+        that defines it (several: one line asking which)."""
+        if "!" not in target:
+            area = self._bare_name(target)
         else:
-            area = parse_area(target, self.sheets)
+            try:
+                area = parse_area(target, self.sheets)
+            except WorkbookError:
+                sheet, _, name = target.rpartition("!")
+                area = self._sheet_name(target, unquote_sheet(sheet), name)
         rows, cols = area.shape
         if rows * cols > archive_limit("cells"):
             raise WorkbookError(
@@ -115,6 +121,40 @@ class Evaluator:
                 f"the limit of {archive_limit('cells'):,} (raise it with GDSHEET_MAX_CELLS)"
             )
         return area
+
+    def _bare_name(self, name: str) -> Range:
+        if name.lower() in self.names:
+            return self.names[name.lower()]
+        local = self._local_areas(name)
+        if len(local) == 1:
+            return next(iter(local.values()))
+        if local:
+            qualified = ", ".join(f"{quote_sheet(sheet)}!{name}" for sheet in local)
+            raise WorkbookError(f"{self.path}: {name!r} is a name of several sheets ({qualified}): say which")
+        raise WorkbookError(f"{self.path}: no defined name {name!r} (and not a Sheet!A1 cell)")
+
+    def _sheet_name(self, target: str, sheet: str, name: str) -> Range:
+        """``Sheet!name``: the sheet's own name wins, as in Excel; else the workbook's name."""
+        matches = [s for s in self.sheets if s.lower() == sheet.lower()]
+        if not matches:
+            raise WorkbookError(f"{target!r}: no sheet named {sheet!r} (sheets: {', '.join(self.sheets)})")
+        local = self._local_areas(name)
+        if matches[0] in local:
+            return local[matches[0]]
+        if name.lower() in self.names:
+            return self.names[name.lower()]
+        raise WorkbookError(f"{target!r}: not a cell reference like Sheet!A1, nor a name of sheet {matches[0]!r}")
+
+    def _local_areas(self, name: str) -> dict[str, Range]:
+        """Sheet -> the area of that sheet's own ``name`` (a sheet-level defined name)."""
+        areas = {}
+        for defined in self.book.defined:
+            if defined.sheet is not None and defined.name.lower() == name.lower():
+                sheet = next((s for s in self.sheets if s.lower() == defined.sheet.lower()), None)
+                with contextlib.suppress(WorkbookError):
+                    if sheet is not None:
+                        areas[sheet] = parse_area(defined.text, self.sheets, sheet)
+        return areas
 
     def require(self, names: Sequence[str], hint: str = "") -> None:
         """Raise one WorkbookError naming every defined name in ``names`` the workbook lacks."""
@@ -187,13 +227,16 @@ class Evaluator:
         return result
 
     def stepper(self, inputs: Sequence[str], outputs: Sequence[str]) -> Callable[[Sequence[float]], list[object]]:
-        """A fast function from input values to output values (single cells), called per epoch."""
+        """A fast function from input values (floats) to output values (single cells, plain:
+        numbers as float, errors and text as str), called per epoch."""
         in_cells = [self._cell(target) for target in inputs]
         out_cells = [self._cell(target) for target in outputs]
         try:
             step = self.engine.stepper(in_cells, out_cells)
         except Unsupported as why:
             step = self._fallback(why).stepper(in_cells, out_cells)
+        if getattr(self.engine, "plain_steps", False):
+            return step  # called once an epoch: no wrapper
         return lambda values: [plain(v) for v in step([float(v) for v in values])]
 
     def all_values(self, inputs: Mapping[str, float] | None = None) -> dict[tuple[str, int, int], object]:

@@ -235,6 +235,11 @@ def _coord(absolute: bool, value: int, anchor: int) -> Coord:
 _CELL_TEXT = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")
 _NAME_TEXT = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\?]*$")
 _BINARY = {"^": 5, "*": 4, "/": 4, "+": 3, "-": 3, "&": 2, "=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1}
+_UNION_PRECEDENCE = 8  # a reference operator: binds before any other
+UNION_FUNCTIONS = frozenset(("SUM", "COUNT", "MIN", "MAX", "AVERAGE", "SUMSQ", "PRODUCT", "STDEV.P", "VAR.P"))
+"""Functions for which a union of references, ``SUM((A1:A3,C1:C3))``, is its areas given as
+arguments one by one (Excel's meaning): the parser spreads it so. A union anywhere else is
+left to `formulas`."""
 _PREFIX_PRECEDENCE = 7  # Excel negates before % and ^: -2^2 is 4
 _PERCENT_PRECEDENCE = 6
 _PREFIXES = ("_XLFN._XLWS.", "_XLFN.", "_XLWS.")
@@ -418,6 +423,15 @@ def parse_shape(text: str, row: int, col: int) -> Node:
             if len(out) < 2:
                 raise Unsupported("an operator without operands")
             right, left = out.pop(), out.pop()
+            if op[1] == ",":  # a union: its areas, in order
+                parts = (
+                    *(left[1:] if left[0] == "union" else (left,)),
+                    *(right[1:] if right[0] == "union" else (right,)),
+                )
+                if not all(part[0] in ("ref", "rng", "name") for part in parts):
+                    raise Unsupported("a union of something other than references")
+                out.append(("union", *parts))
+                return
             out.append(("op", op[1], left, right))
         else:
             if not out:
@@ -468,6 +482,8 @@ def parse_shape(text: str, row: int, col: int) -> Node:
                 out.append(("empty",))
             args = tuple(out[height:])
             del out[height:]
+            if marker[1] in UNION_FUNCTIONS:
+                args = tuple(part for arg in args for part in (arg[1:] if arg[0] == "union" else (arg,)))
             out.append(("fn", marker[1], args))
             expecting = False
         elif kind == Token.PAREN and sub == Token.OPEN:
@@ -483,11 +499,12 @@ def parse_shape(text: str, row: int, col: int) -> Node:
             ops.append(("pre", "neg" if token.value == "-" else "pos"))
         elif kind == Token.OP_IN:
             symbol = token.value
-            if symbol not in _BINARY:
-                raise Unsupported(f"operator {symbol!r} (a union or a range operator)")
-            while ops and precedence(ops[-1]) >= _BINARY[symbol]:
+            level = _UNION_PRECEDENCE if symbol == "," else _BINARY.get(symbol)
+            if level is None:
+                raise Unsupported(f"operator {symbol!r} (a range operator)")
+            while ops and precedence(ops[-1]) >= level:
                 reduce()
-            ops.append(("bin", symbol, _BINARY[symbol]))
+            ops.append(("bin", symbol, level))
             expecting = True
         elif kind == Token.OP_POST:
             while ops and precedence(ops[-1]) > _PERCENT_PRECEDENCE:
@@ -503,4 +520,6 @@ def parse_shape(text: str, row: int, col: int) -> Node:
         reduce()
     if len(out) != 1:
         raise Unsupported("an expression the engine does not understand")
+    if any(node[0] == "union" for node in walk(out[0])):
+        raise Unsupported("a union outside SUM, COUNT, MIN, MAX, AVERAGE, SUMSQ, PRODUCT, STDEV.P, VAR.P")
     return out[0]

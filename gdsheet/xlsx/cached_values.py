@@ -29,6 +29,7 @@ from gdsheet.xlsx.xmltext import (
     attributes,
     body_of,
     cell_ref,
+    number_text,
     prefix,
     ref_range,
     tag,
@@ -179,7 +180,7 @@ class CachedPass:
             return
         if f_end is not None and type(value) is float and value - value == 0.0:
             p = f"{m.group(1)}:" if m.group(1) else ""
-            self._emit(self.xml[self.last : f_end] + f"<{p}v>{value!r}</{p}v></{p}c>", m.end())
+            self._emit(self.xml[self.last : f_end] + f"<{p}v>{number_text(value)}</{p}v></{p}c>", m.end())
             return
         here = f"{self.where}, cell {a1(self.col, self.row)}"
         if not isinstance(value, numbers.Real | str | None):

@@ -31,6 +31,9 @@ from gdsheet.xlsx.xmltext import CellValue, cell_ref, part_bytes, part_text, wri
 
 __all__ = ["MISSING", "REMOVE", "CellValue", "RowBlock", "ValueAt", "patch_workbook", "sheet_xml_paths"]
 
+FAST_COMPRESSION = 1
+"""zlib's level for a sheet that grows by appended rows (see :func:`_write_archive`)."""
+
 _CORRUPT = (zipfile.BadZipFile, zlib.error, KeyError, EOFError, NotImplementedError, ValueError, SyntaxError)
 
 
@@ -91,7 +94,8 @@ def patch_workbook(
             changed, dropped = _patched_parts(
                 zin, src, edits, cached_at, names, full_calc_on_load, chart_edit, rows, formulas_end
             )
-            _write_archive(zin, tmp, changed, dropped, src)
+            grown = {paths[sheet] for sheet in rows if sheet in (paths := package(zin).sheets)}
+            _write_archive(zin, tmp, changed, dropped, src, grown)
         except _CORRUPT as exc:
             raise WorkbookError(f"{src}: corrupt workbook ({type(exc).__name__}: {exc})") from None
 
@@ -193,9 +197,12 @@ def _write_archive(
     changed: dict[str, list[str | memoryview | Iterator[str]]],
     dropped: str | None,
     src: Path,
+    grown: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """Copy the archive into ``out`` with the changed members (checked well-formed as they are
-    written), leaving out ``dropped``."""
+    written), leaving out ``dropped``. A member in ``grown`` (a sheet whose rows a save appends:
+    the epoch log) is compressed at zlib's fastest level: at the default level compressing a log
+    row costs more than playing its epoch, and the file is about a fifth larger for it."""
     with zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
             if info.filename != dropped:
@@ -203,6 +210,8 @@ def _write_archive(
                 new.compress_type, new.external_attr = info.compress_type, info.external_attr
                 new.create_system, new.comment = info.create_system, info.comment
                 if info.filename in changed:
+                    if info.filename in grown:
+                        new._compresslevel = FAST_COMPRESSION  # type: ignore[attr-defined]  # zipfile's per-member level
                     with zout.open(new, "w") as stream:
                         write_checked(stream, changed[info.filename], f"{src}: {info.filename}")
                 else:

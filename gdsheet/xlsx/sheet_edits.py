@@ -10,6 +10,7 @@ column's last existing cell, looked up once per column, so a save is linear in t
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -309,13 +310,35 @@ class RowBlock:
     epoch log): row ``i`` (0 to count - 1) holds ``row_at(i)``, ``width`` values from ``first_col``
     (None leaves a cell empty, :data:`REMOVE` deletes it). Rows below the sheet's last row are
     rendered straight into the output as they are read, so neither the rows nor their cells are
-    ever held in memory together."""
+    ever held in memory together. ``rows_from(i)``, when given, yields rows ``i``.. in order, as
+    ``row_at`` would: appending a long log reads its rows that way, without a call a row."""
 
     first_row: int
     first_col: int
     width: int
     count: int
     row_at: Callable[[int], Sequence[CellValue]]
+    rows_from: Callable[[int], Iterator[Sequence[CellValue]]] | None = None
+
+
+class NumberTexts(tuple):
+    """A row's values as finite numbers already formatted (their texts, or whole numbers as int),
+    written as they are, unchecked: the epoch log's, formatted once for the file and a run's
+    JSON alike (see ``EpochRecords.text_rows``)."""
+
+    __slots__ = ()
+
+
+def template_function(parts: Sequence[str | int], arity: int) -> Callable[..., str]:
+    """A function of ``arity`` values returning ``parts`` joined, each int part replaced by the
+    argument of that index (as ``format`` writes it: a float as ``repr``). It is one compiled
+    f-string, the fastest way CPython joins pieces: a log row or a JSON record a call. The text
+    parts enter the source through ``repr``, so any text stays text."""
+    names = [f"a{i}" for i in range(arity)]
+    body = " ".join(repr(part) if isinstance(part, str) else f"f'{{a{int(part)}}}'" for part in parts) or "''"
+    namespace: dict[str, object] = {}
+    exec(compile(f"def _fill({', '.join(names)}):\n    return {body}\n", "<gdsheet template>", "exec"), namespace)
+    return namespace["_fill"]  # type: ignore[return-value]
 
 
 _ROWS_PER_CHUNK = 4096
@@ -379,32 +402,41 @@ def _appended_rows(
 ) -> Iterator[str]:
     """Rows ``start``.. of ``block`` as XML text, in chunks; each column keeps the style of its
     nearest cell above (``styles``, the split-off tail's last row, else looked up once), as
-    :meth:`SheetRows.cell` does for one new cell."""
+    :meth:`SheetRows.cell` does for one new cell.
+
+    A row of finite numbers (the epoch log's) is one template filled in; any other row is built
+    cell by cell. Python writes a whole float as ``4.0``: ``.0</v>`` is cut from each chunk, as a
+    ``<v>`` here holds a number or a boolean only (text is inline, ``<is><t>``)."""
     p, first = sheet.p, block.first_row + start
     columns = []
     for j in range(block.width):
         col = block.first_col + j
         style = styles[col] if styles and col in styles else sheet.style_above(first, col)
         columns.append((f'<{p}c r="{column_letters(col)}', f" s={style}" if style else "", col))
+    parts: list[str | int] = [f'<{p}row r="', 0, '">']
+    for j, (head, style, _) in enumerate(columns):
+        parts += [head, 0, f'"{style}><{p}v>', j + 1, f"</{p}v></{p}c>"]
+    fill = template_function([*parts, f"</{p}row>"], block.width + 1)
+    numbers = {float, int}
     pieces: list[str] = []
-    for i in range(start, block.count):
-        num = block.first_row + i
-        cells = []
-        for (head, style, col), value in zip(columns, block.row_at(i), strict=True):
-            if value is None or value is REMOVE:
-                continue
-            if type(value) is float and value - value == 0.0:  # the common case, a finite float
-                cells.append(f'{head}{num}"{style}><{p}v>{value!r}</{p}v></{p}c>')
-                continue
-            t, content = cell_content(value, p, False, f"{where}, cell {a1(col, num)}")
-            cells.append(f'{head}{num}"{style}{f" t={t}" if t else ""}>{content}</{p}c>')
-        if cells:
-            pieces.append(f'<{p}row r="{num}">{"".join(cells)}</{p}row>')
+    rows = block.rows_from(start) if block.rows_from is not None else map(block.row_at, range(start, block.count))
+    for num, values in zip(range(block.first_row + start, block.first_row + block.count), rows, strict=True):
+        if type(values) is NumberTexts or (set(map(type, values)) <= numbers and math.isfinite(sum(values))):
+            pieces.append(fill(num, *values))
+        else:
+            cells = []
+            for (head, style, col), value in zip(columns, values, strict=True):
+                if value is None or value is REMOVE:
+                    continue
+                t, content = cell_content(value, p, False, f"{where}, cell {a1(col, num)}")
+                cells.append(f'{head}{num}"{style}{f" t={t}" if t else ""}>{content}</{p}c>')
+            if cells:
+                pieces.append(f'<{p}row r="{num}">{"".join(cells)}</{p}row>')
         if len(pieces) >= _ROWS_PER_CHUNK:
-            yield "".join(pieces)
+            yield "".join(pieces).replace(f".0</{p}v>", f"</{p}v>")
             pieces.clear()
     if pieces:
-        yield "".join(pieces)
+        yield "".join(pieces).replace(f".0</{p}v>", f"</{p}v>")
 
 
 def patch_sheet(

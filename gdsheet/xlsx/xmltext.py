@@ -86,7 +86,14 @@ def xml_number(value: float | int, where: str) -> str:
         return str(int(value))
     if not math.isfinite(value):
         raise WorkbookError(f"{where}: cannot store the non-finite number {value!r}")
-    return repr(float(value))  # the shortest text that reads back as the same double
+    return number_text(float(value))
+
+
+def number_text(value: float) -> str:
+    """A finite float as Excel writes it: the shortest text that reads back as the same double,
+    and a whole number without ``.0`` (``4``, not Python's ``4.0``)."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def cell_ref(ref: str, where: str) -> tuple[int, int]:

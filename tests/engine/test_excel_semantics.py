@@ -93,7 +93,23 @@ def _tables(path: Path) -> Path:
     return path
 
 
-BUILDERS = {"names": _names, "arrays": _arrays, "functions": _functions, "tables": _tables}
+def _unions(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "U"
+    for row, (a, c) in enumerate([(1.0, 10.0), (2.0, 20.0), (3.0, 30.0)], start=1):
+        ws.cell(row=row, column=1, value=a)
+        ws.cell(row=row, column=3, value=c)
+    ws["B2"] = 5.0
+    unions = ["=SUM((A1:A3,C1:C3))", "=COUNT((A1:A3,C1:C3),B2)", "=MAX((A1,C3))", "=AVERAGE((A1:A2,C2:C3))",
+              "=SUMSQ((A1,B2))", "=PRODUCT((A2:A3,B2))", "=MIN((C1:C3,A3))*2"]  # fmt: skip
+    for row, formula in enumerate(unions, start=1):
+        ws.cell(row=row, column=5, value=formula)
+    wb.save(path)
+    return path
+
+
+BUILDERS = {"names": _names, "arrays": _arrays, "functions": _functions, "tables": _tables, "unions": _unions}
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +168,8 @@ def test_the_constructs_give_excels_values(hand_made: dict[str, Path]) -> None:
     tables = Evaluator(hand_made["tables"]).all_values()
     assert [tables[("People", 5, r)] for r in (1, 2, 3)] == [40.0, pytest.approx(178.6, rel=1e-15), 3.0]
     assert [tables[("People", 4, r)] for r in (2, 3, 4)] == [60.0, 80.0, 44.0]
+    unions = Evaluator(hand_made["unions"]).all_values()  # a union in SUM & co is its areas, compiled
+    assert [unions[("U", 5, r)] for r in range(1, 8)] == [66.0, 7.0, 30.0, 13.25, 26.0, 30.0, 6.0]
 
 
 def test_rand_is_reproducible_under_a_seed_and_each_cell_draws(tmp_path: Path) -> None:
