@@ -98,7 +98,7 @@ def variant(activation: str) -> FormulaModel:
 
     return FormulaModel(
         f"mlp/{activation}", prediction, slope, hints, squared_error(prediction),
-        "the network's curve at its start weights", columns=columns,
+        "the network's curve at its start weights", "0.0000", columns=columns,
     )  # fmt: skip
 
 
