@@ -11,8 +11,6 @@ can learn different things and the same options give the same workbook.
 
 from __future__ import annotations
 
-import numpy as np
-
 from gdsheet.lesson.models.base import ModelSpec
 from gdsheet.lesson.models.linear import MAX_FEATURES, features
 
@@ -44,6 +42,8 @@ def start_values(k: int, hidden: int, seed: int) -> dict[str, float]:
     """Every parameter's start value: ``default_rng(seed).uniform(-1, 1)`` in table order, rounded
     to 2 decimals (what the workbook shows), drawn again with the next seed in the unlikely case
     that all are equal (equal weights never break their symmetry)."""
+    import numpy as np  # here, not at the top: `gdsheet --help` and `templates` import no numpy
+
     names = params(k, hidden)
     while True:
         values = np.round(np.random.default_rng(seed).uniform(-1.0, 1.0, len(names)), 2)
