@@ -28,8 +28,8 @@ from gdsheet.lesson.spec import (
     HYPER_PARAMETERS,
     LOSSES,
     OPTIMIZERS,
-    load_preset,
     preset_names,
+    preset_summary,
 )
 from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS, MAX_EPOCHS
 
@@ -193,7 +193,7 @@ def _cmd_templates(args: argparse.Namespace) -> int:
     width = max(len(name) for name in names)
     for name in names:
         marker = " (default)" if name == DEFAULT_PRESET else ""
-        print(f"{name:<{width}}  {load_preset(name).summary}{marker}")
+        print(f"{name:<{width}}  {preset_summary(name)}{marker}")
     return 0
 
 

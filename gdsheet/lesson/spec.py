@@ -479,6 +479,13 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
     return lesson
 
 
+def preset_summary(name: str) -> str:
+    """A shipped preset's one-line summary, read from its file without building the lesson (so
+    that `gdsheet templates` imports no numpy, which a network's drawn start weights need)."""
+    path = _template_dir() / f"{name}.toml"
+    return str(parse_preset(read_preset_text(path), path.name).get("summary", ""))
+
+
 def load_preset(name: str) -> Lesson:
     """Load a shipped preset by name, or a preset file by path (ending in .toml)."""
     path = Path(name) if name.endswith(".toml") else _template_dir() / f"{name}.toml"
