@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, NoReturn
 from gdsheet.engine import DEFAULT_ENGINE, ENGINES
 from gdsheet.errors import GdsheetError, Interrupted, RunStopped
 from gdsheet.lesson.models import MODELS
+from gdsheet.lesson.schedules import DEFAULT_DECAY, DEFAULT_STEP_EPOCHS, SCHEDULES
 from gdsheet.lesson.spec import (
     DEFAULT_PRESET,
     GRADIENT_RULES,
     HYPER_PARAMETERS,
     LOSSES,
+    MAX_SWEEP_VARIANTS,
     OPTIMIZERS,
     preset_names,
     preset_summary,
@@ -141,6 +143,56 @@ def _add_lesson_options(
     parser.add_argument(
         "--activation", choices=activations, help=f"with --model mlp: the hidden units' activation {PRESETS}"
     )
+    parser.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="the learning rate per epoch e: constant, step (learn·decay^floor((e-1)/S)) or cosine "
+        "(learn·(1+cos(pi·(e-1)/E))/2 over the live epochs E); default: the preset's (constant)",
+    )
+    parser.add_argument(
+        "--wireframe",
+        action="store_true",
+        default=None,
+        help="add a Surface sheet: the loss grid as a formula-projected wireframe with the descent path",
+    )
+    parser.add_argument(
+        "--sweep",
+        type=_rates,
+        help="learning rates, comma-separated (0.1,0.2,0.5): a Sweep sheet unrolls the live epochs once per rate "
+        "(default: none)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=_optimizers,
+        help="optimizers, comma-separated (sgd,momentum,adam): a Sweep sheet unrolls the live epochs once per "
+        "optimizer (and rate, with --sweep; default: none)",
+    )
+    parser.add_argument("--decay", type=float, help=f"the step schedule's factor G (> 0; default {DEFAULT_DECAY:g})")
+    parser.add_argument(
+        "--step-epochs",
+        type=int,
+        help=f"the step schedule's epochs S between decays (>= 1; default {DEFAULT_STEP_EPOCHS})",
+    )
+
+
+def _rates(text: str) -> tuple[float, ...]:
+    """``--sweep``'s comma-separated rates (their range is the lesson's to check)."""
+    try:
+        rates = tuple(float(item) for item in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0.1,0.5,1, got {text!r}") from None
+    if len(rates) > MAX_SWEEP_VARIANTS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SWEEP_VARIANTS} rates, got {len(rates)}")
+    return rates
+
+
+def _optimizers(text: str) -> tuple[str, ...]:
+    """``--compare``'s comma-separated optimizers."""
+    names = tuple(item.strip() for item in text.split(","))
+    unknown = [name for name in names if name not in OPTIMIZERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{unknown[0]!r} is not one of {', '.join(OPTIMIZERS)}")
+    return names
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -172,6 +224,12 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "batch_size": args.batch_size,
         "hidden": args.hidden,
         "activation": args.activation,
+        "schedule": args.schedule,
+        "sweep": args.sweep,
+        "wireframe": args.wireframe,
+        "compare": args.compare,
+        "decay": args.decay,
+        "step_epochs": args.step_epochs,
         **{name: getattr(args, name) for name in HYPER_PARAMETERS},
     }
 

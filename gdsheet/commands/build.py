@@ -21,6 +21,7 @@ from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_sample_table
 from gdsheet.lesson.samples_generated import GENERATED_WEIGHTS, generated_classes, generated_inputs, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
+from gdsheet.lesson.sweep import variants
 from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 from gdsheet.reference.models import logistic
@@ -28,6 +29,7 @@ from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, l
 from gdsheet.writer.cells import loss_formula
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.models import MODELS as FORMULA_MODELS
+from gdsheet.writer.sweep import sweep_problem
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import atomic_output, remove_stale_temps
@@ -45,6 +47,8 @@ def make_lesson(
     noise: float | None = None,
     seed: int | None = None,
     model: str | None = None,
+    sweep: Sequence[float] | None = None,
+    compare: Sequence[str] | None = None,
     features: int | None = None,
     landscape: str | tuple[str, str] | None = None,
     grid_m: Sequence[float] | None = None,
@@ -103,6 +107,12 @@ def make_lesson(
     if unused:
         options = ", ".join(f"--{name}" for name in unused)
         raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
+    _check_schedule_options(str(overrides.get("schedule") or lesson.schedule), overrides)
+    if sweep or compare:
+        bad = [rate for rate in sweep or () if not (math.isfinite(rate) and rate > 0)]
+        if bad:
+            raise GdsheetError(f"--sweep: every rate must be a number > 0, got {bad[0]:g}")
+        overrides["sweep"] = variants(tuple(compare or (str(optimizer),)), tuple(sweep or ()))
     classes = lesson.spec.classes
     if data is not None:
         overrides |= _read(lesson, data)
@@ -139,6 +149,12 @@ def make_lesson(
     lesson = _grid(lesson, grid_m, grid_b, own=own)
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     _check_formula_length(lesson)
+    for optimizer in compare or ():
+        if optimizer != "sgd" and lesson.gradient != "analytic":
+            raise GdsheetError(f"--compare {optimizer}: the {optimizer} optimizer uses the analytic gradient; "
+                               f"gradient {lesson.gradient!r} needs sgd")  # fmt: skip
+    if (problem := sweep_problem(lesson)) is not None:
+        raise GdsheetError(problem)
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
@@ -157,6 +173,20 @@ def _check_formula_length(lesson: Lesson) -> None:
             f"{lesson.n_features} inputs{shape} make the {lesson.model} lesson's loss formula {length:,} characters "
             f"long, more than Excel's {MAX_FORMULA_LENGTH:,}: give fewer"
         )
+
+
+def _check_schedule_options(schedule: str, overrides: dict[str, object]) -> None:
+    """``--decay`` and ``--step-epochs`` belong to the step schedule, and must make sense there
+    (one line naming the option)."""
+    given = [name for name in ("decay", "step_epochs") if overrides.get(name) is not None]
+    if given and schedule != "step":
+        options = ", ".join(f"--{name.replace('_', '-')}" for name in given)
+        raise GdsheetError(f"{options}: only the step schedule uses it (give --schedule step)")
+    decay, step_epochs = overrides.get("decay"), overrides.get("step_epochs")
+    if isinstance(decay, float) and not (math.isfinite(decay) and decay > 0):
+        raise GdsheetError(f"--decay must be > 0 (the factor the rate is multiplied by), got {decay:g}")
+    if isinstance(step_epochs, int) and step_epochs < 1:
+        raise GdsheetError(f"--step-epochs must be a whole number >= 1 (epochs between two decays), got {step_epochs}")
 
 
 def model_preset(model: str) -> str:
@@ -319,7 +349,7 @@ def overflow(lesson: Lesson) -> str | None:
     with np.errstate(all="ignore"):
         values = lesson_values(lesson)
     for item in fields(values):
-        if item.name in ("live", "live_log"):
+        if item.name in ("live", "live_log", "sweep", "sweep_log", "wire_path"):  # diverging epochs are lessons too
             continue
         value = getattr(values, item.name)
         if value is None:  # a regression model has no accuracy

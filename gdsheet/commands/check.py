@@ -102,9 +102,9 @@ def expected_for(lesson: Lesson, names: Collection[str]) -> dict[str, np.ndarray
 def reference_quantity(ref: LessonValues, quantity: Quantity) -> object:
     """The contract's quantity read from the reference's values."""
     value = getattr(ref, quantity.field)
-    if quantity.columns:
-        return value.block(quantity.columns)
-    return value if quantity.key is None else value[quantity.key]
+    if quantity.key is not None:  # an entry of a mapping (next_values["m"], the sweep's tables)
+        value = value[quantity.key]
+    return value.block(quantity.columns) if quantity.columns else value
 
 
 def label_columns(lesson: Lesson) -> dict[str, tuple[int, ...]]:

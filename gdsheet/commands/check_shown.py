@@ -13,7 +13,8 @@ The named areas' values are recalculated and compared with the reference in
   the parser rejects; an array formula) is **unverified**, never silently agreeing with itself;
 - the **epoch log** shows numbers no formula computes: each row's loss must be the loss at its
   parameters (m and b), its epochs numbered 1, 2, …, and (for SGD, which carries no state between
-  epochs) each row must follow from the row above by one epoch of the lesson's rule.
+  epochs) each row must follow from the row above by one epoch of the lesson's rule (at the
+  schedule's rate of the row's epoch).
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> list[Mismatch]:
             return [_log_problem(row, address, f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})")]
         if not lesson.state and previous is not None:
             with np.errstate(all="ignore"):
-                table, _ = lesson_epoch(lesson, previous, {})
+                table, _ = lesson_epoch(lesson, previous, {}, expected_epoch)  # a schedule's rate of this epoch
             want = {p: table.last(f"new_{p}") for p in params}
             if not all(math.isclose(got[p], want[p], rel_tol=REL_TOL, abs_tol=ABS_TOL) for p in params):
                 shown = ", ".join(f"{p} = {got[p]!r}" for p in params)

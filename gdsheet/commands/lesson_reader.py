@@ -15,7 +15,9 @@ from gdsheet.errors import WorkbookError
 from gdsheet.lesson.contract import ACTIVATION_NAME, MODEL_NAME, PARAMETERS_NAME, start_name
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS, ModelSpec
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
+from gdsheet.lesson.schedules import DEFAULT_SCHEDULE, EPOCH, SCHEDULE_INPUTS
 from gdsheet.lesson.spec import PARAM_FIELDS, Lesson, model_key
+from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 
 COMMON_NAMES = ("data_y", "descent_y", "learn", "epochs", "fd_step", "gradient", "loss")
@@ -126,6 +128,10 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             model=model,
             hidden=hidden,
             activation=activation,
+            **_schedule(ev),
+            sweep=_sweep(ev),
+            **{name: _number(ev, name) for name in ("view_angle", "view_height") if name in ev.names},
+            wireframe="wire_x" in ev.names,
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
             **_line_defaults(fields),
         )
@@ -133,6 +139,36 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
         raise
     except Exception as exc:
         raise WorkbookError(f"{ev.path}: {exc}") from None
+
+
+def _whole(ev: Evaluator, name: str) -> int:
+    """A whole-number input (a fraction becomes -1, which the lesson's validation refuses by name)."""
+    value = _number(ev, name)
+    return int(value) if value.is_integer() else -1
+
+
+def _schedule(ev: Evaluator) -> dict[str, object]:
+    """The learning-rate schedule's settings: its name and the inputs it reads, where the workbook has them."""
+    schedule = _text(ev, "schedule", DEFAULT_SCHEDULE)
+    settings: dict[str, object] = {"schedule": schedule}
+    if schedule in SCHEDULE_INPUTS:
+        for name in SCHEDULE_INPUTS[schedule]:
+            ev.require((name,))
+            settings[name] = _number(ev, name) if name == "decay" else _whole(ev, name)
+    if start_name(EPOCH) in ev.names:
+        settings["epoch_start"] = _whole(ev, start_name(EPOCH))
+    return settings
+
+
+def _sweep(ev: Evaluator) -> tuple[tuple[str, float | None], ...]:
+    """The Sweep sheet's variants: each optimizer, and its rate where the sheet has rates."""
+    if OPTIMIZERS_NAME not in ev.names:
+        return ()
+    optimizers = [str(value) for value in ev.constants(OPTIMIZERS_NAME)]
+    rates: list[float | None] = list(ev.numbers(RATES_NAME)) if RATES_NAME in ev.names else [None] * len(optimizers)
+    if len(rates) != len(optimizers):
+        raise WorkbookError(f"{ev.path}: {RATES_NAME} and {OPTIMIZERS_NAME} must cover as many cells")
+    return tuple(zip(optimizers, rates, strict=True))
 
 
 _LINE_FIELDS = tuple(f"{p}_{kind}" for p in ("m", "b") for kind in PARAM_FIELDS)

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gdsheet.lesson.optimizers import OPTIMIZER_SPECS
+from gdsheet.lesson.schedules import EPOCH, LIVE_RATE, RATE, SCHEDULE_INPUTS, scheduled
 from gdsheet.lesson.spec import Lesson
+from gdsheet.lesson.sweep import LOG_NAME as SWEEP_LOG
+from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME, extra_hypers, table_name, variant_lesson
 
 Kind = Literal["input", "derived", "log", "control"]
 
@@ -82,6 +85,15 @@ def live_empty_columns(lesson: Lesson) -> tuple[str, ...]:
     if lesson.gradient == "finite-difference":
         return ()
     return ("error_sq", *(f"err_{p}1" for p in lesson.params))
+
+
+def sweep_columns(lesson: Lesson) -> tuple[str, ...]:
+    """A sweep variant's table columns: the descent table's, its optimizer's state, and the
+    estimates when they drive the update (finite differences); as on the Live sheet, the columns
+    only the estimates read are left out otherwise (:func:`live_empty_columns`)."""
+    estimates = lesson.estimates if lesson.gradient == "finite-difference" else ()
+    skipped = live_empty_columns(lesson)
+    return tuple(name for name in lesson.columns if name not in skipped) + lesson.state + estimates
 
 
 def with_estimates(lesson: Lesson) -> bool:
@@ -144,6 +156,14 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
     for name in state:
         add(start_name(name), "input", f"the optimizer state {name} at the top of the table")
         add(reset_name(name), "control", f"what `reset` restores {name}_start to (0)")
+    if scheduled(lesson.schedule):
+        add("schedule", "control", "the learning-rate schedule (text)")
+        add(start_name(EPOCH), "input", "the epoch number the descent table plays (what a run advances)")
+        add(reset_name(EPOCH), "control", f"what `reset` restores {start_name(EPOCH)} to (1)")
+        add(next_name(EPOCH), "derived", "the epoch after the table's", Quantity("next_values", key=EPOCH))
+        for name in SCHEDULE_INPUTS[lesson.schedule]:
+            add(name, "input", f"the {lesson.schedule} schedule's {name}")
+        add(RATE, "derived", "the scheduled learning rate of the table's epoch", Quantity("rate"))
     columns, estimates = lesson.columns, lesson.estimates if with_estimates(lesson) else ()
     add("descent", "derived", f"the descent table: {', '.join(columns)}", Quantity("descent", columns))
     for name in (*features, "y"):
@@ -169,6 +189,26 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
         what = f"epoch, {', '.join(params)}, loss{scores} after each live epoch"
         add("live_log", "derived", what, Quantity("live_log"),
             label_columns=(0,))  # fmt: skip
+        if scheduled(lesson.schedule):
+            add(LIVE_RATE, "derived", "the scheduled learning rate of each live epoch", Quantity("live_rate"))
+    if lesson.has_wireframe:
+        add("view_angle", "input", "the wireframe's view angle (degrees)")
+        add("view_height", "input", "the wireframe's height (the largest loss's rise)")
+        add("wire_x", "derived", "each grid point's page x", Quantity("wire_x"))
+        add("wire_y", "derived", "each grid point's page y", Quantity("wire_y"))
+        add("wire_path", "derived", "the descent path: the grid's parameters, its loss, page x and y",
+            Quantity("wire_path"))  # fmt: skip
+    if lesson.sweep:
+        for hyper in extra_hypers(lesson):
+            add(hyper, "input", f"the compared optimizers' {hyper}")
+        add(OPTIMIZERS_NAME, "control", "each sweep variant's optimizer (text)")
+        if any(rate is not None for _, rate in lesson.sweep):
+            add(RATES_NAME, "input", "each sweep variant's learning rate")
+        add(SWEEP_LOG, "derived", "epoch, then each variant's loss after each live epoch", Quantity("sweep_log"),
+            label_columns=(0,))  # fmt: skip
+        for k, variant in enumerate(lesson.sweep, start=1):
+            columns = sweep_columns(variant_lesson(lesson, variant))
+            add(table_name(k), "derived", f"variant {k}'s unrolled epochs", Quantity("sweep", columns, key=str(k)))
     if len(features) == 1:
         add("fit_line", "derived", "points of the model's curve at its start values", Quantity("fit_line"))
     return {entry.name: entry for entry in entries}

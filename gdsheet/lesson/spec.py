@@ -20,6 +20,7 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS, ModelSpec
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZERS, optimizer_state
 from gdsheet.lesson.preset_input import check_lesson_texts, parse_preset, read_preset_text
+from gdsheet.lesson.schedules import DEFAULT_DECAY, DEFAULT_SCHEDULE, DEFAULT_STEP_EPOCHS, SCHEDULES
 from gdsheet.limits import epochs_problem
 
 GRADIENT_RULES = ("analytic", "finite-difference", "swapped")
@@ -128,6 +129,26 @@ class Lesson:
     param_values: Mapping[str, float] = field(default_factory=dict)
     """Start, actual and guess values of parameters that are not the line's m and b, keyed
     ``p_start``, ``p_actual``, ``p_guess`` (missing: 0)."""
+    schedule: str = DEFAULT_SCHEDULE
+    """The learning-rate schedule (:mod:`gdsheet.lesson.schedules`): constant, step or cosine."""
+    decay: float = DEFAULT_DECAY
+    """The step schedule's factor G (> 0): the rate is multiplied by G every ``step_epochs`` epochs."""
+    step_epochs: int = DEFAULT_STEP_EPOCHS
+    """The step schedule's S (≥ 1): epochs between two decays."""
+    cosine_epochs: int = 0
+    """The cosine schedule's E (≥ 1), the epochs it anneals over; 0: the live epochs (or, without a
+    Live sheet, the epochs per run). See :attr:`cosine_span`."""
+    epoch_start: int = 1
+    """The epoch number the descent table plays (what `run` advances from epoch to epoch)."""
+    wireframe: bool = False
+    """Add the Surface sheet: the loss grid as a projected wireframe with the descent path."""
+    view_angle: float = 30.0
+    """The wireframe's view angle in degrees (the Surface sheet's ``view_angle``)."""
+    view_height: float = 0.6
+    """The wireframe's height: the largest grid loss rises this far above the plane (``view_height``)."""
+    sweep: tuple[tuple[str, float | None], ...] = ()
+    """The Sweep sheet's variants, (optimizer, rate) each; rate ``None`` plays ``learn``
+    (:mod:`gdsheet.lesson.sweep`). Empty: no Sweep sheet."""
     more_x: tuple[tuple[float, ...], ...] = ()
     """The descent samples' further inputs, one tuple per feature after the first (x2 … xk)."""
     data_more_x: tuple[tuple[float, ...], ...] = ()
@@ -154,7 +175,7 @@ class Lesson:
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
             raise GdsheetError(f"unknown lesson setting(s): {', '.join(unknown)}")
-        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y", "data_y", "landscape_params"):
+        for key in ("data_x", "grid_m", "grid_b", "descent_x", "descent_y", "data_y", "landscape_params", "sweep"):
             if key in changes:
                 changes[key] = tuple(changes[key])
         for key in ("more_x", "data_more_x"):
@@ -221,6 +242,17 @@ class Lesson:
     def estimates(self) -> tuple[str, ...]:
         """The finite-difference estimate columns."""
         return estimate_columns(self.params)
+
+    @property
+    def has_wireframe(self) -> bool:
+        """Whether the lesson draws the wireframe (``wireframe``, and a grid of at least two values on
+        each axis: a mesh to draw)."""
+        return self.wireframe and len(self.grid_m) >= 2 and len(self.grid_b) >= 2
+
+    @property
+    def cosine_span(self) -> int:
+        """The cosine schedule's E: ``cosine_epochs``, or the live epochs, or the epochs per run."""
+        return self.cosine_epochs or self.live_epochs or self.epochs
 
     def value(self, name: str) -> float:
         """A parameter's start, actual or guess value by its defined name (``m_start``, ``w2_guess``)."""
@@ -296,9 +328,53 @@ def _validate(lesson: Lesson) -> None:
             f"the {lesson.model} model takes the loss {', '.join(lesson.spec.losses)}; not {lesson.loss!r}"
         )
     _validate_classes(lesson)
+    _validate_schedule(lesson)
+    _validate_sweep(lesson)
+    for name in ("view_angle", "view_height"):
+        _finite(name, getattr(lesson, name))
     # preset input: texts and number formats (see gdsheet.lesson.preset_input)
     check_lesson_texts({f.name: getattr(lesson, f.name) for f in dataclasses.fields(lesson)}, lesson.text)
     _validate_optimizer(lesson)
+
+
+def _whole(name: str, value: object, low: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= low
+
+
+def _validate_schedule(lesson: Lesson) -> None:
+    """The schedule's name, its factor and periods, and the epoch number the table plays."""
+    if lesson.schedule not in SCHEDULES:
+        raise GdsheetError(f"schedule must be one of {', '.join(SCHEDULES)}, got {lesson.schedule!r}")
+    _finite("decay", lesson.decay)
+    if lesson.decay <= 0:
+        raise GdsheetError(f"decay must be > 0, got {lesson.decay!r}")
+    if not _whole("step_epochs", lesson.step_epochs, 1):
+        raise GdsheetError(f"step_epochs must be a whole number >= 1, got {lesson.step_epochs!r}")
+    if not _whole("cosine_epochs", lesson.cosine_epochs, 0):
+        raise GdsheetError(f"cosine_epochs must be a whole number >= 1, got {lesson.cosine_epochs!r}")
+    if not _whole("epoch_start", lesson.epoch_start, 1):
+        raise GdsheetError(f"epoch_start must be a whole number >= 1, got {lesson.epoch_start!r}")
+
+
+MAX_SWEEP_VARIANTS = 64
+"""At most this many variants on a Sweep sheet (one chart series each)."""
+
+
+def _validate_sweep(lesson: Lesson) -> None:
+    """Each variant's optimizer and rate; a sweep needs live epochs to unroll."""
+    if not lesson.sweep:
+        return
+    if len(lesson.sweep) > MAX_SWEEP_VARIANTS:
+        raise GdsheetError(f"a sweep has at most {MAX_SWEEP_VARIANTS} variants, got {len(lesson.sweep)}")
+    if lesson.live_epochs < 1:
+        raise GdsheetError("a sweep unrolls the live epochs: give --live-epochs N (at least 1)")
+    for optimizer, rate in lesson.sweep:
+        if optimizer not in OPTIMIZERS:
+            raise GdsheetError(f"compare: optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+        if rate is not None:
+            _finite("sweep rate", rate)
+            if rate <= 0:
+                raise GdsheetError(f"every sweep rate must be > 0, got {rate!r}")
 
 
 def _validate_inputs(lesson: Lesson) -> None:
@@ -470,6 +546,10 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             model=model,
             hidden=hidden,
             activation=activation,
+            schedule=rules.get("schedule", DEFAULT_SCHEDULE),
+            decay=rules.get("decay", DEFAULT_DECAY),
+            step_epochs=rules.get("step_epochs", DEFAULT_STEP_EPOCHS),
+            cosine_epochs=rules.get("cosine_epochs", 0),
             **{name: rules.get(name, default) for name, default in HYPER_PARAMETERS.items()},
         )
     except KeyError as exc:

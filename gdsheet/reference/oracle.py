@@ -20,8 +20,11 @@ from numpy.typing import ArrayLike, NDArray
 from gdsheet.lesson.models import MODELS as MODEL_SPECS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
+from gdsheet.lesson.sweep import variant_lesson
 from gdsheet.reference.models import MODELS, ReferenceModel
 from gdsheet.reference.optimizers import STEPS, Hypers
+from gdsheet.reference.schedules import rate
+from gdsheet.reference.wireframe import project
 
 Array = NDArray[np.float64]
 
@@ -125,9 +128,11 @@ def table_columns(lesson: Lesson) -> tuple[str, ...]:
     return lesson.columns + lesson.state + lesson.estimates
 
 
-def hypers(lesson: Lesson) -> Hypers:
-    """The step's settings, read from the lesson."""
-    return Hypers(lesson.learn, lesson.momentum, lesson.alpha, lesson.beta1, lesson.beta2, lesson.eps)
+def hypers(lesson: Lesson, epoch: int | None = None) -> Hypers:
+    """The step's settings, read from the lesson: the learning rate is the schedule's at ``epoch``
+    (default: the epoch the lesson's table plays, ``epoch_start``)."""
+    lr = rate(lesson, lesson.epoch_start if epoch is None else epoch)
+    return Hypers(lr, lesson.momentum, lesson.alpha, lesson.beta1, lesson.beta2, lesson.eps)
 
 
 def descent_epoch(
@@ -217,12 +222,13 @@ def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, grad
 
 
 def lesson_epoch(
-    lesson: Lesson, start: Mapping[str, float], state: Mapping[str, float] | None
+    lesson: Lesson, start: Mapping[str, float], state: Mapping[str, float] | None, epoch: int | None = None
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state."""
+    """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state,
+    at the schedule's rate of ``epoch`` (default: the lesson's ``epoch_start``)."""
     return descent_epoch(
-        lesson.model_key, lesson.x_columns, lesson.samples_y, start, hypers(lesson), lesson.gradient, lesson.fd_step,
-        lesson.optimizer, state, lesson.batch_size, lesson.hidden,
+        lesson.model_key, lesson.x_columns, lesson.samples_y, start, hypers(lesson, epoch), lesson.gradient,
+        lesson.fd_step, lesson.optimizer, state, lesson.batch_size, lesson.hidden,
     )  # fmt: skip
 
 
@@ -249,7 +255,9 @@ def run_epochs(
 ) -> list[EpochRecord]:
     """Play ``epochs`` epochs from the lesson's start (or ``start``), as `gdsheet run` does.
 
-    The optimizer state starts at the lesson's ``state_start`` and is carried from epoch to epoch.
+    The optimizer state starts at the lesson's ``state_start`` and is carried from epoch to epoch;
+    the i-th epoch played (from 0) has the schedule's rate of epoch ``epoch_start + i``, and the
+    records are numbered from ``first_epoch``.
     """
     return unrolled(lesson, epochs, start, first_epoch)[1]
 
@@ -265,8 +273,8 @@ def unrolled(
     params = dict(lesson.values_of("start") if start is None else start)
     state: Mapping[str, float] = lesson.state_start
     tables, records = [], []
-    for epoch in range(first_epoch, first_epoch + epochs):
-        table, state = lesson_epoch(lesson, params, state)
+    for i, epoch in enumerate(range(first_epoch, first_epoch + epochs)):
+        table, state = lesson_epoch(lesson, params, state, lesson.epoch_start + i)
         params = {p: table.last(f"new_{p}") for p in lesson.params}
         tables.append(table.rows)
         x, y = lesson.x_columns, lesson.samples_y
@@ -298,6 +306,20 @@ class LessonValues:
     live: DescentTable
     live_log: Array
     """One row per live epoch: epoch, each parameter, loss (empty when the lesson has no live epochs)."""
+    rate: float
+    """The schedule's learning rate of the table's epoch (``epoch_start``)."""
+    live_rate: Array
+    """The schedule's rate of each live epoch (epoch ``epoch_start + k − 1`` for the k-th)."""
+    wire_x: Array
+    wire_y: Array
+    """The loss grid projected to the page (the Surface sheet's wireframe), shaped like the grid."""
+    wire_path: Array
+    """The descent path on the surface: per point (the start, then each live epoch) the grid's two
+    parameters, the grid's loss there, and its page x and y."""
+    sweep: dict[str, DescentTable]
+    """Each sweep variant's unrolled live epochs, keyed by its number from 1 (``"1"``)."""
+    sweep_log: Array
+    """One row per live epoch: epoch, then each variant's loss (empty without a sweep)."""
     data_inputs: dict[str, Array]
     """The data block's inputs by feature (what the guess block copies)."""
     fit_line: Array
@@ -348,7 +370,10 @@ def lesson_values(lesson: Lesson) -> LessonValues:
     table, state = lesson_epoch(lesson, starts, lesson.state_start)
     live, records = unrolled(lesson, lesson.live_epochs)
     low, high, n = min(x[0]), max(x[0]), lesson.spec.curve_points
-    ends = [np.array([low + (high - low) * i / (n - 1) for i in range(n)], dtype=float)]
+    # two points are the samples' smallest and largest x themselves: low + (high − low) would round
+    # away a tiny high beside a large low (x of 1e-9 beside -690)
+    points = [low + (high - low) * i / (n - 1) for i in range(n)] if n > 2 else [low, high]
+    ends = [np.array(points, dtype=float)]
     scores = [() if r.accuracy is None else (r.accuracy,) for r in records]
     width = 2 + len(lesson.params) + (1 if lesson.spec.classes else 0)
     return LessonValues(
@@ -362,17 +387,75 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         descent=table,
         rmse=model_loss(lesson.model_key, starts, x, y, lesson.loss),
         accuracy=model_accuracy(lesson.model_key, starts, x, y),
-        next_values={p: table.last(f"new_{p}") for p in lesson.params} | state,
+        next_values={p: table.last(f"new_{p}") for p in lesson.params} | state | {"epoch": lesson.epoch_start + 1.0},
         live=live,
         live_log=np.array(
             [[r.epoch, *r.params.values(), r.rmse, *score] for r, score in zip(records, scores, strict=True)],
             dtype=float,
         ).reshape(len(records), width),
+        **_sweep(lesson),
+        **_wireframe(lesson, records),
+        rate=rate(lesson, lesson.epoch_start),
+        live_rate=np.array([rate(lesson, lesson.epoch_start + k) for k in range(lesson.live_epochs)], dtype=float),
         data_inputs=dict(zip(lesson.features, data_x, strict=True)),
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)])
         if len(x) == 1
         else np.empty((0, 2)),  # one-input models only (the contract names no fit_line otherwise)
     )
+
+
+def _sweep(lesson: Lesson) -> dict[str, Any]:
+    """Each variant's unrolled table and the sweep's log (epoch, each variant's loss)."""
+    tables, losses = {}, []
+    for k, variant in enumerate(lesson.sweep, start=1):
+        table, records = unrolled(variant_lesson(lesson, variant), lesson.live_epochs)
+        tables[str(k)] = table
+        losses.append([record.rmse for record in records])
+    epochs = np.arange(1, lesson.live_epochs + 1, dtype=float) if lesson.sweep else np.empty(0)
+    log = np.column_stack([epochs, *(np.asarray(column, dtype=float) for column in losses)])
+    return {"sweep": tables, "sweep_log": log}
+
+
+def _wireframe(lesson: Lesson, records: list[EpochRecord]) -> dict[str, Array]:
+    """The grid and the live descent path projected as the Surface sheet's wireframe."""
+    if not lesson.has_wireframe:
+        return {"wire_x": np.empty((0, 0)), "wire_y": np.empty((0, 0)), "wire_path": np.empty((0, 5))}
+    grid = lesson_grid(lesson)
+    rows_p, cols_p = lesson.landscape
+    p_axis, q_axis = np.asarray(lesson.grid_m, dtype=float), np.asarray(lesson.grid_b, dtype=float)
+    view = (p_axis, q_axis, float(grid.max()), lesson.view_angle, lesson.view_height)
+    with np.errstate(all="ignore"):
+        wire_x, wire_y = project(p_axis[:, None], q_axis[None, :], grid, *view)
+        starts = lesson.values_of("start")
+        points = [starts, *(record.params for record in records)]
+        p, q = (np.array([point[name] for point in points], dtype=float) for name in (rows_p, cols_p))
+        data_x, data_y = data_block(lesson)
+        loss = np.array([model_landscape(lesson.model, lesson.landscape, [a], [c], starts, data_x, data_y,
+                                         lesson.loss)[0, 0] for a, c in zip(p, q, strict=True)])  # fmt: skip
+        x, y = project(p, q, loss, *view)
+    return {"wire_x": wire_x, "wire_y": wire_y, "wire_path": np.column_stack([p, q, loss, x, y])}
+
+
+def sweep_log(lesson: Lesson) -> Array:
+    """The sweep's log: one row per live epoch, the epoch then each variant's loss after it."""
+    return _sweep(lesson)["sweep_log"]
+
+
+def sweep_diverged(lesson: Lesson) -> tuple[list[int], list[int]]:
+    """The variants (numbered from 1) that diverged: their loss after the last live epoch is not
+    finite, or above both the loss they started from and their loss after the first epoch (the
+    descent runs away); and those that overshot: above the start after the last epoch, but falling."""
+    with np.errstate(all="ignore"):
+        start = model_loss(lesson.model_key, lesson.values_of("start"), lesson.x_columns, lesson.samples_y, lesson.loss)
+        log = sweep_log(lesson)
+    diverged, overshot = [], []
+    for k in range(1, log.shape[1]):
+        last, first = log[-1, k], log[0, k]
+        if not np.isfinite(last) or (last > start and last > first):
+            diverged.append(k)
+        elif last > start:
+            overshot.append(k)
+    return diverged, overshot
 
 
 def diverges_at(lesson: Lesson, epochs: int) -> int | None:

@@ -39,6 +39,7 @@ from gdsheet.writer.formats import param_format
 from gdsheet.writer.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
 from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES
+from gdsheet.writer.schedule import table_rate
 from gdsheet.writer.text import hand_play_note
 
 NOTE_FONT = Font(italic=True)
@@ -179,7 +180,7 @@ def write_descent_table(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         def cells(j: int) -> dict[str, str]:
             return {name: cell(at.descent_col(name), at.descent_first + j) for name in columns}
 
-        formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells))
+        formulas = row_formulas(lesson, here, before, batch_start(lesson, k, at.n_samples, cells), table_rate(lesson))
         if lesson.descent_y is not None:
             formulas["y"] = lesson.descent_y[k]
         for feature, x in zip(features, inputs, strict=True):

@@ -33,7 +33,10 @@ def column_hints(lesson: Lesson) -> dict[str, str]:
         slopes = [hints[f"de/d{p}"] for p in params]
         hints |= {f"de/d{p}": slope for p, slope in zip(params, reversed(slopes), strict=True)}
     hints |= {f"est de/d{p}": f"(err_{p}1-error_sq)/h" for p in params}
-    return hints | TEMPLATES[lesson.optimizer].column_hints(params)
+    steps = TEMPLATES[lesson.optimizer].column_hints(params)
+    if lesson.schedule != "constant":  # the rows step by the scheduled rate
+        steps = {name: hint.replace("learn", "rate") for name, hint in steps.items()}
+    return hints | steps
 
 
 def column_formats(lesson: Lesson) -> dict[str, str]:
@@ -85,7 +88,11 @@ def mark_batch_end(ws: Worksheet, lesson: Lesson, k: int, n: int, row: int, colu
 
 
 def row_formulas(
-    lesson: Lesson, here: Mapping[str, str], before: Mapping[str, str], batch_first: Mapping[str, str] | None = None
+    lesson: Lesson,
+    here: Mapping[str, str],
+    before: Mapping[str, str],
+    batch_first: Mapping[str, str] | None = None,
+    lr: str = "learn",
 ) -> dict[str, str]:
     """Every formula of one row by column name (all columns but the inputs; y from the actual parameters).
 
@@ -119,4 +126,4 @@ def row_formulas(
     grad = {p: here[f"{drives}{p}"] for p in params}
     if batch_first is not None and batch_first[f"{drives}{params[0]}"] != grad[params[0]]:
         grad = {p: f"AVERAGE({batch_first[f'{drives}{p}']}:{cell})" for p, cell in grad.items()}
-    return formulas | TEMPLATES[lesson.optimizer].rows(RowCells(params, here, before, grad))
+    return formulas | TEMPLATES[lesson.optimizer].rows(RowCells(params, here, before, grad, lr))

@@ -24,13 +24,15 @@ class RowCells:
 
     ``params``: the model's parameters; ``here``: this row's cells by column name (``here["m"]``
     is "E91"); ``before``: where each state column starts from (the row above, or its ``X_start``
-    name on the first row); ``grad``: the cell driving each parameter's update (de/dp, or the estimate).
+    name on the first row); ``grad``: the cell driving each parameter's update (de/dp, or the estimate);
+    ``lr``: the learning rate's cell or name (``learn``, or a schedule's rate of this row's epoch).
     """
 
     params: Sequence[str]
     here: Mapping[str, str]
     before: Mapping[str, str]
     grad: Mapping[str, str]
+    lr: str = "learn"
 
 
 Formulas = Callable[[RowCells], dict[str, str]]
@@ -67,14 +69,14 @@ class FormulaTemplate:
 
 
 def _sgd(c: RowCells) -> dict[str, str]:
-    return {f"new_{p}": f"={c.here[p]}-learn*{c.grad[p]}" for p in c.params}
+    return {f"new_{p}": f"={c.here[p]}-{c.lr}*{c.grad[p]}" for p in c.params}
 
 
 def _momentum(c: RowCells) -> dict[str, str]:
     formulas = {}
     for p in c.params:
         formulas[f"vel_{p}"] = f"=momentum*{c.before[f'vel_{p}']}+{c.grad[p]}"
-        formulas[f"new_{p}"] = f"={c.here[p]}-learn*{c.here[f'vel_{p}']}"
+        formulas[f"new_{p}"] = f"={c.here[p]}-{c.lr}*{c.here[f'vel_{p}']}"
     return formulas
 
 
@@ -83,7 +85,7 @@ def _rmsprop(c: RowCells) -> dict[str, str]:
     for p in c.params:
         g = c.grad[p]
         formulas[f"sq_{p}"] = f"=alpha*{c.before[f'sq_{p}']}+(1-alpha)*{g}^2"
-        formulas[f"new_{p}"] = f"={c.here[p]}-learn*{g}/(SQRT({c.here[f'sq_{p}']})+eps)"
+        formulas[f"new_{p}"] = f"={c.here[p]}-{c.lr}*{g}/(SQRT({c.here[f'sq_{p}']})+eps)"
     return formulas
 
 
@@ -94,7 +96,7 @@ def _adam(c: RowCells) -> dict[str, str]:
         g, avg, sq = c.grad[p], c.here[f"avg_{p}"], c.here[f"sq_{p}"]
         formulas[f"avg_{p}"] = f"=beta1*{c.before[f'avg_{p}']}+(1-beta1)*{g}"
         formulas[f"sq_{p}"] = f"=beta2*{c.before[f'sq_{p}']}+(1-beta2)*{g}^2"
-        formulas[f"new_{p}"] = f"={c.here[p]}-learn*({avg}/(1-beta1^{t}))/(SQRT({sq}/(1-beta2^{t}))+eps)"
+        formulas[f"new_{p}"] = f"={c.here[p]}-{c.lr}*({avg}/(1-beta1^{t}))/(SQRT({sq}/(1-beta2^{t}))+eps)"
     return formulas
 
 

@@ -189,6 +189,8 @@ def save_streaming(wb: Workbook, path: str | Path) -> None:
         target.row_breaks, target.col_breaks = sheet.row_breaks, sheet.col_breaks
         target.page_margins, target.views = sheet.page_margins, sheet.views
         target.print_title_rows = sheet.print_title_rows
+        if sheet.print_area:  # the Sweep sheet prints its log and chart, not its tables
+            target.print_area = sheet.print_area
         for chart in sheet._charts:
             target.add_chart(chart)
         for row in range(1, max(sheet._store, default=0) + 1):

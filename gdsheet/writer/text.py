@@ -76,6 +76,8 @@ def update_rule(lesson: Lesson) -> str:
     """What each row does to the parameters, for this lesson's model, gradient rule and optimizer
     (and, with mini-batches, how the batches change that)."""
     rule = _row_rule(lesson)
+    if (schedule := schedule_sentence(lesson)) is not None:
+        rule = f"{rule} {schedule}"
     if lesson.batch_size == 1:
         return rule
     size, n = lesson.batch_size, len(lesson.descent_x)
@@ -85,6 +87,23 @@ def update_rule(lesson: Lesson) -> str:
         "at the batch's starting values, the rows inside a batch hand those values on unchanged, and "
         "the batch's last row (ruled off below) makes the one update, with the mean of the batch's slopes."
     )
+
+
+def schedule_sentence(lesson: Lesson) -> str | None:
+    """The schedule in words, for the descent's text (None for a constant rate)."""
+    if lesson.schedule == "step":
+        return (
+            f"The learning rate follows a step schedule: epoch e plays rate = learn·decay^⌊(e−1)/S⌋, "
+            f"so it is multiplied by {number(lesson.decay)} every {lesson.step_epochs} epoch(s); the rows "
+            "use rate where the text says learn."
+        )
+    if lesson.schedule == "cosine":
+        return (
+            f"The learning rate follows a cosine schedule over {lesson.cosine_span} epochs: epoch e plays "
+            "rate = learn·(1 + cos(π(e−1)/E))/2, from learn at epoch 1 down towards 0; the rows use rate "
+            "where the text says learn."
+        )
+    return None
 
 
 def _row_rule(lesson: Lesson) -> str:

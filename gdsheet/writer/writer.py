@@ -18,9 +18,15 @@ from gdsheet.writer.fit_blocks import write_data_block, write_error_block, write
 from gdsheet.writer.landscape import write_landscape
 from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout, write_live_sheet
-from gdsheet.writer.print_setup import set_up_lesson_pages, set_up_live_pages
+from gdsheet.writer.print_setup import fit_to_width, set_up_lesson_pages, set_up_live_pages
 from gdsheet.writer.prose import write_prose
+from gdsheet.writer.schedule import write_schedule
 from gdsheet.writer.streaming import buffered_workbook, save_streaming
+from gdsheet.writer.sweep import SHEET as SWEEP_SHEET
+from gdsheet.writer.sweep import write_sweep_sheet
+from gdsheet.writer.sweep_chart import add_sweep_chart
+from gdsheet.writer.wireframe import SURFACE_SHEET, write_surface_sheet
+from gdsheet.writer.wireframe_chart import add_wireframe_chart
 from gdsheet.xlsx.atomic import atomic_output
 
 BLOCKS = (
@@ -29,6 +35,7 @@ BLOCKS = (
     write_error_block,
     write_landscape,
     write_controls,
+    write_schedule,
     write_descent_table,
     write_epoch_log,
 )
@@ -68,6 +75,11 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     ws.column_dimensions[col(at.log_col + 1 + len(lesson.params))].width = max(10, len(loss_header) + 2)
     # Printed (and rendered to PDF) one page wide, a page per section (gdsheet/workbook/print_setup.py).
     set_up_lesson_pages(ws, lesson, at)
+    if lesson.has_wireframe:  # before Live, whose pages print last (their header heads each)
+        surface = add_sheet(SURFACE_SHEET)
+        for name, ref in write_surface_sheet(surface, lesson, at).items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        fit_to_width(surface)
     if lesson.live_epochs:
         live = add_sheet(LIVE_SHEET)
         for name, ref in write_live_sheet(live, lesson, at).items():
@@ -76,10 +88,17 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
         for index in range(TEXT_COL + 1, at.log_col + 1):
             live.column_dimensions[col(index)].width = 10
         set_up_live_pages(live, LiveLayout(lesson.live_epochs, at.n_samples).table_header)
+    if lesson.sweep:
+        sweep = add_sheet(SWEEP_SHEET)
+        for name, ref in write_sweep_sheet(sweep, lesson, at).items():
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        fit_to_width(sweep)
 
     # Charts (gdsheet/writer/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    add_wireframe_chart(wb, lesson)
+    add_sweep_chart(wb, lesson)
     _check_contract(lesson, set(wb.defined_names))
     return wb
 

@@ -24,6 +24,8 @@ CASES = [
     {"preset": "seed", "gradient": "swapped"},
     {"gradient": "finite-difference", "live_epochs": 2},
     {"live_epochs": 0, "samples": 7},
+    {"schedule": "step", "decay": 0.5, "step_epochs": 2, "live_epochs": 3},
+    {"schedule": "cosine", "optimizer": "adam", "learn": 0.1, "live_epochs": 0},
 ]
 
 

@@ -186,8 +186,8 @@ def reference_mismatches(path: str | Path, sheets: dict[str, Grid]) -> tuple[set
             if formula:
                 compared.add((area.sheet, col, row))
             text = cell_text(sheet, f"{get_column_letter(col)}{row}")
-            try:
-                got = float(text)
+            try:  # a percentage (a classifier's accuracy) is exported as LibreOffice shows it
+                got = float(text[:-1]) / 100 if text.endswith("%") else float(text)
             except ValueError:
                 mismatches.append(f"{name} {area.sheet}!{get_column_letter(col)}{row}: {text!r}, want {expected!r}")
                 continue
