@@ -30,8 +30,8 @@ from gdsheet.lesson.spec import (
     LOSSES,
     MAX_SWEEP_VARIANTS,
     OPTIMIZERS,
-    load_preset,
     preset_names,
+    preset_summary,
 )
 from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS, MAX_EPOCHS
 
@@ -74,7 +74,8 @@ PRESETS = "(default: the preset's)"
 
 
 def _add_lesson_options(
-    parser: argparse.ArgumentParser, seed_help: str = "the noise's random seed (numpy default_rng; default 0)"
+    parser: argparse.ArgumentParser,
+    seed_help: str = "the noise's random seed, and an mlp's start weights' (numpy default_rng; default 0)",
 ) -> None:
     parser.add_argument(
         "--preset", default=DEFAULT_PRESET, help="a shipped preset (see `gdsheet templates`) or a path to a .toml file"
@@ -121,7 +122,7 @@ def _add_lesson_options(
     parser.add_argument(
         "--model",
         choices=tuple(MODELS),
-        help="the model: line, linear or logistic (its own preset unless --preset); default: the preset's (line)",
+        help="the model: line, linear, logistic or mlp (its own preset unless --preset); default: the preset's (line)",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"the per-sample update rule (torch.optim's) {PRESETS}")
     for name, default in HYPER_PARAMETERS.items():
@@ -135,6 +136,12 @@ def _add_lesson_options(
     )
     parser.add_argument(
         "--batch-size", type=int, help="samples per update (default 1; the number of samples: full batch)"
+    )
+    most = max(spec.max_hidden for spec in MODELS.values())
+    parser.add_argument("--hidden", type=int, help=f"with --model mlp: hidden units (1 to {most}) {PRESETS}")
+    activations = tuple(dict.fromkeys(a for spec in MODELS.values() for a in spec.activations))
+    parser.add_argument(
+        "--activation", choices=activations, help=f"with --model mlp: the hidden units' activation {PRESETS}"
     )
     parser.add_argument(
         "--schedule",
@@ -215,6 +222,8 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
         "optimizer": args.optimizer,
         "live_epochs": args.live_epochs,
         "batch_size": args.batch_size,
+        "hidden": args.hidden,
+        "activation": args.activation,
         "schedule": args.schedule,
         "sweep": args.sweep,
         "wireframe": args.wireframe,
@@ -242,7 +251,7 @@ def _cmd_templates(args: argparse.Namespace) -> int:
     width = max(len(name) for name in names)
     for name in names:
         marker = " (default)" if name == DEFAULT_PRESET else ""
-        print(f"{name:<{width}}  {load_preset(name).summary}{marker}")
+        print(f"{name:<{width}}  {preset_summary(name)}{marker}")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gdsheet.commands.recalc import recalc
+from gdsheet.engine.shapes import MAX_FORMULA_LENGTH
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
@@ -25,7 +26,9 @@ from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 from gdsheet.reference.models import logistic
 from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, lesson_values
+from gdsheet.writer.cells import loss_formula
 from gdsheet.writer.live import live_epochs_that_fit
+from gdsheet.writer.models import MODELS as FORMULA_MODELS
 from gdsheet.writer.sweep import sweep_problem
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
@@ -50,6 +53,8 @@ def make_lesson(
     landscape: str | tuple[str, str] | None = None,
     grid_m: Sequence[float] | None = None,
     grid_b: Sequence[float] | None = None,
+    hidden: int | None = None,
+    activation: str | None = None,
     **overrides: object,
 ) -> Lesson:
     """The preset's lesson with overrides applied (``None`` means keep the preset's value).
@@ -63,13 +68,16 @@ def make_lesson(
     mixes its generated classes). ``data`` and ``samples`` exclude each other. With samples of its
     own (any of the three) the lesson's data block holds those samples and the grid's axes are
     laid around their least-squares fit, unless ``grid_m`` and ``grid_b`` (the grid's row and
-    column values) are given. ``landscape`` names the grid's two parameters ("w2,b").
+    column values) are given. ``landscape`` names the grid's two parameters ("w2,b"). ``hidden``
+    and ``activation`` shape a network's hidden layer; its start weights are drawn from
+    ``numpy.random.default_rng(seed)`` (default 0) for the lesson's inputs and units.
     """
     if data is not None and samples is not None:
         raise GdsheetError("--data reads the samples and --samples generates them: give one of the two")
-    if seed is not None and not noise:
-        raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
     lesson = load_preset(preset if model is None or preset != DEFAULT_PRESET else model_preset(model))
+    drawn = lesson.spec.start_values is not None  # a network's start weights: --seed draws them
+    if seed is not None and not noise and not drawn:
+        raise GdsheetError("--seed chooses the noise: give --noise SIGMA (> 0) with it")
     if model is not None and lesson.model != model:
         raise GdsheetError(
             f"--model {model}: the preset {lesson.name!r} is a {lesson.model} lesson, and its text would not be "
@@ -78,6 +86,21 @@ def make_lesson(
     if features is not None and samples is None:
         raise GdsheetError("--features K goes with --samples N: a CSV's header says how many inputs it has")
     _check_start_options(lesson, overrides)
+    for option, value in (("--hidden", hidden), ("--activation", activation)):
+        if value is not None and not lesson.spec.activations:
+            raise GdsheetError(f"{option}: the {lesson.model} model has no hidden layer (see --model mlp)")
+    if drawn and samples is not None:
+        raise GdsheetError(f"--samples: the {lesson.model} model has no actual parameters to generate samples on; "
+                           "give --data CSV")  # fmt: skip
+    if hidden is not None:
+        spec = lesson.spec
+        if isinstance(hidden, bool) or not isinstance(hidden, int) or not 1 <= hidden <= spec.max_hidden:
+            raise GdsheetError(f"--hidden must be a whole number from 1 to {spec.max_hidden}, got {hidden!r}")
+        overrides["hidden"] = hidden
+    if activation is not None:
+        if activation not in lesson.spec.activations:
+            raise GdsheetError(f"--activation must be one of {', '.join(lesson.spec.activations)}, got {activation!r}")
+        overrides["activation"] = activation
     optimizer = overrides.get("optimizer") or lesson.optimizer
     unused = [name for name in HYPER_PARAMETERS if overrides.get(name) is not None]
     unused = [name for name in unused if name not in OPTIMIZER_SPECS[str(optimizer)].hypers]
@@ -100,6 +123,11 @@ def make_lesson(
     if data is not None or samples is not None:  # the data block shows the samples being fit
         overrides |= {"data_x": overrides["descent_x"], "data_more_x": overrides.get("more_x", ()),
                       "data_y": overrides.get("descent_y")}  # fmt: skip
+    if drawn:  # drawn for the lesson's own shape: its inputs and hidden units
+        k = 1 + len(overrides.get("more_x", lesson.more_x))
+        start = lesson.spec.start_values(k, int(overrides.get("hidden", lesson.hidden)), seed or 0)
+        overrides["param_values"] = {f"{p}_{kind}": v for p, v in start.items() for kind in ("start", "guess")}
+        overrides["start_seed"] = seed or 0
     lesson = lesson.with_overrides(**overrides)
     if samples is not None and lesson.model == DEFAULT_MODEL:  # with_overrides ignores None: x on the line
         lesson = dataclasses.replace(lesson, descent_y=None, data_y=None)
@@ -120,6 +148,7 @@ def make_lesson(
     own = (data is not None or samples is not None or bool(noise)) and not classes
     lesson = _grid(lesson, grid_m, grid_b, own=own)
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
+    _check_formula_length(lesson)
     for optimizer in compare or ():
         if optimizer != "sgd" and lesson.gradient != "analytic":
             raise GdsheetError(f"--compare {optimizer}: the {optimizer} optimizer uses the analytic gradient; "
@@ -129,6 +158,21 @@ def make_lesson(
     if (where := overflow(lesson)) is not None:
         raise GdsheetError(_overflow_message(load_preset(preset), preset, data, overrides, where))
     return lesson
+
+
+def _check_formula_length(lesson: Lesson) -> None:
+    """The lesson's longest formula (the whole model over every sample, as the loss cells and the
+    grid write it) within Excel's 8,192 characters, else one line saying what makes it long."""
+    inputs = [f"descent_{feature}" for feature in lesson.features]
+    starts = {p: f"{p}_start" for p in lesson.params}
+    error = FORMULA_MODELS[lesson.model_key].error(inputs, starts, None, "descent_y", None)
+    length = len(loss_formula(lesson.loss, f"SUMPRODUCT({error})", inputs[0]))
+    if length > MAX_FORMULA_LENGTH:
+        shape = f" and {lesson.hidden} hidden units (--hidden)" if lesson.hidden else ""
+        raise GdsheetError(
+            f"{lesson.n_features} inputs{shape} make the {lesson.model} lesson's loss formula {length:,} characters "
+            f"long, more than Excel's {MAX_FORMULA_LENGTH:,}: give fewer"
+        )
 
 
 def _check_schedule_options(schedule: str, overrides: dict[str, object]) -> None:
@@ -223,7 +267,7 @@ def _generated(lesson: Lesson, samples: int, features: int | None, noise: float,
             "descent_y": generated_classes([float(z) for z in scores], noise, seed),
             "samples_note": f"labelled 1 where the true score z = {shown}{how} is at least 0",
         }
-    ys = REFERENCE_MODELS[lesson.model].predict(values, [np.asarray(column) for column in columns], None, 0.0)
+    ys = REFERENCE_MODELS[lesson.model_key].predict(values, [np.asarray(column) for column in columns], None, 0.0)
     return generated | {
         "descent_y": tuple(float(y) for y in ys),
         "samples_note": f"generated on y = {shown}",

@@ -209,8 +209,8 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
         if epoch != expected_epoch:
             return [_log_problem(row, address, f"epoch {epoch:g} where epoch {expected_epoch} follows")], []
         with np.errstate(all="ignore"):
-            want_loss = model_loss(lesson.model, got, x, y, lesson.loss)
-            want_accuracy = model_accuracy(lesson.model, got, x, y)
+            want_loss = model_loss(lesson.model_key, got, x, y, lesson.loss)
+            want_accuracy = model_accuracy(lesson.model_key, got, x, y)
         if not _close(loss, want_loss):
             what = f"the loss {loss!r} is not the loss at its parameters ({want_loss!r})"
             return [_log_problem(row, address, what)], []

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.errors import WorkbookError
-from gdsheet.lesson.contract import MODEL_NAME, PARAMETERS_NAME, start_name
+from gdsheet.lesson.contract import ACTIVATION_NAME, MODEL_NAME, PARAMETERS_NAME, start_name
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS, ModelSpec
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.schedules import DEFAULT_SCHEDULE, EPOCH, SCHEDULE_INPUTS
-from gdsheet.lesson.spec import PARAM_FIELDS, Lesson
+from gdsheet.lesson.spec import PARAM_FIELDS, Lesson, model_key
 from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 
@@ -32,14 +32,16 @@ def _text(ev: Evaluator, name: str, default: str) -> str:
     return str(ev.constants(name)[0]) if name in ev.names else default
 
 
-def _parameters(ev: Evaluator, spec: ModelSpec) -> tuple[tuple[str, ...], int]:
-    """The model's parameters as the ``parameters`` cells name them, and its number of inputs."""
+def _parameters(ev: Evaluator, spec: ModelSpec) -> tuple[tuple[str, ...], int, int]:
+    """The model's parameters as the ``parameters`` cells name them, its number of inputs and (for
+    a model with a hidden layer) of hidden units."""
     if PARAMETERS_NAME not in ev.names:
-        return spec.params(1), 1
+        return spec.params(1), 1, 0
     named = tuple(str(value) for value in ev.constants(PARAMETERS_NAME))
-    for k in range(1, spec.max_features + 1):
-        if spec.params(k) == named:
-            return named, k
+    for hidden in range(1, spec.max_hidden + 1) if spec.activations else (0,):
+        for k in range(1, spec.max_features + 1):
+            if (spec.params(k, hidden) if hidden else spec.params(k)) == named:
+                return named, k, hidden
     raise WorkbookError(f"{ev.path}: the {PARAMETERS_NAME} cells {named!r} are not the {spec.name} model's")
 
 
@@ -76,7 +78,8 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
     if model not in MODELS:
         raise WorkbookError(f"{ev.path}: the model cell names {model!r}, not one of {', '.join(MODELS)}")
     spec = MODELS[model]
-    params, k = _parameters(ev, spec)
+    params, k, hidden = _parameters(ev, spec)
+    activation = _text(ev, ACTIVATION_NAME, "") if spec.activations else ""
     features = spec.features(k)
     actual_known = all(f"{p}_actual" in ev.names for p in params)
     kinds = PARAM_FIELDS if actual_known else tuple(kind for kind in PARAM_FIELDS if kind != "actual")
@@ -87,8 +90,9 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
     x_columns = [ev.numbers(f"descent_{feature}") for feature in features]
     data_columns = [ev.numbers(f"data_{feature}") for feature in features]
     actual = {p: values[f"{p}_actual"] for p in params} if actual_known else None
-    descent_y = _samples_y(ev, "descent_y", model, actual, x_columns)
-    data_y = _samples_y(ev, "data_y", model, actual, data_columns, on_model=True)
+    key = model_key(model, activation)
+    descent_y = _samples_y(ev, "descent_y", key, actual, x_columns)
+    data_y = _samples_y(ev, "data_y", key, actual, data_columns, on_model=True)
     epochs = _number(ev, "epochs")
     optimizer = _text(ev, "optimizer", "sgd")
     spec_opt = OPTIMIZER_SPECS.get(optimizer)
@@ -122,6 +126,8 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             live_epochs=ev.area("live_log").shape[0] if "live_log" in ev.names else 0,
             batch_size=int(_number(ev, "batch_size")) if "batch_size" in ev.names else 1,
             model=model,
+            hidden=hidden,
+            activation=activation,
             **_schedule(ev),
             sweep=_sweep(ev),
             **{name: _number(ev, name) for name in ("view_angle", "view_height") if name in ev.names},

@@ -34,6 +34,7 @@ Kind = Literal["input", "derived", "log", "control"]
 LOG_NAME = "epoch_log"
 PARAMETERS_NAME = "parameters"
 MODEL_NAME = "model"
+ACTIVATION_NAME = "activation"
 
 
 def start_name(x: str) -> str:
@@ -137,6 +138,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
         add("batch_size", "control", "samples per update (the table's rows are laid out by batch)")
     add(MODEL_NAME, "control", "the model's name (text)")
     add(PARAMETERS_NAME, "control", "the model's parameters, one text cell each")
+    if lesson.activation:
+        add(ACTIVATION_NAME, "control", "the hidden layer's activation (text)")
     for p in params:
         add(start_name(p), "input", f"{p} at the top of the descent table (what a run carries forward)")
         add(reset_name(p), "control", f"what `reset` restores {p}_start to")

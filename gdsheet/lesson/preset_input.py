@@ -26,12 +26,12 @@ NUMBERS = {
     "line": ("m_actual", "b_actual"),
     "guess": ("m", "b"),
     "descent": ("m_start", "b_start", "learn", "fd_step"),
-    "rules": ("decay",),
+    "rules": ("hidden", "decay"),
 }
 NUMBER_LISTS = {"line": ("data_x", "data_y"), "grid": ("m", "b"), "descent": ("x", "y")}
 TEXTS = {
     "": ("name", "summary"),
-    "rules": ("gradient", "loss", "loss_label", "loss_format", "grid_format", "model", "schedule"),
+    "rules": ("gradient", "loss", "loss_label", "loss_format", "grid_format", "model", "activation", "schedule"),
 }
 TABLES = ("line", "guess", "grid", "descent", "rules", "text", "layout")
 FORMAT_KEYS = ("loss_format", "grid_format")

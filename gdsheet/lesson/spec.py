@@ -37,13 +37,19 @@ LOSSES = ("rmse", "root-sum-square", "log-loss")
 ``log-loss`` the mean of a classifier's −(y·ln p + (1−y)·ln(1−p)). Each model says which it takes."""
 
 
-def descent_columns(features: tuple[str, ...], params: tuple[str, ...]) -> tuple[str, ...]:
+def descent_columns(
+    features: tuple[str, ...],
+    params: tuple[str, ...],
+    forward: tuple[str, ...] = (),
+    backward: tuple[str, ...] = (),
+) -> tuple[str, ...]:
     """The descent table's columns (the ``descent`` name's contract, shared by reference and writer):
-    the inputs and y, the parameters, y_pred and error_sq, then per parameter p its shifted error
-    ``err_p1``, its slope ``de/dp`` and its new value ``new_p``. For the line: x, y, m, b, y_pred,
-    error_sq, err_m1, de/dm, new_m, err_b1, de/db, new_b."""
+    the inputs and y, the parameters, the model's ``forward`` columns (a network's a_j and h_j),
+    y_pred and error_sq, its ``backward`` columns (dE/dy_pred, dE/da_j), then per parameter p its
+    shifted error ``err_p1``, its slope ``de/dp`` and its new value ``new_p``. For the line: x, y,
+    m, b, y_pred, error_sq, err_m1, de/dm, new_m, err_b1, de/db, new_b."""
     per_param = tuple(column for p in params for column in (f"err_{p}1", f"de/d{p}", f"new_{p}"))
-    return (*features, "y", *params, "y_pred", "error_sq", *per_param)
+    return (*features, "y", *params, *forward, "y_pred", "error_sq", *backward, *per_param)
 
 
 def estimate_columns(params: tuple[str, ...]) -> tuple[str, ...]:
@@ -153,6 +159,12 @@ class Lesson:
     """Whether the lesson has actual parameters (``p_actual``): not for samples from a CSV."""
     landscape_params: tuple[str, str] | None = None
     """The two parameters the loss grid spans (rows, columns); ``None``: the model's default."""
+    hidden: int = 0
+    """Hidden units, for a model with a hidden layer (``spec.activations``); 0 for any other."""
+    activation: str = ""
+    """The hidden layer's activation (one of ``spec.activations``); "" for a model without one."""
+    start_seed: int = 0
+    """The seed a network's start weights were drawn with (``spec.start_values``), for its text."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -177,6 +189,12 @@ class Lesson:
         return MODELS[self.model]
 
     @property
+    def model_key(self) -> str:
+        """The model's key in the writer's and the reference's registries: its name, and for a
+        model with an activation the variant of that activation (``mlp/tanh``)."""
+        return model_key(self.model, self.activation)
+
+    @property
     def n_features(self) -> int:
         return len(self.x_columns)
 
@@ -198,7 +216,11 @@ class Lesson:
     @property
     def params(self) -> tuple[str, ...]:
         """The model's parameters, in table order (the line's m and b)."""
-        return self.spec.params(self.n_features)
+        return (
+            self.spec.params(self.n_features, self.hidden)
+            if self.spec.activations
+            else self.spec.params(self.n_features)
+        )
 
     @property
     def landscape(self) -> tuple[str, str]:
@@ -213,7 +235,8 @@ class Lesson:
     @property
     def columns(self) -> tuple[str, ...]:
         """The descent table's columns (the ``descent`` name's)."""
-        return descent_columns(self.features, self.params)
+        spec, k = self.spec, self.n_features
+        return descent_columns(self.features, self.params, spec.forward(k, self.hidden), spec.backward(k, self.hidden))
 
     @property
     def estimates(self) -> tuple[str, ...]:
@@ -250,6 +273,11 @@ class Lesson:
         return tuple(self.m_actual * x + self.b_actual for x in self.descent_x)
 
 
+def model_key(model: str, activation: str = "") -> str:
+    """A model's registry key on the writer's and the reference's side (``mlp/tanh``, ``line``)."""
+    return f"{model}/{activation}" if activation else model
+
+
 _FIELD_NAMES = frozenset(f"{p}_{kind}" for p in ("m", "b") for kind in PARAM_FIELDS)
 
 
@@ -282,6 +310,7 @@ def _validate(lesson: Lesson) -> None:
     if lesson.model not in MODELS:
         raise GdsheetError(f"model must be one of {', '.join(MODELS)}, got {lesson.model!r}")
     _validate_inputs(lesson)
+    _validate_hidden(lesson)
     if lesson.gradient not in GRADIENT_RULES:
         raise GdsheetError(f"gradient must be one of {', '.join(GRADIENT_RULES)}, got {lesson.gradient!r}")
     if lesson.gradient not in lesson.spec.gradients:
@@ -380,6 +409,21 @@ def _validate_inputs(lesson: Lesson) -> None:
         )
 
 
+def _validate_hidden(lesson: Lesson) -> None:
+    """A model with a hidden layer has 1 to ``max_hidden`` units and one of its activations; any
+    other model neither."""
+    spec = lesson.spec
+    if not spec.activations:
+        if lesson.hidden or lesson.activation:
+            raise GdsheetError(f"the {lesson.model} model has no hidden layer (hidden units and an activation)")
+        return
+    size, most = lesson.hidden, spec.max_hidden
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= most:
+        raise GdsheetError(f"hidden must be a whole number from 1 to {most}, got {size!r}")
+    if lesson.activation not in spec.activations:
+        raise GdsheetError(f"activation must be one of {', '.join(spec.activations)}, got {lesson.activation!r}")
+
+
 def _validate_classes(lesson: Lesson) -> None:
     """A classifier's samples carry labels, each one of its classes (logistic: 0 or 1)."""
     classes = lesson.spec.classes
@@ -462,7 +506,13 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
         values = {}
         # (a preset whose data block gives its y, ``line.data_y``, has no actual parameters; any it
         # names are only where generated samples lie)
-        for p in spec.params(1):
+        hidden, activation = rules.get("hidden", 0), rules.get("activation", "")
+        if spec.start_values is not None:  # drawn, not listed: guess and start are the same draw
+            if isinstance(hidden, bool) or not isinstance(hidden, int) or not 1 <= hidden <= spec.max_hidden:
+                raise GdsheetError(f"rules.hidden must be a whole number from 1 to {spec.max_hidden}, got {hidden!r}")
+            drawn = spec.start_values(1, hidden, 0)  # `gdsheet build --seed K` draws them again
+            values |= {f"{p}_{kind}": value for p, value in drawn.items() for kind in ("guess", "start")}
+        for p in spec.params(1) if spec.start_values is None else ():
             values |= {f"{p}_guess": guess[p], f"{p}_start": descent[f"{p}_start"]}
             if "data_y" not in line or f"{p}_actual" in line:
                 values[f"{p}_actual"] = line[f"{p}_actual"]
@@ -494,6 +544,8 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
             published_rows=doc.get("layout", {}).get("published_rows", False),
             published_formats=doc.get("layout", {}).get("published_formats", False),
             model=model,
+            hidden=hidden,
+            activation=activation,
             schedule=rules.get("schedule", DEFAULT_SCHEDULE),
             decay=rules.get("decay", DEFAULT_DECAY),
             step_epochs=rules.get("step_epochs", DEFAULT_STEP_EPOCHS),
@@ -505,6 +557,13 @@ def lesson_from_toml(text: str, where: str) -> Lesson:
     except GdsheetError as exc:
         raise GdsheetError(f"{where}: {exc}") from None
     return lesson
+
+
+def preset_summary(name: str) -> str:
+    """A shipped preset's one-line summary, read from its file without building the lesson (so
+    that `gdsheet templates` imports no numpy, which a network's drawn start weights need)."""
+    path = _template_dir() / f"{name}.toml"
+    return str(parse_preset(read_preset_text(path), path.name).get("summary", ""))
 
 
 def load_preset(name: str) -> Lesson:

@@ -146,22 +146,26 @@ def descent_epoch(
     optimizer: str = "sgd",
     state: Mapping[str, float] | None = None,
     batch_size: int = 1,
+    hidden: int = 0,
 ) -> tuple[DescentTable, dict[str, float]]:
-    """One epoch of ``model``; returns its table (one row per sample) and the state after it.
+    """One epoch of ``model`` (its registry key: ``mlp/tanh`` for a network's variant); returns its
+    table (one row per sample) and the state after it.
 
-    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name. The samples go
+    ``x_columns`` holds one sequence per feature, ``start`` the parameters by name, ``hidden`` a
+    network's hidden units. The samples go
     in consecutive batches of ``batch_size`` (the last may be smaller): every row of a batch
     computes its slopes at the batch's starting parameters, and the parameters and the optimizer
     state change once per batch, at its last row, by the mean of its rows' slopes (a row inside a
     batch hands its parameters and state on unchanged). The update is sequential, so the rows are
     a Python loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
     """
-    spec = MODEL_SPECS[model]
+    spec = MODEL_SPECS[model.split("/")[0]]
     k = len(x_columns)
-    features, names = spec.features(k), spec.params(k)
+    features, names = spec.features(k), (spec.params(k, hidden) if spec.activations else spec.params(k))
     step = STEPS[optimizer]
     state_names = step.state(names)
-    columns = descent_columns(features, names) + state_names + estimate_columns(names)
+    between = spec.forward(k, hidden), spec.backward(k, hidden)
+    columns = descent_columns(features, names, *between) + state_names + estimate_columns(names)
     current = {p: float(start[p]) for p in names}
     carried = {name: float((state or {}).get(name, 0.0)) for name in state_names}
     xs = np.column_stack(_columns(x_columns)) if k else np.empty((0, 0))
@@ -198,6 +202,8 @@ class _Row:
         residual = y_pred - yk
         error_sq = self.model.error(p, x, yk, None, 0.0)
         values = dict(zip(self.features, x, strict=True)) | {"y": yk, **p, "y_pred": y_pred, "error_sq": error_sq}
+        if self.model.columns is not None:  # a network's forward and backward pass
+            values |= self.model.columns(p, x, yk)
         true = self.model.slopes(p, x, residual)
         estimates = {}
         for q in self.params:
@@ -221,9 +227,8 @@ def lesson_epoch(
     """One epoch of the lesson's descent table from the parameters ``start`` and the optimizer state,
     at the schedule's rate of ``epoch`` (default: the lesson's ``epoch_start``)."""
     return descent_epoch(
-        lesson.model, lesson.x_columns, lesson.samples_y, start, hypers(lesson, epoch), lesson.gradient,
-        lesson.fd_step,
-        lesson.optimizer, state, lesson.batch_size,
+        lesson.model_key, lesson.x_columns, lesson.samples_y, start, hypers(lesson, epoch), lesson.gradient,
+        lesson.fd_step, lesson.optimizer, state, lesson.batch_size, lesson.hidden,
     )  # fmt: skip
 
 
@@ -273,8 +278,8 @@ def unrolled(
         params = {p: table.last(f"new_{p}") for p in lesson.params}
         tables.append(table.rows)
         x, y = lesson.x_columns, lesson.samples_y
-        records.append(EpochRecord(epoch, params, model_loss(lesson.model, params, x, y, lesson.loss),
-                                   model_accuracy(lesson.model, params, x, y)))  # fmt: skip
+        records.append(EpochRecord(epoch, params, model_loss(lesson.model_key, params, x, y, lesson.loss),
+                                   model_accuracy(lesson.model_key, params, x, y)))  # fmt: skip
     columns = table_columns(lesson)
     stacked = np.vstack(tables) if tables else np.empty((0, len(columns)))
     return DescentTable(columns, stacked), records
@@ -327,13 +332,13 @@ def data_block(lesson: Lesson) -> tuple[list[Array], Array]:
     data_x = _columns(lesson.data_columns)
     if lesson.data_y is not None:
         return data_x, np.asarray(lesson.data_y, dtype=float)
-    return data_x, MODELS[lesson.model].predict(lesson.values_of("actual"), data_x, None, 0.0)
+    return data_x, MODELS[lesson.model_key].predict(lesson.values_of("actual"), data_x, None, 0.0)
 
 
 def lesson_grid(lesson: Lesson) -> Array:
     """The loss grid over the lesson's landscape parameters (the others at their start values)."""
     data_x, data_y = data_block(lesson)
-    return model_landscape(lesson.model, lesson.landscape, lesson.grid_m, lesson.grid_b, lesson.values_of("start"),
+    return model_landscape(lesson.model_key, lesson.landscape, lesson.grid_m, lesson.grid_b, lesson.values_of("start"),
                            data_x, data_y, lesson.loss)  # fmt: skip
 
 
@@ -345,7 +350,7 @@ def least_squares(lesson: Lesson) -> dict[str, float]:
     change per unit of each parameter is read off the model itself and the two-column problem
     solved by numpy. (A classifier's valley is not a least-squares one: its lessons keep their
     preset's axes unless given others.)"""
-    model, (p, q) = MODELS[lesson.model], lesson.landscape
+    model, (p, q) = MODELS[lesson.model_key], lesson.landscape
     x, y = _columns(lesson.x_columns), np.asarray(lesson.samples_y, dtype=float)
     at = dict(lesson.values_of("start")) | {p: 0.0, q: 0.0}
     base = model.predict(at, x, None, 0.0)
@@ -356,7 +361,7 @@ def least_squares(lesson: Lesson) -> dict[str, float]:
 
 def lesson_values(lesson: Lesson) -> LessonValues:
     """Compute the whole lesson: the values every formula in its workbook should show."""
-    model = MODELS[lesson.model]
+    model = MODELS[lesson.model_key]
     data_x, data_y = data_block(lesson)
     guess_pred = model.predict(lesson.values_of("guess"), data_x, None, 0.0)
     guess_err_sq = model.error(lesson.values_of("guess"), data_x, data_y, None, 0.0)
@@ -380,8 +385,8 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         guess_rmse=float(reduce_loss(guess_err_sq, lesson.loss)),
         grid=lesson_grid(lesson),
         descent=table,
-        rmse=model_loss(lesson.model, starts, x, y, lesson.loss),
-        accuracy=model_accuracy(lesson.model, starts, x, y),
+        rmse=model_loss(lesson.model_key, starts, x, y, lesson.loss),
+        accuracy=model_accuracy(lesson.model_key, starts, x, y),
         next_values={p: table.last(f"new_{p}") for p in lesson.params} | state | {"epoch": lesson.epoch_start + 1.0},
         live=live,
         live_log=np.array(
@@ -393,7 +398,9 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         rate=rate(lesson, lesson.epoch_start),
         live_rate=np.array([rate(lesson, lesson.epoch_start + k) for k in range(lesson.live_epochs)], dtype=float),
         data_inputs=dict(zip(lesson.features, data_x, strict=True)),
-        fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)]),
+        fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)])
+        if len(x) == 1
+        else np.empty((0, 2)),  # one-input models only (the contract names no fit_line otherwise)
     )
 
 
@@ -439,7 +446,7 @@ def sweep_diverged(lesson: Lesson) -> tuple[list[int], list[int]]:
     finite, or above both the loss they started from and their loss after the first epoch (the
     descent runs away); and those that overshot: above the start after the last epoch, but falling."""
     with np.errstate(all="ignore"):
-        start = model_loss(lesson.model, lesson.values_of("start"), lesson.x_columns, lesson.samples_y, lesson.loss)
+        start = model_loss(lesson.model_key, lesson.values_of("start"), lesson.x_columns, lesson.samples_y, lesson.loss)
         log = sweep_log(lesson)
     diverged, overshot = [], []
     for k in range(1, log.shape[1]):

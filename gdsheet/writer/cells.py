@@ -108,7 +108,7 @@ def accuracy_formula(lesson: Lesson, inputs: Sequence[str], params: Mapping[str,
     """A classifier's accuracy over the descent samples: the share whose class (p ≥ 0.5) is y.
 
     ``inputs`` are the feature ranges, ``params`` the parameters' cells or names."""
-    predicted = MODELS[lesson.model].prediction(inputs, params, None)
+    predicted = MODELS[lesson.model_key].prediction(inputs, params, None)
     return f"=SUMPRODUCT(({predicted}>=0.5)*(descent_y=1)+({predicted}<0.5)*(descent_y=0))/COUNT({inputs[0]})"
 
 

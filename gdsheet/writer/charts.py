@@ -107,12 +107,12 @@ def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, y_col, at.data_header, "line y" if n == 2 else "curve y", header=True)
     starts = {p: f"{p}_start" for p in lesson.params}
     xs = f"descent_{lesson.features[0]}"
-    fmt = MODELS[lesson.model].number_format or PREDICTION
+    fmt = MODELS[lesson.model_key].number_format or PREDICTION
     for i in range(n):
         # the reference's arithmetic exactly (min + (max - min)·i/(n-1)), even where max - min cancels
         at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}"
         x = put(ws, x_col, at.data_first + i, f"={at_x}", PREDICTION)
-        put(ws, y_col, at.data_first + i, f"={MODELS[lesson.model].prediction([x], starts, None)}", fmt)
+        put(ws, y_col, at.data_first + i, f"={MODELS[lesson.model_key].prediction([x], starts, None)}", fmt)
     return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + n - 1)}
 
 
@@ -125,7 +125,7 @@ def _scatter() -> ScatterChart:
 
 def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     chart = _scatter()
-    chart.title = f"The samples, and {MODELS[lesson.model].curve}"
+    chart.title = f"The samples, and {MODELS[lesson.model_key].curve}"
     x_col, y_col = at.descent_col(lesson.features[0]), at.descent_col("y")
     samples = Series(
         Reference(ws, min_col=y_col, min_row=at.descent_first, max_row=at.descent_last),
@@ -141,7 +141,7 @@ def _fit_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterCh
     line = Series(
         Reference(ws, min_col=line_y, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
         Reference(ws, min_col=line_x, min_row=at.data_first, max_row=at.data_first + lesson.spec.curve_points - 1),
-        title=MODELS[lesson.model].curve,
+        title=MODELS[lesson.model_key].curve,
     )
     line.marker.symbol = "none"
     line.smooth = samples.smooth = False

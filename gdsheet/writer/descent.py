@@ -96,10 +96,15 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     put(ws, actual, at.rule_row, lesson.gradient)
     put(ws, loss_label, at.rule_row, "loss")
     put(ws, loss_value, at.rule_row, lesson.loss)
+    shape = {}
+    if lesson.activation:  # a network's: what its hidden units compute
+        put(ws, label, at.rule_row + 1, "activation")
+        put(ws, actual, at.rule_row + 1, lesson.activation)
+        shape["activation"] = name_ref(actual, at.rule_row + 1)
     put(ws, loss_label, first, lesson.loss_label, text=True)
     inputs = [f"descent_{feature}" for feature in lesson.features]
     starts = {p: f"{p}_start" for p in lesson.params}
-    squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, starts, None, 'descent_y', None)})"
+    squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, starts, None, 'descent_y', None)})"
     put(ws, loss_value, first, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
     scores = {}
     if lesson.spec.classes:
@@ -122,6 +127,7 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
         }
         | scores
         | batch
+        | shape
     )
 
 

@@ -28,7 +28,7 @@ def column_hints(lesson: Lesson) -> dict[str, str]:
 
     The published (swapped) rule shows each slope under the other parameter's column."""
     params = lesson.params
-    hints = dict(MODELS[lesson.model].hints(params))
+    hints = dict(MODELS[lesson.model_key].hints(params))
     if lesson.gradient == "swapped":
         slopes = [hints[f"de/d{p}"] for p in params]
         hints |= {f"de/d{p}": slope for p, slope in zip(params, reversed(slopes), strict=True)}
@@ -44,6 +44,8 @@ def column_formats(lesson: Lesson) -> dict[str, str]:
     ones for the seed, formats that show the data otherwise (:mod:`gdsheet.writer.formats`)."""
     formats = {name: INTEGER for name in (*lesson.features, "y", "error_sq")}
     formats |= {name: PARAM for name in lesson.params} | {"y_pred": PREDICTION}
+    k, hidden = lesson.n_features, lesson.hidden
+    formats |= {name: PREDICTION for name in (*lesson.spec.forward(k, hidden), *lesson.spec.backward(k, hidden))}
     for p in lesson.params:
         formats |= {f"err_{p}1": INTEGER, f"de/d{p}": INTEGER, f"new_{p}": PARAM, f"est de/d{p}": INTEGER}
     return table_formats(lesson, formats | TEMPLATES[lesson.optimizer].column_formats(lesson.params))
@@ -98,11 +100,11 @@ def row_formulas(
     batch (its update then reads the mean of the batch's slopes, ``AVERAGE`` over the rows); None
     when the row does not end its batch: it hands its parameters and state on unchanged. With
     batches of one (the default) every row updates from its own slopes."""
-    model, params = MODELS[lesson.model], lesson.params
+    model, params = MODELS[lesson.model_key], lesson.params
     x = [here[name] for name in lesson.features]
     cells = {p: here[p] for p in params}
     residual = f"({here['y_pred']}-{here['y']})"
-    slopes = [f"={model.slope(p, x, residual)}" for p in params]
+    slopes = [f"={model.slope(p, x, residual, here)}" for p in params]
     if lesson.gradient == "swapped":
         slopes.reverse()
     formulas = {
@@ -111,6 +113,8 @@ def row_formulas(
         "y_pred": f"={model.prediction(x, cells, None)}",
         "error_sq": f"={model.error(x, cells, None, here['y'], here['y_pred'])}",
     }
+    if model.columns is not None:  # a network's forward and backward pass, and y_pred from them
+        formulas |= model.columns(x, cells, here)
     for p, slope in zip(params, slopes, strict=True):
         formulas[f"err_{p}1"] = f"={model.error(x, cells, p, here['y'], None)}"
         formulas[f"de/d{p}"] = slope

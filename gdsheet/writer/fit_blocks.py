@@ -29,12 +29,12 @@ def _param_inputs(ws: Worksheet, lesson: Lesson, kind: str, first_row: int) -> d
 
 def _fmt(lesson: Lesson, default: str) -> str:
     """The model's number format for predictions and losses, else ``default``."""
-    return MODELS[lesson.model].number_format or default
+    return MODELS[lesson.model_key].number_format or default
 
 
 def _predicted(lesson: Lesson, x_cells: list[str], kind: str) -> str:
     """The model's prediction at ``x_cells`` from the parameters' ``kind`` cells, as a formula."""
-    return f"={MODELS[lesson.model].prediction(x_cells, {p: f'{p}_{kind}' for p in lesson.params}, None)}"
+    return f"={MODELS[lesson.model_key].prediction(x_cells, {p: f'{p}_{kind}' for p in lesson.params}, None)}"
 
 
 def write_data_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -83,14 +83,14 @@ def write_error_block(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
     y_col = FIRST_COL + lesson.n_features
     put(ws, X, at.error_header, "y", header=True)
     put(ws, Y, at.error_header, "y_pred", header=True)
-    put(ws, Z, at.error_header, MODELS[lesson.model].hints(lesson.params)["error_sq"], header=True)
+    put(ws, Z, at.error_header, MODELS[lesson.model_key].hints(lesson.params)["error_sq"], header=True)
     guesses = {p: f"{p}_guess" for p in lesson.params}
     for i in range(at.n_data):
         row = at.error_first + i
         y = put(ws, X, row, f"={cell(y_col, at.data_first + i)}", _fmt(lesson, INTEGER))
         y_pred = put(ws, Y, row, f"={cell(y_col, at.guess_first + i)}", _fmt(lesson, INTEGER))
         x_cells = [cell(FIRST_COL + j, at.guess_first + i) for j in range(lesson.n_features)]
-        error = MODELS[lesson.model].error(x_cells, guesses, None, y, y_pred)
+        error = MODELS[lesson.model_key].error(x_cells, guesses, None, y, y_pred)
         put(ws, Z, row, f"={error}", _fmt(lesson, THOUSANDS))
     last = at.error_first + at.n_data - 1
     squares = f"{cell(Z, at.error_first)}:{cell(Z, last)}"

@@ -103,7 +103,7 @@ def write_landscape(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]
             params = {p: f"{p}_start" for p in lesson.params}
             params[rows_p] = f"${col(FIRST_COL)}{row}"
             params[cols_p] = f"{col(first_b + j)}${at.grid_header}"
-            squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'data_y', None)})"
+            squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'data_y', None)})"
             put(ws, first_b + j, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.grid_format)
     last_row = at.grid_first + len(lesson.grid_m) - 1
     last_col = first_b + len(lesson.grid_b) - 1

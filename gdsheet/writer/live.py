@@ -151,7 +151,7 @@ def unroll(
 def epoch_loss(lesson: Lesson, params: Mapping[str, str]) -> str:
     """The loss over the descent samples at the parameters in the cells ``params`` (an epoch's end)."""
     inputs = [f"descent_{feature}" for feature in lesson.features]
-    squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'descent_y', None)})"
+    squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'descent_y', None)})"
     return loss_formula(lesson.loss, squares, inputs[0])
 
 
@@ -192,6 +192,8 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
             p: put(ws, column, row, f"={cell(at.descent_col(f'new_{p}'), last)}", formats[p])
             for p, column in zip(lesson.params, log_cols[1:], strict=False)
         }
+        squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'descent_y', None)})"
+        put(ws, loss_col, row, loss_formula(lesson.loss, squares, inputs[0]), lesson.loss_format)
         put(ws, loss_col, row, epoch_loss(lesson, params), lesson.loss_format)
         if scores:
             put(ws, last_col, row, accuracy_formula(lesson, inputs, params), ACCURACY)

@@ -31,7 +31,7 @@ def axis_range(lesson: Lesson) -> tuple[bool, float | None, float | None]:
     """(log axis, min, max) of the loss axis: None leaves a bound to the application."""
     with np.errstate(all="ignore"):
         losses = sweep_log(lesson)[:, 1:]
-        start = model_loss(lesson.model, lesson.values_of("start"), lesson.x_columns, lesson.samples_y, lesson.loss)
+        start = model_loss(lesson.model_key, lesson.values_of("start"), lesson.x_columns, lesson.samples_y, lesson.loss)
     cap = CAP * start if sweep_diverged(lesson)[0] and math.isfinite(start) and start > 0 else None
     shown = losses[np.isfinite(losses)]
     if cap is not None:

@@ -64,6 +64,10 @@ SLOPES = {
     "line": "de/dm = 2x(mx+b−y) and de/db = 2(mx+b−y)",
     "linear": "de/dwj = 2·xj·(ŷ−y) for each weight wj and de/db = 2(ŷ−y), where ŷ = w1·x1 + … + b",
     "logistic": "de/dwj = xj·(p−y) for each weight wj and de/db = (p−y), where p = 1/(1+e^(−z))",
+    "mlp": (
+        "backpropagation, the chain rule column by column: dE/dy_pred = 2(ŷ−y), de/dout_wj = dE/dy_pred·hj, "
+        "dE/daj = dE/dy_pred·out_wj·act′(aj) and de/dhj_wi = dE/daj·xi"
+    ),
 }
 """Each model's exact derivatives of a sample's squared error, in words (one entry per model)."""
 
@@ -249,6 +253,8 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
         "label_note": "rmse" if published_label else None,
         f"grid_best_{lesson.landscape[0]}": number(lesson.grid_m[best_m]),
         f"grid_best_{lesson.landscape[1]}": number(lesson.grid_b[best_b]),
+        "activation": lesson.activation or None,
+        "seed": str(lesson.start_seed) if lesson.spec.start_values is not None else None,
         "grid_best_rows": number(lesson.grid_m[best_m]),  # the same, whatever the two parameters are
         "grid_best_cols": number(lesson.grid_b[best_b]),
         "grid_best_loss": number(grid[best_m, best_b]),
@@ -267,20 +273,21 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
 def _formula(lesson: Lesson) -> str:
     """The model as the text writes it (one entry per model in :data:`FORMULAS`)."""
     weighted = " + ".join([f"{w}·x{w[1:]}" for w in lesson.params if w != "b"] + ["b"])
-    return FORMULAS[lesson.model].format(sum=weighted)
+    return FORMULAS[lesson.model].format(sum=weighted, activation=lesson.activation)
 
 
 FORMULAS = {
     "line": "y = m·x + b",
     "linear": "y = {sum}",
     "logistic": "p = 1/(1 + e^(−z)) with z = {sum}",
+    "mlp": "ŷ = out_w1·h1 + … + out_b with hj = {activation}(hj_w1·x1 + … + hj_b)",
 }
 """Each model's formula in words; ``{sum}`` is its weighted sum of the inputs (w1·x1 + … + b)."""
 
 
 def _accuracy_facts(lesson: Lesson) -> dict[str, str | None]:
     """A classifier's accuracy at the start and after the horizon's epochs of its own rule."""
-    start = model_accuracy(lesson.model, lesson.values_of("start"), lesson.x_columns, lesson.samples_y)
+    start = model_accuracy(lesson.model_key, lesson.values_of("start"), lesson.x_columns, lesson.samples_y)
     facts: dict[str, str | None] = {"start_accuracy": f"{start:.0%}" if start is not None else None}
     facts["end_accuracy"] = None
     if HORIZON * len(lesson.descent_x) <= BUDGET:

@@ -125,7 +125,7 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
             source = f"{name}_start" if k == 0 else f"{LIVE_SHEET}!{cell(column, live_first + k - 1)}"
             params[name] = put(ws, LABEL_COL + offset, row, f"={source}", GENERAL)
         inputs = [f"data_{feature}" for feature in lesson.features]  # as the grid's formulas read the data block
-        squares = f"SUMPRODUCT({MODELS[lesson.model].error(inputs, params, None, 'data_y', None)})"
+        squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'data_y', None)})"
         loss = put(ws, LABEL_COL + 2, row, loss_formula(lesson.loss, squares, inputs[0]), GENERAL)
         x, y = _projection(lesson, params[rows_p], params[cols_p], loss)
         put(ws, LABEL_COL + 3, row, x, GENERAL)

@@ -22,7 +22,7 @@ def run_module(*args: str) -> subprocess.CompletedProcess[str]:
 def test_templates_lists_each_preset_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["templates"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["corrected", "linear", "logistic", "seed"]
+    assert [line.split()[0] for line in lines] == ["corrected", "linear", "logistic", "mlp", "seed"]
     assert "(default)" in lines[0]
 
 

@@ -11,7 +11,7 @@ from gdsheet.lesson.spec import lesson_from_toml, load_preset, preset_names
 
 
 def test_presets_are_shipped() -> None:
-    assert preset_names() == ["corrected", "linear", "logistic", "seed"]
+    assert preset_names() == ["corrected", "linear", "logistic", "mlp", "seed"]
 
 
 def test_seed_preset_is_the_published_lesson() -> None:
@@ -52,7 +52,7 @@ def test_bad_settings_are_refused(setting: str, value: object, message: str) -> 
 
 
 def test_unknown_preset_names_the_choices() -> None:
-    with pytest.raises(GdsheetError, match="choose one of: corrected, linear, logistic, seed"):
+    with pytest.raises(GdsheetError, match="choose one of: corrected, linear, logistic, mlp, seed"):
         load_preset("nope")
 
 

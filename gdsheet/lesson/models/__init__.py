@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gdsheet.lesson.models import line, linear, logistic
+from gdsheet.lesson.models import line, linear, logistic, mlp
 from gdsheet.lesson.models.base import ModelSpec
 
-MODELS: Mapping[str, ModelSpec] = {model.name: model for model in (line.MODEL, linear.MODEL, logistic.MODEL)}
+MODELS: Mapping[str, ModelSpec] = {model.name: model for model in (line.MODEL, linear.MODEL, logistic.MODEL, mlp.MODEL)}
 """Model name -> its metadata."""
 
 DEFAULT_MODEL = "line"

@@ -8,7 +8,7 @@ MODEL = ModelSpec(
     name="line",
     summary="y = m·x + b: one input, a slope m and an intercept b",
     features=lambda k: ("x",),
-    params=lambda k: ("m", "b"),
+    params=lambda k, hidden=0: ("m", "b"),
     landscape=lambda k: ("m", "b"),
     gradients=("analytic", "finite-difference", "swapped"),
 )

@@ -19,7 +19,7 @@ def features(k: int) -> tuple[str, ...]:
     return tuple(f"x{j}" for j in range(1, k + 1))
 
 
-def params(k: int) -> tuple[str, ...]:
+def params(k: int, hidden: int = 0) -> tuple[str, ...]:
     """w1 … wk, then the intercept b."""
     return (*(f"w{j}" for j in range(1, k + 1)), "b")
 

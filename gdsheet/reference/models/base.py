@@ -28,6 +28,11 @@ Correct = Callable[[Mapping[str, Any], Sequence[Any], Any], Any]
 """``correct(params, x, y)``: 1 where a classifier's predicted class is y, else 0 (classifiers only)."""
 
 
+Columns = Callable[[Mapping[str, float], Sequence[float], float], dict[str, float]]
+"""``columns(params, x, y)``: the values of the model's ``forward`` and ``backward`` table columns at
+one sample (see :class:`gdsheet.lesson.models.ModelSpec`)."""
+
+
 def squared_error(predict: Predict) -> Error:
     """The per-sample loss (prediction − y)² of a regression model."""
 
@@ -46,3 +51,6 @@ class ReferenceModel:
     slopes: Slopes
     error: Error
     correct: Correct | None = None
+    columns: Columns | None = None
+    """A model's intermediate table columns of one sample by name (a network's forward and
+    backward pass, ``columns(params, x, y)``); None: it has none."""

@@ -16,9 +16,15 @@ Prediction = Callable[[Sequence[str], Mapping[str, str], "str | None"], str]
 inputs ``x`` (one reference per feature: cells, or ranges inside SUMPRODUCT) and the parameters
 ``params`` (references by name); with ``shift`` that parameter is raised by ``fd_step``."""
 
-Slope = Callable[[str, Sequence[str], str], str]
-"""``slope(param, x, residual)``: the formula text of d(residual²)/d(param) at one sample,
-``residual`` being the text of (y_pred − y)."""
+Slope = Callable[..., str]
+"""``slope(param, x, residual, here)``: the formula text of d(per-sample loss)/d(param) at one
+sample, ``residual`` being the text of (y_pred − y) and ``here`` the row's cells by column name
+(which a network's slopes read: its backward pass; other models need only the first three)."""
+
+Columns = Callable[[Sequence[str], Mapping[str, str], Mapping[str, str]], dict[str, str]]
+"""``columns(x, params, here)``: the formulas (with ``=``) of the model's own table columns of one
+row (a network's forward and backward pass; y_pred too when it reads them), from the row's inputs,
+its parameter cells and all its cells by column name."""
 
 Error = Callable[[Sequence[str], Mapping[str, str], "str | None", str, "str | None"], str]
 """``error(x, params, shift, y, predicted)``: the formula text of one sample's loss (the table's
@@ -55,3 +61,5 @@ class FormulaModel:
     number_format: str | None = None
     """The number format of predictions and per-sample losses (None: the lesson's defaults, whole
     numbers for the line's y)."""
+    columns: Columns | None = None
+    """The model's own table columns (see :data:`Columns`); None: it has none."""

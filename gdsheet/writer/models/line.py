@@ -14,7 +14,7 @@ def prediction(x: Sequence[str], p: Mapping[str, str], shift: str | None = None)
     return f"{text}+fd_step" if shift == "b" else text
 
 
-def slope(param: str, x: Sequence[str], residual: str) -> str:
+def slope(param: str, x: Sequence[str], residual: str, here: Mapping[str, str] | None = None) -> str:
     """de/dm = 2·x·(y_pred − y), de/db = 2·(y_pred − y)."""
     return f"2*{x[0]}*{residual}" if param == "m" else f"2*{residual}"
 

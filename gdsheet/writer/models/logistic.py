@@ -28,7 +28,7 @@ def error(x: Sequence[str], p: Mapping[str, str], shift: str | None, y: str, pre
     return f"{z}/2+ABS{z}/2+LN(1+EXP(-ABS{z}))-{y}*{z}"
 
 
-def slope(param: str, x: Sequence[str], residual: str) -> str:
+def slope(param: str, x: Sequence[str], residual: str, here: Mapping[str, str] | None = None) -> str:
     """d(loss)/dwj = xj·(p − y), d(loss)/db = (p − y)."""
     if param == "b":
         return residual
