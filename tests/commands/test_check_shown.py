@@ -232,8 +232,8 @@ def _write_log_row(path: Path, target: Path, row: int, params: dict[str, float])
     only the epoch-to-epoch rule can tell it from a row a run wrote."""
     lesson = lesson_from_workbook(Evaluator(path))
     x, y = lesson.x_columns, lesson.samples_y
-    values = [*params.values(), model_loss(lesson.model, params, x, y, lesson.loss)]
-    if (accuracy := model_accuracy(lesson.model, params, x, y)) is not None:
+    values = [*params.values(), model_loss(lesson.model_key, params, x, y, lesson.loss)]
+    if (accuracy := model_accuracy(lesson.model_key, params, x, y)) is not None:
         values.append(accuracy)
     book = openpyxl.load_workbook(path)
     log = areas(path)["epoch_log"]
