@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
+from gdsheet.commands.recalc import recalc
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
@@ -24,7 +27,7 @@ from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, l
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
-from gdsheet.xlsx.atomic import remove_stale_temps
+from gdsheet.xlsx.atomic import atomic_output, remove_stale_temps
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
@@ -333,10 +336,22 @@ def build(
     ``overrides`` are lesson settings such as ``m_start``, ``b_start``, ``learn``, ``epochs``
     and ``gradient`` (see :class:`gdsheet.lesson.spec.Lesson`), and :func:`make_lesson`'s
     ``samples``, ``noise``, ``seed``, ``model``, ``features``, ``landscape``, ``grid_m`` and ``grid_b``.
+
+    Every formula's cached value is written too, so that a viewer that does not calculate (a
+    preview, a mail or drive viewer, pandas, ``openpyxl(data_only=True)``) shows numbers from
+    the first open. They are the workbook's own formulas evaluated by the compiled engine
+    (what `gdsheet recalc` writes), never the numpy reference's numbers: `check` holds the
+    formulas to the reference, and its cache check holds these values to the formulas.
     """
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise GdsheetError(f"{target}: the output must end in .xlsx")
     lesson = make_lesson(preset, data=data, **overrides)
     remove_stale_temps(target)  # a killed build's temporary files (their PID is gone), as run and reset do
-    return build_workbook(lesson, target)
+    with tempfile.TemporaryDirectory(prefix="gdsheet-build-") as work:
+        staged = Path(work) / f"lesson{target.suffix}"  # recalc reads only an .xlsx by its name
+        build_workbook(lesson, staged)
+        recalc(staged)
+        with atomic_output(target) as tmp:  # nothing half-written: the target appears with its values
+            shutil.copyfile(staged, tmp)
+    return target

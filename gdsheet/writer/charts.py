@@ -8,10 +8,9 @@
   (:func:`gdsheet.xlsx.chart_ranges.grow_log_ranges`);
 - ``surface``: the grid as a 3D surface chart beside the heat map (Excel draws a surface,
   LibreOffice draws the same part as 3D columns);
-- a "you are here" conditional format that outlines the grid cell nearest (m_start, b_start).
 
-Charts are added with ``ws.add_chart`` and the marker with ``ws.conditional_formatting.add``
-only, so they do not depend on how the workbook is saved.
+Charts are added with ``ws.add_chart`` only, so they do not depend on how the workbook is saved.
+(The "you are here" marker on the grid is the landscape's: :mod:`gdsheet.writer.landscape`.)
 """
 
 from __future__ import annotations
@@ -21,15 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 from openpyxl.chart import Reference, ScatterChart, Series, SurfaceChart3D
 from openpyxl.chart.axis import ChartLines
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Border, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.reference.oracle import run_epochs
-from gdsheet.writer.cells import PREDICTION, Font, name_ref, put
-from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
+from gdsheet.writer.cells import PREDICTION, name_ref, put
+from gdsheet.writer.layout import FIRST_COL, Layout, cell
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout
 from gdsheet.writer.models import MODELS
 
@@ -39,8 +36,6 @@ CM_PER_ROW = 0.53
 
 LOG_SCALE_RATIO = 100.0
 """The live chart uses a log axis when its largest loss is at least this many times its smallest."""
-
-YOU_ARE_HERE = Border(*(Side(style="thin", color="000000"),) * 4)
 
 
 @dataclass(frozen=True)
@@ -66,23 +61,28 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     """Where each chart goes on the Lesson sheet (the layout decides the rows it leaves free).
 
     The fit chart sits right of the data, guess and error blocks; the surface beside the heat
-    map; the live and log charts right of the descent section's text, side by side.
+    map; the live and log charts right of the descent section's text, side by side. Each ends at
+    or starts right of the printed pages' split (:attr:`Layout.page_split`), so none is cut in two.
     """
     fit_y = fit_line_cols(lesson)[1]
     top = at.data_header
-    side = FIRST_COL + len(lesson.grid_b) + 2  # two columns right of the grid
+    right = at.page_split + 2  # two columns right of the grid, on the right-hand pages
     text_last = at.descent_text_last_col
     boxes = {
-        "fit": Box(fit_y + 2, top, 8, at.guess_loss_row - top + 1),
-        "surface": Box(side, at.landscape_text_row, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row),
+        "fit": Box(fit_y + 2, top, at.page_split - fit_y - 1, at.guess_loss_row - top + 1),
+        # a row below the section's first: LibreOffice otherwise prints a sliver of it on the page above
+        "surface": Box(
+            right, at.landscape_text_row + 1, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row - 1
+        ),
     }
     first = at.descent_title_row + 1
     rows = at.controls_header - 1 - first
+    left = Box(text_last + 2, first, at.page_split - text_last - 1, rows)
     if lesson.live_epochs:
-        boxes["live"] = Box(text_last + 2, first, 6, rows)
-        boxes["log"] = Box(text_last + 9, first, 6, rows)
+        boxes["live"] = left
+        boxes["log"] = Box(right, first, 6, rows)
     else:
-        boxes["log"] = Box(text_last + 2, first, 7, rows)
+        boxes["log"] = left
     return boxes
 
 
@@ -109,7 +109,8 @@ def write_fit_line(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     xs = f"descent_{lesson.features[0]}"
     fmt = MODELS[lesson.model].number_format or PREDICTION
     for i in range(n):
-        at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}" if n > 2 else ("MIN", "MAX")[i] + f"({xs})"
+        # the reference's arithmetic exactly (min + (max - min)·i/(n-1)), even where max - min cancels
+        at_x = f"MIN({xs})+(MAX({xs})-MIN({xs}))*{i}/{n - 1}"
         x = put(ws, x_col, at.data_first + i, f"={at_x}", PREDICTION)
         put(ws, y_col, at.data_first + i, f"={MODELS[lesson.model].prediction([x], starts, None)}", fmt)
     return {"fit_line": name_ref(x_col, at.data_first, y_col, at.data_first + n - 1)}
@@ -203,7 +204,7 @@ def _live_chart(live: Worksheet, lesson: Lesson, log_first: int, box: Box) -> Sc
 def _log_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> ScatterChart:
     """The epoch log's loss against its epoch, over the log's rows (grown by `gdsheet run`)."""
     chart = _scatter()
-    chart.title = f"Epoch log: {lesson.loss_label} after each epoch played by gdsheet run (empty until the first run)"
+    chart.title = f"Epoch log: {lesson.loss_label} after each epoch of gdsheet run (no points before the first run)"
     first = at.descent_first
     series = Series(
         Reference(ws, min_col=at.log_col + 1 + len(lesson.params), min_row=first, max_row=first),  # epoch, p…, loss
@@ -242,33 +243,14 @@ def _surface_chart(ws: Worksheet, lesson: Lesson, at: Layout, box: Box) -> Surfa
     return chart
 
 
-def mark_you_are_here(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
-    """Outline (and bold) the grid cell nearest the start values of the grid's two parameters (the
-    line's m_start, b_start): its row's value and its column's are each at least as close as any
-    other (SUMPRODUCT counts closer ones; no array formula needed)."""
-    rows_p, cols_p = lesson.landscape
-    first_b = FIRST_COL + 1
-    last_row = at.grid_first + len(lesson.grid_m) - 1
-    last_col = first_b + len(lesson.grid_b) - 1
-    m_here = f"${col(FIRST_COL)}{at.grid_first}"
-    b_here = f"{col(first_b)}${at.grid_header}"
-    formula = (
-        f"AND(SUMPRODUCT(--(ABS(grid_{rows_p}-{rows_p}_start)<ABS({m_here}-{rows_p}_start)))=0,"
-        f"SUMPRODUCT(--(ABS(grid_{cols_p}-{cols_p}_start)<ABS({b_here}-{cols_p}_start)))=0)"
-    )
-    rule = FormulaRule(formula=[formula], border=YOU_ARE_HERE, font=Font(bold=True, underline="single"))
-    ws.conditional_formatting.add(f"{cell(first_b, at.grid_first)}:{cell(last_col, last_row)}", rule)
-
-
 def _loss_key(lesson: Lesson) -> str:
     return loss_key(lesson.loss)
 
 
 def add_charts(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, str]:
-    """Every chart and the "you are here" marker; returns the defined names of the cells added."""
+    """Every chart; returns the defined names of the cells added (the fitted line's points)."""
     ws = wb.worksheets[0]
     names: dict[str, str] = {}
-    mark_you_are_here(ws, lesson, at)
     boxes = chart_boxes(lesson, at)
     if lesson.n_features == 1:  # a line through the samples needs one input to draw against
         names = write_fit_line(ws, lesson, at)

@@ -10,10 +10,22 @@ Everything here is written over the model's parameter list (``lesson.params``).
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson, loss_key
-from gdsheet.writer.cells import ACCURACY, HINT_FONT, INTEGER, accuracy_formula, loss_formula, name_ref, put
+from gdsheet.writer.cells import (
+    ACCURACY,
+    HINT_FONT,
+    INTEGER,
+    WRAP_TOP,
+    Font,
+    accuracy_formula,
+    loss_formula,
+    name_ref,
+    put,
+)
 from gdsheet.writer.descent_rows import (
     batch_start,
     column_formats,
@@ -27,6 +39,11 @@ from gdsheet.writer.formats import param_format
 from gdsheet.writer.layout import FIRST_COL, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
 from gdsheet.writer.models import MODELS
 from gdsheet.writer.optimizers import TEMPLATES
+from gdsheet.writer.text import hand_play_note
+
+NOTE_FONT = Font(italic=True)
+NOTE_LINE_HEIGHT = 15  # points: a line of the 11-point note
+NOTE_CHARS_PER_LINE = 110  # of the note across columns C to the page split (about 125; DejaVu is wider)
 
 
 def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
@@ -35,6 +52,9 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     The model's name heads the parameters' labels (the ``model`` name) and the labels are the
     ``parameters`` name: what `run`, `reset` and `check` read to know the lesson's parameters."""
     label, actual, current, reset = PARAM_COLS
+    # two tables side by side, each with its header: the settings (label, value) and the parameters
+    put(ws, FIRST_COL, at.controls_header, "setting", header=True)
+    put(ws, FIRST_COL + 1, at.controls_header, "value", header=True)
     put(ws, label, at.controls_header, lesson.model, header=True)
     shown = (("actual", actual),) if lesson.actual_known else ()
     for header, column in (*shown, ("current", current), ("reset to", reset)):
@@ -54,13 +74,21 @@ def write_controls(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str]:
     names: dict[str, str] = {}
     first, last = at.epochs_row, at.epochs_row + len(lesson.params) - 1
     params = param_format(lesson)
-    for row, (param, start) in enumerate(lesson.values_of("start").items(), start=first):
+    for index, (param, start) in enumerate(lesson.values_of("start").items()):
+        _, row = at.start_cell(index)
         put(ws, label, row, param)
         if lesson.actual_known:
             put(ws, actual, row, f"={param}_actual")
         put(ws, current, row, start, params, editable=True)
         put(ws, reset, row, start, params)
         names |= {f"{param}_start": name_ref(current, row), f"{param}_reset": name_ref(reset, row)}
+    note = label if lesson.batch_size > 1 else FIRST_COL  # in the free row above the hints
+    ws[cell(note, at.hints_row - 1)].value = hand_play_note(lesson)
+    ws[cell(note, at.hints_row - 1)].font = NOTE_FONT
+    ws[cell(note, at.hints_row - 1)].alignment = WRAP_TOP
+    ws.merge_cells(f"{cell(note, at.hints_row - 1)}:{cell(at.page_split, at.hints_row - 1)}")  # on the left page
+    lines = math.ceil(len(hand_play_note(lesson)) / NOTE_CHARS_PER_LINE)
+    ws.row_dimensions[at.hints_row - 1].height = NOTE_LINE_HEIGHT * lines
     loss_label, loss_value = LOSS_COLS
     # The rules are shown (and named) so a reader, and `gdsheet check`, know what the formulas do.
     put(ws, label, at.rule_row, "rule")

@@ -120,6 +120,18 @@ class Layout:
         """The descent section's text spans A to here; its charts sit to the right."""
         return FIRST_COL + 4
 
+    @property
+    def page_split(self) -> int:
+        """The last column of the left-hand printed pages: the grid's last column, and at least the
+        six chart columns right of the descent text. The charts left of it end there, the others
+        start two columns right of it, so a page break here cuts no chart (print_setup)."""
+        return max(FIRST_COL + self.n_grid_b, self.descent_text_last_col + 7)
+
+    def start_cell(self, index: int) -> tuple[int, int]:
+        """(column, row) of the parameter's current value, ``p_start`` (index in ``lesson.params``):
+        what the descent table's first row reads, and what the "you are here" marker compares by address."""
+        return PARAM_COLS[2], self.epochs_row + index
+
     def descent_col(self, header: str) -> int:
         """Column of a descent-table column, by name (a KeyError-like ValueError if absent)."""
         return FIRST_COL + self.table_columns.index(header)

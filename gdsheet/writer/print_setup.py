@@ -1,22 +1,31 @@
-"""How the lesson prints (and renders to PDF): landscape, one page wide, a page per section,
-and no text that runs into its neighbour.
+"""How the lesson prints (and renders to PDF): landscape, type that stays readable, a page per
+section, no chart cut in two, and no text that runs into its neighbour.
 
-Kept apart from the blocks because it is about paper, not content: page breaks fall before
-the landscape, before the descent section and before the controls, so the charts beside each
-section stay whole on its page; labels right of a number get an indent so the two never touch;
-the formula hints above the descent table wrap in a taller row instead of running together.
+Kept apart from the blocks because it is about paper, not content. Fitting the whole Lesson sheet
+to one page width shrank its type to about half size (the prose column, the grid and the charts
+beside it, the descent table and the epoch log are 250 characters wide and more), so the sheet
+prints two pages across instead: a manual column break after :attr:`Layout.page_split` (the
+grid's last column; the charts end before it or start after it), each band of rows printed left
+page then right page, at one scale that fits the left-hand part on the page (about 58%, where it was about 40%).
+Row breaks fall before the landscape, before the descent section and before the controls, so the
+charts beside each section stay whole on its pages; labels right of a number get an indent so the
+two never touch; the formula hints above the descent table wrap in a taller row.
 """
 
 from __future__ import annotations
+
+import itertools
+import math
 
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gdsheet.lesson.spec import Lesson
-from gdsheet.writer.layout import CONTROL_ROWS, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell
+from gdsheet.writer.layout import CONTROL_ROWS, HYPER_COLS, LOSS_COLS, PARAM_COLS, STATE_COLS, Layout, cell, col
 
-HINT_ROW_HEIGHT = 26  # points: two lines of the 9-point hint font
+HINT_LINE_HEIGHT = 12  # points: a line of the 9-point hint font
+HINT_CHARS_PER_LINE = 12  # of the italic 9-point hint font in a 10-character column
 LABEL = Alignment(horizontal="left", indent=1)
 HINT = Alignment(horizontal="center", vertical="bottom", wrap_text=True)
 
@@ -29,22 +38,77 @@ def fit_to_width(ws: Worksheet) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+MARGIN_INCHES = 0.5
+TOP_BOTTOM_INCHES = 0.6
+PRINTABLE_POINTS = (11 - 2 * MARGIN_INCHES) * 72
+"""A landscape Letter page's width less its side margins (A4 is wider: Letter decides)."""
+PRINTABLE_HEIGHT = (8.27 - 2 * TOP_BOTTOM_INCHES) * 72
+"""A landscape A4 page's height less its top and bottom margins (Letter is taller: A4 decides)."""
+ROW_POINTS = 15.0
+"""Excel's default row height (LibreOffice's is lower): a section's height is counted with it."""
+FALLBACK_WIDTH = 1.27
+"""How much wider a column prints where Calibri (and its metric twin Carlito) is missing and
+LibreOffice falls back to DejaVu Sans, which sizes columns by its own wider digits (measured on
+this project's LibreOffice 7.4 renders: columns A to H print 1.27 times Excel's width). The scale
+is chosen for that case, so that no machine cuts the left-hand part."""
+SCALE_SLACK = 0.97
+"""A little room besides, for rounding in either application."""
+MIN_SCALE, MAX_SCALE = 40, 100
+
+
+def column_points(width: float | None) -> float:
+    """A column's printed width in points: Excel's pixels for a width in characters (7 per
+    character of Calibri 11, plus 5 of padding; 8.43 characters when unset), at 96 per inch."""
+    return ((8.43 if width is None else width) * 7 + 5) * 0.75
+
+
+def readable_scale(ws: Worksheet, last_column: int, bands: list[tuple[int, int]]) -> int:
+    """The largest print scale (percent) at which columns A to ``last_column`` fit one page width
+    and each band of rows (first, last) one page height."""
+    width = sum(column_points(ws.column_dimensions[col(index)].width) for index in range(1, last_column + 1))
+    height = max(
+        sum(ws.row_dimensions[row].height or ROW_POINTS for row in range(first, last + 1)) for first, last in bands
+    )
+    fits = min(PRINTABLE_POINTS / (width * FALLBACK_WIDTH), PRINTABLE_HEIGHT / height)
+    return max(MIN_SCALE, min(MAX_SCALE, int(100 * SCALE_SLACK * fits)))
+
+
+def two_pages_across(ws: Worksheet, split: int, bands: list[tuple[int, int]]) -> None:
+    """Landscape, a column break after ``split`` and a row break after each band of rows (first,
+    last), left page then right page for each band, at the scale that fits a band's left-hand part
+    on a page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = readable_scale(ws, split, bands)
+    ws.page_margins.left = ws.page_margins.right = MARGIN_INCHES
+    ws.page_margins.top = ws.page_margins.bottom = TOP_BOTTOM_INCHES
+    ws.page_margins.header = ws.page_margins.footer = TOP_BOTTOM_INCHES / 2
+    ws.col_breaks.append(Break(id=split))
+    for _, last in bands:
+        ws.row_breaks.append(Break(id=last))
+
+
 def set_up_lesson_pages(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     """The Lesson sheet's page setup, page breaks, label indents and hint row."""
-    fit_to_width(ws)
     # the table's formula hints and headers head every page the table runs onto
     ws.print_title_rows = f"{at.hints_row}:{at.descent_header}"
-    for row in (at.landscape_text_row, at.descent_title_row, at.controls_header):
-        ws.row_breaks.append(Break(id=row - 1))
     rows = max(CONTROL_ROWS, len(lesson.params) + 1, len(lesson.state))
     for column in (PARAM_COLS[0], LOSS_COLS[0], HYPER_COLS[0], STATE_COLS[0]):
         for row in range(at.epochs_row, at.epochs_row + rows):
             if ws[cell(column, row)].value is not None:
                 ws[cell(column, row)].alignment = LABEL
-    ws.row_dimensions[at.hints_row].height = HINT_ROW_HEIGHT
+    hints = []
     for column in range(at.descent_col(at.table_columns[0]), at.descent_col(at.table_columns[-1]) + 1):
         if ws[cell(column, at.hints_row)].value is not None:
             ws[cell(column, at.hints_row)].alignment = HINT
+            hints.append(str(ws[cell(column, at.hints_row)].value))
+    # as many lines as the longest hint wraps to (Adam's "beta1·avg + (1-beta1)·de/dm" takes three)
+    lines = max([2, *(math.ceil(len(hint) / HINT_CHARS_PER_LINE) for hint in hints)])
+    ws.row_dimensions[at.hints_row].height = HINT_LINE_HEIGHT * lines + 2
+    # the sections above the table, each on its own band of pages (the table flows on)
+    starts = (1, at.landscape_text_row, at.descent_title_row, at.controls_header)
+    two_pages_across(ws, at.page_split, [(first, after - 1) for first, after in itertools.pairwise(starts)])
 
 
 def set_up_live_pages(ws: Worksheet, table_header: int) -> None:

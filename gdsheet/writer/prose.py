@@ -28,7 +28,7 @@ def write_prose(ws: Worksheet, lesson: Lesson, at: Layout) -> None:
     text = lesson_texts(lesson)
     put(ws, TEXT_COL, at.title_row, text.get("title") or "Gradient descent in a spreadsheet", text=True)
     ws[cell(TEXT_COL, at.title_row)].font = TITLE_FONT
-    _paragraph(ws, text.get("intro", ""), at.intro_row, at.data_header - 1, at.last_col)
+    _paragraph(ws, text.get("intro", ""), at.intro_row, at.data_header - 1, at.page_split)  # the left-hand page
     # Side notes sit in column A only, level with their block.
     _paragraph(ws, text.get("data", ""), at.data_header, at.m_actual_row + 1, TEXT_COL)
     _paragraph(ws, text.get("guess", ""), at.guess_header, at.m_guess_row + 1, TEXT_COL)

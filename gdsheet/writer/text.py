@@ -287,6 +287,21 @@ def render(template: str, facts: Mapping[str, str | None]) -> str:
     return "\n\n".join(paragraphs)
 
 
+def hand_play_note(lesson: Lesson) -> str:
+    """The controls' one line on playing an epoch: by hand in any spreadsheet (what the published
+    sheet's Run Epoch button did), on the Live sheet, or headless. Plain text, no Markdown: it is a
+    cell, read in a spreadsheet."""
+    news = _listed([f"new {p}" for p in lesson.params])
+    starts = _listed(lesson.params)
+    state = ", and each state column's last value into its start cell" if lesson.state else ""
+    live = f"; the Live sheet plays {lesson.live_epochs:,} epochs with formulas alone" if lesson.live_epochs else ""
+    return (
+        f"One epoch by hand: copy {news} from the table's last row and paste them as values (Paste Special, "
+        f"values only) into current {starts} above{state}{live}; headless, gdsheet run plays {lesson.epochs:,} "
+        "epochs into the epoch log, and gdsheet reset empties it and puts the start values back."
+    )
+
+
 def lesson_texts(lesson: Lesson) -> dict[str, str]:
     """Every text of the lesson, rendered (the keys of the preset's [text] table)."""
     facts = lesson_facts(lesson)

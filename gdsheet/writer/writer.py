@@ -9,7 +9,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.contract import contract
-from gdsheet.lesson.spec import Lesson
+from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.writer.cells import SHEET
 from gdsheet.writer.charts import add_charts
@@ -64,6 +64,8 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     for index in range(FIRST_COL, at.log_col + 4):
         ws.column_dimensions[col(index)].width = 10
     ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
+    loss_header = loss_key(lesson.loss)  # the log's loss column fits its header ("root_sum_square")
+    ws.column_dimensions[col(at.log_col + 1 + len(lesson.params))].width = max(10, len(loss_header) + 2)
     # Printed (and rendered to PDF) one page wide, a page per section (gdsheet/workbook/print_setup.py).
     set_up_lesson_pages(ws, lesson, at)
     if lesson.live_epochs:
@@ -75,7 +77,7 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
             live.column_dimensions[col(index)].width = 10
         set_up_live_pages(live, LiveLayout(lesson.live_epochs, at.n_samples).table_header)
 
-    # Charts and the "you are here" marker (gdsheet/workbook/charts.py): they read the cells above.
+    # Charts (gdsheet/writer/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     _check_contract(lesson, set(wb.defined_names))

@@ -79,13 +79,13 @@ def test_missing_output_directory(tmp_path: Path) -> None:
 
 STALLED_BUILD = """
 import sys, time
-import gdsheet.writer.writer as writer
-save = writer.save_streaming
-def stalled(wb, tmp):  # the temporary file is written, then the build hangs before its rename
-    save(wb, tmp)
+import gdsheet.commands.build as build
+copy = build.shutil.copyfile
+def stalled(staged, tmp):  # the finished workbook is in the temporary file, then the build hangs before its rename
+    copy(staged, tmp)
     print("saved", flush=True)
     time.sleep(600)
-writer.save_streaming = stalled
+build.shutil.copyfile = stalled
 from gdsheet.cli import main
 main(["build", sys.argv[1], "--live-epochs", "0"])
 """

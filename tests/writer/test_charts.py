@@ -111,17 +111,6 @@ def test_record_cells_become_log_columns(tmp_path: Path) -> None:
     assert rows[2][3] == pytest.approx(second[0]["rmse"], rel=1e-12)
 
 
-def test_you_are_here_outlines_the_nearest_grid_cell(books: dict[str, Path]) -> None:
-    ws = openpyxl.load_workbook(books["corrected"])["Lesson"]
-    grid = defined_areas(openpyxl.load_workbook(books["corrected"]))["grid"]
-    rules = [
-        (str(target.sqref), rule) for target, rules in ws.conditional_formatting._cf_rules.items() for rule in rules
-    ]
-    (sqref, rule), *_ = [(s, r) for s, r in rules if r.type == "expression"]
-    assert sqref == grid.ref().replace("$", "")
-    assert "m_start" in rule.formula[0] and "b_start" in rule.formula[0] and rule.dxf.border.left.style == "thin"
-
-
 def test_the_loss_charts_read_the_loss_column_of_a_model_of_many_parameters(tmp_path: Path) -> None:
     """The live and epoch-log charts plot the column headed by the loss, found by its header: for
     linear on houses.csv (w1, w2, w3, b) that is the sixth column, not the line's fourth."""

@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from gdsheet.commands.build import build, make_lesson
-from gdsheet.lesson.spec import Lesson
+from gdsheet.engine.evaluator import defined_areas
+from gdsheet.lesson.spec import Lesson, preset_names
 from gdsheet.reference.oracle import run_epochs
 from gdsheet.writer.text import HORIZON, lesson_texts
 
@@ -101,3 +102,31 @@ def test_an_unknown_optimizer_or_model_has_no_sentence(field: str) -> None:
     object.__setattr__(lesson, field, "lion")  # past validation, as a registry entry without text would be
     with pytest.raises(GdsheetError, match=r"no sentence for the .* 'lion'"):
         update_rule(lesson)
+
+
+@pytest.mark.parametrize(
+    ("preset", "options"),
+    [
+        *((preset, {}) for preset in preset_names()),
+        ("corrected", {"optimizer": "adam", "learn": 0.1, "live_epochs": 0}),
+        ("corrected", {"batch_size": 4}),
+    ],
+)
+def test_the_controls_say_how_to_play_an_epoch_in_words(tmp_path: Path, preset: str, options: dict) -> None:
+    """Cells are read in a spreadsheet: the controls say how to play an epoch by hand (paste the new
+    parameters as values), on the Live sheet when there is one, and name gdsheet run as the headless
+    way; no cell text carries Markdown backticks."""
+    path = build(tmp_path / "lesson.xlsx", preset, **options)
+    lesson = make_lesson(preset, **options)
+    book = openpyxl.load_workbook(path)
+    shown = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert [text for text in shown if "`" in text] == []
+    (note,) = [text for text in shown if text.startswith("One epoch by hand")]
+    assert "from the table's last row and paste them as values" in note
+    assert all(f"new {p}" in note for p in lesson.params), note
+    assert ("the Live sheet plays" in note) == bool(lesson.live_epochs)
+    assert ("each state column's last value" in note) == bool(lesson.state)
+    assert f"gdsheet run plays {lesson.epochs:,} epochs" in note
+    areas = defined_areas(book)
+    note_cell = next(c for row in book["Lesson"].iter_rows() for c in row if c.value == note)
+    assert areas["epochs"].min_row < note_cell.row < areas["descent"].min_row  # among the controls

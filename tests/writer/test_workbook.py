@@ -62,7 +62,7 @@ def test_heat_map_on_the_grid(books: dict[str, Path]) -> None:
     ws = openpyxl.load_workbook(books["seed"])["Lesson"]
     (target, rules), *_ = ws.conditional_formatting._cf_rules.items()
     assert str(target.sqref) == "D46:N53"
-    scale = rules[0].colorScale
+    (scale,) = [rule.colorScale for rule in rules if rule.type == "colorScale"]
     assert [v.type for v in scale.cfvo] == ["min", "percentile", "max"]
     assert [c.rgb[-6:] for c in scale.color] == ["63BE7B", "FFEB84", "F8696B"]
 
