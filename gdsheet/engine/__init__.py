@@ -11,10 +11,10 @@ An engine is loaded from a :class:`~gdsheet.engine.book.Book` and offers:
 
 Cells are ``(sheet index, column, row)``. ``compiled`` (the default) generates Python from
 the formulas; ``formulas`` is the `formulas` package, the reference interpreter. A formula
-calling a function the compiled engine does not implement is evaluated by `formulas`, cell by
-cell, inside the compiled program; a workbook it cannot take at all (a union, or an
-intersection `formulas` names as one input) falls back to ``formulas`` as a whole. Both say
-so when asked to be verbose.
+calling a function the compiled engine does not implement, or one its parser refuses (an
+intersection, a union outside SUM and its kin), is evaluated by `formulas`, cell by cell,
+inside the compiled program; a workbook it cannot take at all falls back to ``formulas`` as a
+whole. Both say so when asked to be verbose.
 """
 
 from __future__ import annotations
