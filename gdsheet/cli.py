@@ -153,7 +153,7 @@ def _add_lesson_options(
         "--wireframe",
         action="store_true",
         default=None,
-        help="add a Surface sheet: the loss grid as a formula-projected wireframe with the descent path",
+        help="add a Surface sheet: the loss grid as a formula-projected wireframe with the descent path (default: off)",
     )
     parser.add_argument(
         "--sweep",
