@@ -31,6 +31,7 @@ from gdsheet.commands.check_shown import (
     cache_mismatches,
     conditional_problems,
     drawing_problems,
+    filled_cells,
     format_problems,
     live_epoch_labels,
     log_problems,
@@ -196,6 +197,7 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
     named = lesson_cells(ev, lesson)
     log_mismatches, log_unverified = log_problems(ev, lesson)
     shares = share_cells(ev, lesson)
+    filled = filled_cells(ev, named)
     report.mismatches = [
         *name_problems(ev, lesson),
         *report.mismatches,
@@ -205,7 +207,7 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
         *log_mismatches,
         *format_problems(ev, named, shares),
         *conditional_problems(ev, named, shares),
-        *drawing_problems(ev, named),
+        *drawing_problems(ev, filled),
     ]
     lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}
     covered = named | labels

@@ -33,7 +33,7 @@ from gdsheet.lesson.contract import reset_name
 from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
 from gdsheet.xlsx.display import drawings, format_problem, number_formats, styles
-from gdsheet.xlsx.ranges import RangeError, a1, split_range
+from gdsheet.xlsx.ranges import Range, RangeError, a1, split_range
 
 Mismatch = dict[str, object]
 CellKey = tuple[str, int, int]
@@ -239,6 +239,18 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
     return [], unverified_rows
 
 
+def filled_cells(ev: Evaluator, cells: Iterable[CellKey]) -> set[CellKey]:
+    """The cells of ``cells`` that hold something to show (a constant or a formula): an empty
+    lesson cell (a log's rows not yet run) shows nothing, whatever is drawn over it or hidden."""
+    sheets = {sheet.name: sheet for sheet in ev.book.sheets}
+    filled = set()
+    for key in cells:
+        sheet = sheets.get(key[0])
+        if sheet is not None and (key[2] in sheet.constants.get(key[1], {}) or sheet.formula_at(key[1], key[2])):
+            filled.add(key)
+    return filled
+
+
 def share_cells(ev: Evaluator, lesson: Lesson) -> set[CellKey]:
     """The cells holding a classifier's accuracy (the ``accuracy`` cell, and the last column of the
     epoch log and of the Live log), which the lesson shows as percentages."""
@@ -309,14 +321,21 @@ def conditional_problems(ev: Evaluator, cells: set[CellKey], shares: Collection[
 
 
 def _first_covered(sheet: str, sqref: str, cells: set[CellKey]) -> CellKey | None:
-    """The first lesson cell (by row, then column) among the ranges of ``sqref`` (``A1:B2 D4``);
-    each range costs the smaller of its size and the lesson's cells."""
-    best: tuple[int, int] | None = None
+    """The first lesson cell (by row, then column) among the ranges of ``sqref`` (``A1:B2 D4``)."""
+    areas = []
     for ref in sqref.split():
         try:
-            _, area = split_range(ref)
+            areas.append(split_range(ref)[1])
         except RangeError:
             continue
+    return _first_in(sheet, areas, cells)
+
+
+def _first_in(sheet: str, areas: Iterable[Range], cells: set[CellKey]) -> CellKey | None:
+    """The first lesson cell (by row, then column) inside any of ``areas`` on ``sheet``; each
+    area costs the smaller of its size and the lesson's cells."""
+    best: tuple[int, int] | None = None
+    for area in areas:
         if area.size <= len(cells):
             inside = ((row, col) for row, col in area.cells() if (sheet, col, row) in cells)
         else:
@@ -327,26 +346,27 @@ def _first_covered(sheet: str, sqref: str, cells: set[CellKey]) -> CellKey | Non
     return None if best is None else (sheet, best[1], best[0])
 
 
+DRAWN = {"sp": "a shape or text box", "pic": "a picture", "graphicFrame": "a chart", "grpSp": "a group of shapes",
+         "cxnSp": "a connector"}  # fmt: skip
+
+
 def drawing_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
-    """Shapes, text boxes, pictures and charts drawn over lesson cells, one mismatch each."""
+    """Shapes, text boxes, pictures and charts drawn over lesson cells, one mismatch each,
+    naming the first lesson cell the drawing's rectangle overlaps (through the sheet's real
+    column widths and row heights, :class:`gdsheet.xlsx.display.Layout`)."""
     parts = {sheet.name: sheet.part for sheet in ev.book.sheets if sheet.part}
+    layouts = {sheet.name: sheet.layout for sheet in ev.book.sheets if sheet.layout is not None}
     found = []
-    for sheet, drawn in drawings(ev.path, parts).items():
+    for sheet, drawn in drawings(ev.path, parts, layouts).items():
+        reported: set[int] = set()
         for item in drawn:
-            if item.kind == "graphicFrame":
-                continue  # the lesson's own charts: their extent in cells is only estimated (default cell sizes)
-            covered = next(
-                ((sheet, col, row) for row in range(item.min_row, min(item.max_row, item.min_row + 10_000) + 1)
-                 for col in range(item.min_col, min(item.max_col, item.min_col + 1_000) + 1)
-                 if (sheet, col, row) in cells),
-                None,
-            )  # fmt: skip
+            area = Range(sheet, item.min_row, item.min_col, item.max_row, item.max_col)
+            covered = None if item.anchor in reported else _first_in(sheet, [area], cells)
             if covered is None:
                 continue
+            reported.add(item.anchor)
             address = f"{sheet}!{a1(covered[1], covered[2])}"
-            what = {"sp": "a shape or text box", "pic": "a picture", "graphicFrame": "a chart"}.get(
-                item.kind, "a drawing"
-            )
+            what = DRAWN.get(item.kind, "a drawing")
             message = f"{address}: {what} is drawn over this lesson cell, hiding what it shows"
             found.append({"cell": address, "name": None, "kind": "drawing", "got": item.kind, "want": None,
                           "message": message})  # fmt: skip

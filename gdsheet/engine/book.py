@@ -25,6 +25,7 @@ from gdsheet.engine.xlvalues import XlError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import ARCHIVE_LIMITS, EXCEL_COLUMNS, archive_limit
 from gdsheet.xlsx.archive import open_archive
+from gdsheet.xlsx.display import Layout
 from gdsheet.xlsx.package import SHARED_STRINGS, TABLE, WORKSHEET, relationships, workbook_part
 from gdsheet.xlsx.ranges import RangeError, on_sheet, parse_cell
 
@@ -78,6 +79,9 @@ class Sheet:
     """Each conditional-format rule that applies a differential style: (sqref, dxfId), or
     (sqref, number format code) for an Excel 2010 rule whose style is inline (read with
     ``cached``, for check: a rule's number format changes what its cells show)."""
+    layout: Layout | None = None
+    """Column widths, row heights, what is hidden and the sheet's state (read with ``cached``, for
+    check: what an application draws, and where a drawing's anchor lands)."""
 
     def formula_at(self, col: int, row: int) -> Run | None:
         """The run holding a formula at (col, row), if any."""
@@ -250,6 +254,12 @@ class _SheetReader:
         elif tag == "row":
             self.row = int(attrs["r"]) if "r" in attrs and attrs["r"].isdigit() else self.row + 1
             self.col = 0
+            if self.sheet.layout is not None:
+                self.sheet.layout.add_row(self.row, attrs)
+        elif tag == "col" and self.sheet.layout is not None:
+            self.sheet.layout.add_column(attrs)
+        elif tag == "sheetFormatPr" and self.sheet.layout is not None:
+            self.sheet.layout.set_format(attrs)
         elif tag == "conditionalFormatting":
             self.sqref = attrs.get("sqref", "")
         elif tag == "cfRule" and self.sheet.cached is not None and self.sqref is not None:
@@ -540,6 +550,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     by_id = {rel.id: rel for rel in rels}
     sheet_parts: list[tuple[str, str]] = []
     all_sheets: list[str] = []  # every <sheet>, chart sheets too: what localSheetId counts
+    states: dict[str, str] = {}  # a sheet's name -> its state (visible, hidden, veryHidden)
     worksheet_of: dict[int, int] = {}  # a <sheet>'s position -> its worksheet's index in Book.sheets
     names: dict[str, str] = {}
     local_names: dict[tuple[int, str], str] = {}
@@ -550,6 +561,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
             continue
         if elem.tag == f"{_MAIN}sheet":
             all_sheets.append(elem.get("name", ""))
+            states[elem.get("name", "")] = elem.get("state", "visible")[:20]
             rel = by_id.get(elem.get(f"{_REL}id", ""))
             if rel is not None and rel.kind == WORKSHEET and not rel.external:
                 worksheet_of[len(all_sheets) - 1] = len(sheet_parts)
@@ -579,6 +591,7 @@ def _read(zf: zipfile.ZipFile, path: Path, cached: bool = False) -> Book:
     budget = archive_limit("cells")
     for index, (name, part) in enumerate(sheet_parts):
         sheet = Sheet(name, cached={} if cached else None, part=part)
+        sheet.layout = Layout(state=states.get(name, "visible")) if cached else None
         if part not in zf.NameToInfo:
             raise WorkbookError(f"sheet {name!r} has no part {part}")
         budget -= _read_sheet(zf, part, sheet, index, strings, shapes, unsupported, budget, tables)

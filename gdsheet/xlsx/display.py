@@ -11,10 +11,13 @@ same number, and pass.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.xlsx.archive import open_archive
 from gdsheet.xlsx.package import DRAWING, relationships, tree, workbook_part
 
@@ -73,17 +76,174 @@ def format_problem(code: str, share: bool = False) -> str | None:
 @dataclass(frozen=True)
 class Drawn:
     """Something drawn on a sheet: its kind (``sp`` a shape or text box, ``pic`` a picture,
-    ``graphicFrame`` a chart…) and the cells it covers, 1-based and inclusive."""
+    ``graphicFrame`` a chart…) and the cells its rectangle overlaps, 1-based and inclusive."""
 
     kind: str
     min_row: int
     min_col: int
     max_row: int
     max_col: int
+    anchor: int = 0
+    """The anchor's position in its drawing (one anchor may be placed over different cells at
+    different digit widths)."""
 
 
-EMU_PER_COLUMN = 609_600  # Excel's default column (64 px) and row (20 px) in EMU, for anchors sized in EMU
-EMU_PER_ROW = 190_500
+EMU_PER_PIXEL = 9_525  # at 96 dpi
+EMU_PER_POINT = 12_700
+DIGIT_PIXELS = 7
+"""The maximum digit width of the default font (Calibri 11, and Carlito, its metric twin that
+LibreOffice uses), in pixels: Excel measures column widths in these digits."""
+DIGIT_WIDTHS = (7, 8, 9, 10)
+"""The digit widths a drawing is placed at: a column's width is a number of digits, so how wide
+it is on screen depends on the font the application has. Excel's Calibri and LibreOffice's Carlito
+are 7 pixels; where neither is installed LibreOffice falls back to a wider font (DejaVu Sans, about
+9), and a drawing whose extent is in EMU lands over other cells. A drawing counts as over a cell
+if it is at any of these widths."""
+MAX_COLUMN_SPANS = 16_384
+MAX_NUMBER = 1e12
+"""Bounds on what a sheet's layout keeps: ``<col>`` elements, and any width, height or offset."""
+
+
+def _size(text: str | None) -> float | None:
+    """A width, height or EMU offset as written, or None when it is not a finite number in bounds."""
+    try:
+        value = float(text) if text is not None and len(text) < 40 else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and 0 <= value <= MAX_NUMBER else None
+
+
+def _flag(text: str | None) -> bool:
+    return text in ("1", "true")
+
+
+@dataclass
+class Layout:
+    """How a sheet lays its cells out, as an application draws them: each column's width and
+    each row's height (``<cols>``, ``<row ht>``, ``<sheetFormatPr>``), what is hidden (``hidden``,
+    a zero size, ``zeroHeight``, which collapsed outlines write as hidden rows), and whether the
+    sheet itself is shown (``<sheet state>``). Read by the engine's sheet reader for `check`."""
+
+    columns: list[tuple[int, int, float | None, bool]] = field(default_factory=list)
+    """(first, last, width in digits or None, hidden) of each ``<col>``."""
+    rows: dict[int, tuple[float | None, bool]] = field(default_factory=dict)
+    """Row -> (height in points or None, hidden), for the rows that set either."""
+    default_width: float | None = None
+    base_width: float = 8.0
+    default_height: float = 15.0
+    zero_height: bool = False
+    state: str = "visible"
+
+    def add_column(self, attrs: dict[str, str]) -> None:
+        first, last = attrs.get("min", ""), attrs.get("max", "")
+        if not (first.isdigit() and last.isdigit()) or len(self.columns) >= MAX_COLUMN_SPANS:
+            return
+        lo, hi = max(int(first), 1), min(int(last), EXCEL_COLUMNS)
+        if lo <= hi:
+            self.columns.append((lo, hi, _size(attrs.get("width")), _flag(attrs.get("hidden"))))
+
+    def add_row(self, row: int, attrs: dict[str, str]) -> None:
+        height, hidden = _size(attrs.get("ht")), _flag(attrs.get("hidden"))
+        if height is not None or hidden or self.zero_height:
+            self.rows[row] = (height, hidden)
+
+    def set_format(self, attrs: dict[str, str]) -> None:
+        self.default_width = _size(attrs.get("defaultColWidth"))
+        self.base_width = _size(attrs.get("baseColWidth")) or 8.0
+        self.default_height = _size(attrs.get("defaultRowHeight")) or 15.0
+        self.zero_height = _flag(attrs.get("zeroHeight"))
+
+    def column_pixels(self, col: int, digit: int = DIGIT_PIXELS) -> int:
+        """The column's width on screen in pixels, as Excel computes it from the width in digits
+        (ECMA-376 18.3.1.13) for a font whose digits are ``digit`` pixels wide: a hidden column is 0 wide."""
+        span = self._span(col)
+        if span is not None and (span[3] or span[2] == 0):
+            return 0
+        width = span[2] if span is not None and span[2] is not None else self.default_width
+        if width is not None:
+            return math.trunc((256 * width + math.trunc(128 / digit)) / 256 * digit)
+        pixels = math.trunc(self.base_width * digit) + 5  # padding and gridline, rounded up to 8 pixels
+        return -(-pixels // 8) * 8
+
+    def row_points(self, row: int) -> float:
+        """The row's height in points: 0 when hidden (or, under ``zeroHeight``, not shown)."""
+        height, hidden = self.rows.get(row, (None, False))
+        if hidden or height == 0 or (self.zero_height and height is None):
+            return 0.0
+        return self.default_height if height is None else height
+
+    def hidden_column(self, col: int) -> bool:
+        return self.column_pixels(col) == 0
+
+    def hidden_row(self, row: int) -> bool:
+        return self.row_points(row) == 0
+
+    def _span(self, col: int) -> tuple[int, int, float | None, bool] | None:
+        if not hasattr(self, "_spans"):
+            self._spans = sorted(self.columns)
+            self._starts = [span[0] for span in self._spans]
+        index = bisect.bisect_right(self._starts, col) - 1
+        return self._spans[index] if index >= 0 and self._spans[index][1] >= col else None
+
+    def _column_edges(self, digit: int) -> list[int]:
+        """EMU of each column's left edge (index 0: column 1's), and the last column's right edge."""
+        if not hasattr(self, "_edges"):
+            self._edges: dict[int, list[int]] = {}
+        if digit not in self._edges:
+            edges, x = [0], 0
+            for col in range(1, EXCEL_COLUMNS + 1):
+                x += self.column_pixels(col, digit) * EMU_PER_PIXEL
+                edges.append(x)
+            self._edges[digit] = edges
+        return self._edges[digit]
+
+    def _row_table(self) -> tuple[list[int], list[int], int]:
+        """The rows that differ from the default height, each with the EMU by which the rows
+        above it (inclusive) differ from default rows, and the default row's EMU."""
+        if not hasattr(self, "_rows_sorted"):
+            default = round(self.default_height * EMU_PER_POINT) if not self.zero_height else 0
+            rows, shifts, shift = [], [], 0
+            for row in sorted(self.rows):
+                shift += round(self.row_points(row) * EMU_PER_POINT) - default
+                rows.append(row)
+                shifts.append(shift)
+            self._rows_sorted = (rows, shifts, default)
+        return self._rows_sorted
+
+    def column_x(self, col: int, digit: int = DIGIT_PIXELS) -> int:
+        """EMU of the left edge of column ``col`` (1-based; past the last column, the sheet's end)."""
+        edges = self._column_edges(digit)
+        return edges[min(max(col, 1), EXCEL_COLUMNS + 1) - 1]
+
+    def row_y(self, row: int) -> int:
+        """EMU of the top edge of row ``row`` (1-based)."""
+        rows, shifts, default = self._row_table()
+        row = min(max(row, 1), EXCEL_ROWS + 1)
+        index = bisect.bisect_left(rows, row) - 1  # custom rows above ``row``
+        return (row - 1) * default + (shifts[index] if index >= 0 else 0)
+
+    def column_at(self, x: float, digit: int = DIGIT_PIXELS) -> int:
+        """The column whose extent holds EMU ``x`` (a point on an edge belongs to the column right of it)."""
+        return min(max(bisect.bisect_right(self._column_edges(digit), x), 1), EXCEL_COLUMNS)
+
+    def row_at(self, y: float) -> int:
+        """The row whose extent holds EMU ``y``, by bisection over :meth:`row_y`."""
+        lo, hi = 1, EXCEL_ROWS
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.row_y(mid) <= y:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def covered(self, x1: float, y1: float, x2: float, y2: float, digit: int = DIGIT_PIXELS
+                ) -> tuple[int, int, int, int] | None:  # fmt: skip
+        """(first row, first column, last row, last column) of the cells a rectangle in EMU
+        overlaps by more than nothing, or None for a rectangle of no area."""
+        if x2 <= x1 or y2 <= y1:
+            return None
+        return self.row_at(y1), self.column_at(x1, digit), self.row_at(y2 - 1), self.column_at(x2 - 1, digit)
 
 
 def number_formats(path: str | Path) -> dict[int, str]:
@@ -122,53 +282,68 @@ def styles(path: str | Path) -> tuple[dict[int, str], dict[int, str]]:
     return formats, differential
 
 
-def drawings(path: str | Path, sheet_parts: dict[str, str]) -> dict[str, list[Drawn]]:
-    """Sheet name -> what is drawn on it (every anchor of every drawing the sheet relates to)."""
+def drawings(path: str | Path, sheet_parts: dict[str, str], layouts: dict[str, Layout] | None = None
+             ) -> dict[str, list[Drawn]]:  # fmt: skip
+    """Sheet name -> what is drawn on it (every anchor of every drawing the sheet relates to), in
+    the cells its extent overlaps through the sheet's own column widths and row heights
+    (``layouts``; the default sizes for a sheet without one)."""
     found: dict[str, list[Drawn]] = {}
     with open_archive(path) as zin:
         for sheet, part in sheet_parts.items():
+            layout = (layouts or {}).get(sheet) or Layout()
             for rel in relationships(zin, part):
                 if rel.kind == DRAWING and not rel.external and rel.target in zin.NameToInfo:
-                    found.setdefault(sheet, []).extend(_anchors(tree(zin, rel.target)))
+                    found.setdefault(sheet, []).extend(_anchors(tree(zin, rel.target), layout))
     return found
 
 
-def _cell_of(marker: object) -> tuple[int, int]:
-    """(row, column), 1-based, of an ``xdr:from``/``xdr:to`` marker."""
+def _number(el: object, tag: str) -> int:
+    child = el.find(f"{_XDR}{tag}")  # type: ignore[attr-defined]
+    value = _size((child.text or "").strip() if child is not None else None)
+    return int(value) if value is not None else 0
 
-    def number(tag: str) -> int:
-        el = marker.find(f"{_XDR}{tag}")  # type: ignore[attr-defined]
-        text = (el.text or "0").strip() if el is not None else "0"
-        return int(text) if text.isdigit() else 0
 
-    return number("row") + 1, number("col") + 1
+def _point(marker: object, layout: Layout, digit: int) -> tuple[int, int]:
+    """(x, y) in EMU of an ``xdr:from``/``xdr:to`` marker: its cell's corner plus its offsets."""
+    col, row = min(_number(marker, "col"), EXCEL_COLUMNS), min(_number(marker, "row"), EXCEL_ROWS)
+    x = layout.column_x(col + 1, digit) + _number(marker, "colOff")
+    return x, layout.row_y(row + 1) + _number(marker, "rowOff")
 
 
 def _emu(el: object, name: str) -> int:
-    text = el.get(name, "0") if el is not None else "0"  # type: ignore[attr-defined]
-    return int(text) if text.isdigit() else 0
+    value = _size(el.get(name) if el is not None else None)  # type: ignore[attr-defined]
+    return int(value) if value is not None else 0
 
 
-def _anchors(root: object) -> list[Drawn]:
-    drawn = []
-    for anchor in root:  # type: ignore[attr-defined]
-        tag = anchor.tag.removeprefix(_XDR)
-        content = next((child.tag.removeprefix(_XDR) for child in anchor
-                        if child.tag.removeprefix(_XDR) in ("sp", "pic", "grpSp", "cxnSp", "graphicFrame",
-                                                            "contentPart")), "shape")  # fmt: skip
-        start = anchor.find(f"{_XDR}from")
-        ext = anchor.find(f"{_XDR}ext")
-        if tag == "twoCellAnchor" and start is not None and anchor.find(f"{_XDR}to") is not None:
-            (row1, col1), (row2, col2) = _cell_of(start), _cell_of(anchor.find(f"{_XDR}to"))
-        elif tag in ("oneCellAnchor", "absoluteAnchor"):
-            if tag == "oneCellAnchor" and start is not None:
-                row1, col1 = _cell_of(start)
-            else:
-                pos = anchor.find(f"{_XDR}pos")
-                row1, col1 = _emu(pos, "y") // EMU_PER_ROW + 1, _emu(pos, "x") // EMU_PER_COLUMN + 1
-            row2 = row1 + _emu(ext, "cy") // EMU_PER_ROW
-            col2 = col1 + _emu(ext, "cx") // EMU_PER_COLUMN
-        else:
-            continue
-        drawn.append(Drawn(content, min(row1, row2), min(col1, col2), max(row1, row2), max(col1, col2)))
+def _anchors(root: object, layout: Layout) -> list[Drawn]:
+    """Each anchor's content and the cells its rectangle overlaps: a two-cell anchor spans its
+    from and to markers; a one-cell anchor runs its extent (EMU) from its from marker, and an
+    absolute anchor from its position, across the sheet's real column widths and row heights, at
+    each of :data:`DIGIT_WIDTHS` (one :class:`Drawn` per distinct extent, numbered by anchor)."""
+    drawn: list[Drawn] = []
+    for number, anchor in enumerate(root):  # type: ignore[arg-type]
+        placed = dict.fromkeys(_placed(anchor, layout, number, digit) for digit in DIGIT_WIDTHS)
+        drawn += [item for item in placed if item is not None]
     return drawn
+
+
+def _placed(anchor: object, layout: Layout, number: int, digit: int) -> Drawn | None:
+    """One anchor placed on the sheet for a font whose digits are ``digit`` pixels wide."""
+    tag = anchor.tag.removeprefix(_XDR)
+    content = next((child.tag.removeprefix(_XDR) for child in anchor
+                    if child.tag.removeprefix(_XDR) in ("sp", "pic", "grpSp", "cxnSp", "graphicFrame",
+                                                        "contentPart")), "shape")  # fmt: skip
+    start, end, ext = anchor.find(f"{_XDR}from"), anchor.find(f"{_XDR}to"), anchor.find(f"{_XDR}ext")
+    if tag == "twoCellAnchor" and start is not None and end is not None:
+        (x1, y1), (x2, y2) = _point(start, layout, digit), _point(end, layout, digit)
+    elif tag == "oneCellAnchor" and start is not None:
+        x1, y1 = _point(start, layout, digit)
+        x2, y2 = x1 + _emu(ext, "cx"), y1 + _emu(ext, "cy")
+    elif tag == "absoluteAnchor":
+        pos = anchor.find(f"{_XDR}pos")
+        x1, y1 = _emu(pos, "x"), _emu(pos, "y")
+        x2, y2 = x1 + _emu(ext, "cx"), y1 + _emu(ext, "cy")
+    else:
+        return None
+    cells = layout.covered(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2), digit)
+    return None if cells is None else Drawn(content, *cells, anchor=number)

@@ -357,6 +357,33 @@ def shape_over_descent(source: Path, target: Path) -> str:
     return f"Lesson!{cell(table, 2, NEW_M)}"
 
 
+def shape_past_narrow_column(source: Path, target: Path) -> str:
+    """A white rectangle anchored 300 pixels into column A (44 digits, 308 pixels) and 27 pixels
+    wide: past the narrow column B (2 digits, 14 pixels) it covers 5 pixels of guess_x's first
+    cell in column C. By Excel's default column size (64 pixels) it would end inside column A."""
+    guess = areas(source)["guess_x"]
+    assert guess.min_col == 3, guess
+    shape = SHAPE.format(col=0, row=guess.min_row - 1, cx=27 * 9_525, cy=190_500).replace(
+        "<colOff>0</colOff>", f"<colOff>{300 * 9_525}</colOff>", 1
+    )
+    _add_to_drawing(source, target, shape)
+    return f"Lesson!{cell(guess)}"
+
+
+def chart_over_data(source: Path, target: Path) -> str:
+    """The fit chart (a one-cell anchor right of the data) moved to column B: it covers data_x's
+    first cell."""
+    data = areas(source)["data_x"]
+
+    def edit(text: str) -> str:
+        edited, count = re.subn(r"<from><col>\d+</col>", "<from><col>1</col>", text, count=1)
+        assert count == 1, text[:300]
+        return edited
+
+    rewrite_member(source, target, "xl/drawings/drawing1.xml", edit)
+    return f"Lesson!{cell(data)}"
+
+
 def conditional_format(code: str, name: str = "rmse") -> Tampering:
     """A conditional-format rule that always holds (``=TRUE``) over ``name``'s first cell, whose
     differential style sets the number format ``code``."""
@@ -406,7 +433,8 @@ conditional_scaling = conditional_format("0.00,,", "next_m")
 
 DISPLAY_TAMPERINGS: tuple[Tampering, ...] = (
     conditional_literal, conditional_scaling, x14_conditional_format,
-    text_box_over_rmse, shape_over_descent, literal_format, zero_literal_format, scaling_format, percent_format,
+    text_box_over_rmse, shape_over_descent, shape_past_narrow_column, chart_over_data,
+    literal_format, zero_literal_format, scaling_format, percent_format,
     date_format, hidden_format, default_style_hidden,
 )  # fmt: skip
 """Tamperings of what is displayed (number formats, drawings), not of values or names."""
