@@ -29,10 +29,12 @@ import numpy as np
 from gdsheet.commands.check_names import is_lesson_name, lesson_cells, name_problems
 from gdsheet.commands.check_shown import (
     cache_mismatches,
+    colour_problems,
     conditional_problems,
     drawing_problems,
     filled_cells,
     format_problems,
+    hidden_problems,
     live_epoch_labels,
     log_problems,
     share_cells,
@@ -208,6 +210,8 @@ def shown_problems(ev: Evaluator, lesson: Lesson, computed: Mapping[CellKey, obj
         *format_problems(ev, named, shares),
         *conditional_problems(ev, named, shares),
         *drawing_problems(ev, filled),
+        *hidden_problems(ev, filled),
+        *colour_problems(ev, filled),
     ]
     lesson_sheets = {area.sheet for name, area in ev.names.items() if is_lesson_name(name, lesson)}
     covered = named | labels

@@ -19,8 +19,9 @@ The named areas' values are recalculated and compared with the reference in
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 import numpy as np
 
@@ -29,11 +30,22 @@ from gdsheet.engine import xlvalues as xl
 from gdsheet.engine.compiled import plain
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.engine.shapes import Unsupported, walk
-from gdsheet.lesson.contract import reset_name
+from gdsheet.errors import GdsheetError
+from gdsheet.lesson.contract import reset_name, start_name
+from gdsheet.lesson.schedules import EPOCH
 from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
-from gdsheet.xlsx.display import drawings, format_problem, number_formats, styles
-from gdsheet.xlsx.ranges import Range, RangeError, a1, split_range
+from gdsheet.xlsx.display import (
+    TEXT,
+    colour_problem,
+    colours,
+    drawings,
+    format_colours,
+    format_problem,
+    number_formats,
+    styles,
+)
+from gdsheet.xlsx.ranges import Range, RangeError, a1, column_letters, split_range
 
 Mismatch = dict[str, object]
 CellKey = tuple[str, int, int]
@@ -180,7 +192,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
     values (the start values were edited before the first run) leaves the log's origin unknown:
     that row, and for an optimizer with state every row, cannot be verified and are returned as
     such (they fail the check unless ``--allow-unchecked``). The ``--record`` columns beyond these
-    are not checked."""
+    are replayed too (:func:`_record_problems`)."""
     if "epoch_log" not in ev.names:
         return [], []
     log = ev.area("epoch_log")
@@ -192,6 +204,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
         columns = f"epoch, {', '.join(params)}, loss{', accuracy' if scored else ''}"
         return [_log_problem(log.min_row, where, f"the log has fewer than {width} columns ({columns})")], []
     x, y = lesson.x_columns, lesson.samples_y
+    replayed: list[tuple[int, int, dict[str, float], dict[str, float] | None]] = []  # for the --record columns
     origin = _log_origin(ev, lesson)
     previous: tuple[dict[str, float], dict[str, float]] | None = origin  # parameters and state before this row
     unverified_rows: list[str] = []
@@ -234,9 +247,11 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
                     ))], []  # fmt: skip
         if state is None and (expected_epoch == 1 or lesson.state):
             unverified_rows.append(f"{log.sheet}!{a1(log.min_col, row)}:{a1(log.min_col + width - 1, row)}")
+        replayed.append((row, expected_epoch, got, state if state is not None or lesson.state else {}))
         previous = (got, dict(state or {})) if state is not None or not lesson.state else None
         expected_epoch += 1
-    return [], unverified_rows
+    problems, unknown = _record_problems(ev, lesson, log, width, replayed)
+    return problems, unverified_rows + unknown
 
 
 def filled_cells(ev: Evaluator, cells: Iterable[CellKey]) -> set[CellKey]:
@@ -320,26 +335,31 @@ def conditional_problems(ev: Evaluator, cells: set[CellKey], shares: Collection[
     return found
 
 
-def _first_covered(sheet: str, sqref: str, cells: set[CellKey]) -> CellKey | None:
-    """The first lesson cell (by row, then column) among the ranges of ``sqref`` (``A1:B2 D4``)."""
+def _first_covered(sheet: str, sqref: str, cells: set[CellKey], accept: Callable[[CellKey], bool] | None = None
+                   ) -> CellKey | None:  # fmt: skip
+    """The first lesson cell (by row, then column) among the ranges of ``sqref`` (``A1:B2 D4``)
+    that ``accept`` takes (any, without it)."""
     areas = []
     for ref in sqref.split():
         try:
             areas.append(split_range(ref)[1])
         except RangeError:
             continue
-    return _first_in(sheet, areas, cells)
+    return _first_in(sheet, areas, cells, accept)
 
 
-def _first_in(sheet: str, areas: Iterable[Range], cells: set[CellKey]) -> CellKey | None:
-    """The first lesson cell (by row, then column) inside any of ``areas`` on ``sheet``; each
-    area costs the smaller of its size and the lesson's cells."""
+def _first_in(sheet: str, areas: Iterable[Range], cells: set[CellKey], accept: Callable[[CellKey], bool] | None = None
+              ) -> CellKey | None:  # fmt: skip
+    """The first lesson cell (by row, then column) inside any of ``areas`` on ``sheet`` that
+    ``accept`` takes; each area costs the smaller of its size and the lesson's cells."""
     best: tuple[int, int] | None = None
     for area in areas:
         if area.size <= len(cells):
             inside = ((row, col) for row, col in area.cells() if (sheet, col, row) in cells)
         else:
             inside = ((row, col) for name, col, row in cells if name == sheet and (row, col) in area)
+        if accept is not None:
+            inside = (cell for cell in inside if accept((sheet, cell[1], cell[0])))
         first = min(inside, default=None)
         if first is not None and (best is None or first < best):
             best = first
@@ -371,3 +391,139 @@ def drawing_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
             found.append({"cell": address, "name": None, "kind": "drawing", "got": item.kind, "want": None,
                           "message": message})  # fmt: skip
     return found
+
+
+MAX_HIDDEN_REPORTED = 100
+"""Hidden rows, columns and sheets, and invisible colours, reported at most (each one mismatch)."""
+
+
+def _mismatch(address: str, kind: str, message: str, got: object = None) -> Mismatch:
+    return {"cell": address, "name": None, "kind": kind, "got": got, "want": None, "message": message}
+
+
+def hidden_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
+    """Lesson cells an application does not show: on a hidden or very hidden sheet (while
+    another sheet shows numbers), in a hidden row (``hidden``, height 0, ``zeroHeight``, a
+    collapsed outline) or a hidden column (``hidden``, width 0). One mismatch per sheet, row or
+    column, naming its first lesson cell that holds something."""
+    layouts = {sheet.name: sheet.layout for sheet in ev.book.sheets if sheet.layout is not None}
+    found: list[Mismatch] = []
+    seen: set[tuple[str, str, int]] = set()
+    for sheet, col, row in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
+        layout = layouts.get(sheet)
+        if layout is None or len(found) >= MAX_HIDDEN_REPORTED:
+            continue
+        address = f"{sheet}!{a1(col, row)}"
+        if layout.state != "visible" and (sheet, "sheet", 0) not in seen:
+            seen.add((sheet, "sheet", 0))
+            found.append(_mismatch(address, "hidden", (
+                f"{address}: the sheet {sheet!r} is {layout.state}: its lesson cells are not shown, while another "
+                "sheet's are"), layout.state))  # fmt: skip
+        if layout.hidden_row(row) and (sheet, "row", row) not in seen:
+            seen.add((sheet, "row", row))
+            found.append(
+                _mismatch(address, "hidden", f"{address}: row {row} is hidden (or 0 high): its number is not shown")
+            )
+        if layout.hidden_column(col) and (sheet, "column", col) not in seen:
+            seen.add((sheet, "column", col))
+            message = f"{address}: column {column_letters(col)} is hidden (or 0 wide): its number is not shown"
+            found.append(_mismatch(address, "hidden", message))
+    return found
+
+
+def colour_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
+    """Lesson cells whose number is painted in (about) the colour of its fill: the cell style's
+    font and fill, the colours of its number format's sections (``[White]``), and each
+    conditional-format rule's differential font and fill over it (a rule is taken as holding, as
+    for number formats). Theme, indexed and tinted colours are resolved
+    (:func:`gdsheet.xlsx.display.colours`). One mismatch per cell style and per rule, naming the
+    first lesson cell that holds something."""
+    paint = colours(ev.path)
+    formats = number_formats(ev.path)
+    sheets = {sheet.name: sheet for sheet in ev.book.sheets}
+    problems: dict[int, str | None] = {}
+
+    def style_of(key: CellKey) -> int:
+        return sheets[key[0]].styles.get(key[1], {}).get(key[2], 0)
+
+    def why(style: int, font: str | None = None, fill: str | None = None) -> str | None:
+        own_font, own_fill = paint.cells.get(style, (TEXT, None))
+        ground = fill if fill is not None else own_fill
+        inks = [font] if font is not None else [own_font, *format_colours(formats.get(style, "General"), paint.palette)]
+        return next((problem for ink in inks if (problem := colour_problem(ink, ground)) is not None), None)
+
+    found: list[Mismatch] = []
+    reported: set[int] = set()
+    for key in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
+        if key[0] not in sheets or len(found) >= MAX_HIDDEN_REPORTED:
+            continue
+        style = style_of(key)
+        if style not in problems:
+            problems[style] = why(style)
+        if problems[style] is not None and style not in reported:
+            reported.add(style)
+            address = f"{key[0]}!{a1(key[1], key[2])}"
+            found.append(_mismatch(address, "colour", f"{address}: {problems[style]}"))
+    for sheet in ev.book.sheets:
+        for sqref, dxf in sheet.conditional[:MAX_REPORTED_RULES]:
+            if not isinstance(dxf, int) or dxf not in paint.differential or len(found) >= MAX_HIDDEN_REPORTED:
+                continue
+            font, fill = paint.differential[dxf]
+            clashes = functools.partial(lambda key, ink, ground: why(style_of(key), ink, ground) is not None,
+                                        ink=font, ground=fill)  # fmt: skip
+            hit = _first_covered(sheet.name, sqref, cells, clashes)
+            if hit is not None:
+                address = f"{sheet.name}!{a1(hit[1], hit[2])}"
+                message = (f"{address}: a conditional format over {sqref[:80]} paints it so that "
+                           f"{why(style_of(hit), font, fill)} when its rule holds")  # fmt: skip
+                found.append(_mismatch(address, "colour", message))
+    return found
+
+
+def _record_problems(ev: Evaluator, lesson: Lesson, log: Range, width: int,
+                     replayed: list[tuple[int, int, dict[str, float], dict[str, float] | None]]
+                     ) -> tuple[list[Mismatch], list[str]]:  # fmt: skip
+    """The ``--record`` columns (right of the lesson's own, headed by the recorded cell's text):
+    each row's value must be that cell evaluated (by the compiled engine) at the row's state, the
+    parameters of the row and the optimizer state replayed to it, the epoch after it (what a run
+    carries into the start cells before it records). Every row is evaluated (a step of the
+    compiled engine each). Returns the first row whose value is not, and the cells that cannot be
+    verified (a header that is no cell, a row whose state is unknown)."""
+    columns = range(log.min_col + width, log.max_col + 1)
+    if not columns or not replayed:
+        return [], []
+    unknown: list[str] = []
+    headers = {}
+    for col in columns:
+        text = ev.stored(log.sheet, col, log.min_row - 1) if log.min_row > 1 else None
+        try:
+            if isinstance(text, str) and ev.area(text).shape == (1, 1):
+                headers[col] = text
+                continue
+        except GdsheetError:
+            pass
+        unknown.append(f"{log.sheet}!{a1(col, log.min_row)}:{a1(col, log.max_row)}")
+    if not headers:
+        return [], unknown
+    targets = [start_name(p) for p in lesson.params] + [start_name(x) for x in lesson.state]
+    epoch_input = start_name(EPOCH) in ev.names
+    try:
+        step = ev.stepper([*targets, *([start_name(EPOCH)] if epoch_input else [])], list(headers.values()))
+    except GdsheetError as why:
+        return [], [*unknown, *(f"{log.sheet}!{a1(c, log.min_row)}:{a1(c, log.max_row)} ({why})" for c in headers)]
+    for row, epoch, params, state in replayed:
+        if state is None:
+            unknown += [f"{log.sheet}!{a1(col, row)}" for col in headers if ev.stored(log.sheet, col, row) is not None]
+            continue
+        inputs = [*(params[p] for p in lesson.params), *(state.get(x, 0.0) for x in lesson.state)]
+        with np.errstate(all="ignore"):
+            values = step([*inputs, *([float(epoch + 1)] if epoch_input else [])])
+        for (col, text), want in zip(headers.items(), values, strict=True):
+            got = ev.stored(log.sheet, col, row)
+            if got is None:
+                continue  # a later run that did not record this cell leaves it empty
+            if not (isinstance(got, float) and isinstance(want, float) and _close(got, want)):
+                address = f"{log.sheet}!{a1(col, row)}"
+                what = f"the recorded {text} {got!r} is not {text} at the row's state ({want!r})"
+                return [_log_problem(row, address, what)], unknown
+    return [], unknown

@@ -12,6 +12,7 @@ same number, and pass.
 from __future__ import annotations
 
 import bisect
+import colorsys
 import math
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from gdsheet.xlsx.package import DRAWING, relationships, tree, workbook_part
 STYLES = "styles"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+THEME = "theme"
 
 BUILT_IN_FORMATS = {
     0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00",
@@ -347,3 +350,168 @@ def _placed(anchor: object, layout: Layout, number: int, digit: int) -> Drawn | 
         return None
     cells = layout.covered(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2), digit)
     return None if cells is None else Drawn(content, *cells, anchor=number)
+
+
+CONTRAST_FLOOR = 1.5
+"""The contrast ratio (WCAG 2's, 1 to 21) below which a number's colour is taken as invisible on
+its fill: white on white is 1, yellow on white 1.07, light grey (D9D9D9) on white 1.4; the
+lesson's own faintest text (grey 666666 on white) is 5.7."""
+
+THEME_ORDER = ("lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6",
+               "hlink", "folHlink")  # fmt: skip
+"""Excel's theme colour indexes: 0 and 1 are the light and dark colours, swapped from the theme's order."""
+
+FORMAT_COLOURS = {"black": "000000", "white": "FFFFFF", "red": "FF0000", "green": "00FF00", "blue": "0000FF",
+                  "yellow": "FFFF00", "magenta": "FF00FF", "cyan": "00FFFF"}  # fmt: skip
+"""A number format's ``[Colour]`` names (``[ColorN]`` is palette entry N)."""
+
+WINDOW = "FFFFFF"
+"""What shows through a cell without a fill: the window's background (white)."""
+TEXT = "000000"
+"""A font without a colour (or ``auto``): the window's text colour (black)."""
+
+
+@dataclass(frozen=True)
+class Colours:
+    """What a workbook's styles paint: each cell style's font colour and fill colour (RGB hex,
+    fill None when the cell has none), and each differential style's (None where it sets none)."""
+
+    cells: dict[int, tuple[str, str | None]]
+    differential: dict[int, tuple[str | None, str | None]]
+    palette: list[str]
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2's contrast ratio of two RGB hex colours (1: the same; 21: black on white)."""
+
+    def luminance(rgb: str) -> float:
+        channels = [int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _tinted(rgb: str, tint: float) -> str:
+    """``rgb`` lightened (tint > 0) or darkened (tint < 0) in HLS, as Excel applies a tint."""
+    h, lum, s = colorsys.rgb_to_hls(*(int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4)))
+    lum = lum * (1 + tint) if tint < 0 else lum * (1 - tint) + tint
+    return "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(h, min(max(lum, 0.0), 1.0), s))
+
+
+def _theme(zin: object, book: str) -> list[str]:
+    """The workbook theme's colours in Excel's index order (empty without a theme part)."""
+    part = next((r.target for r in relationships(zin, book) if r.kind == THEME and not r.external), None)
+    if part is None or part not in zin.NameToInfo:  # type: ignore[attr-defined]
+        return []
+    scheme = next((el for el in tree(zin, part).iter() if el.tag == f"{_A}clrScheme"), None)
+    if scheme is None:
+        return []
+    found = {}
+    for entry in scheme:
+        colour = next(iter(entry), None)
+        if colour is not None:
+            value = colour.get("lastClr") if colour.tag == f"{_A}sysClr" else colour.get("val")
+            if value and re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+                found[entry.tag.removeprefix(_A)] = value.upper()
+    return [found.get(name, TEXT) for name in THEME_ORDER]
+
+
+def _rgb(el: object, theme: list[str], palette: list[str], default: str | None) -> str | None:
+    """An ``rgb``/``theme``/``indexed`` colour element as RGB hex (its tint applied), or ``default``."""
+    if el is None:
+        return default
+    get = el.get  # type: ignore[attr-defined]
+    tint = _size(get("tint", "").lstrip("-")) if get("tint") else None
+    tint = 0.0 if tint is None else (-tint if get("tint", "").startswith("-") else tint)
+    rgb = None
+    if get("auto") in ("1", "true"):
+        return default
+    if (value := get("rgb")) and re.fullmatch(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}", value):
+        rgb = value[-6:].upper()  # ARGB: the alpha byte is ignored, as Excel does
+    elif (index := get("theme", "")).isdigit():
+        rgb = theme[int(index)] if int(index) < len(theme) else None
+    elif (index := get("indexed", "")).isdigit():
+        number = int(index)
+        rgb = palette[number] if number < len(palette) else {64: TEXT, 65: WINDOW}.get(number, default)
+    if rgb is None:
+        return default
+    return _tinted(rgb, max(min(tint, 1.0), -1.0)) if tint else rgb
+
+
+def _fill(el: object, theme: list[str], palette: list[str], differential: bool) -> str | None:
+    """A ``<fill>``'s colour: a solid pattern's foreground (a differential style's solid fill is
+    its background colour, as Excel reads it), or None for no fill, a gradient or a pattern."""
+    pattern = el.find(f"{_MAIN}patternFill") if el is not None else None  # type: ignore[attr-defined]
+    if pattern is None:
+        return None
+    kind = pattern.get("patternType")
+    if differential and kind in (None, "solid"):
+        colour = pattern.find(f"{_MAIN}bgColor")
+        colour = colour if colour is not None else pattern.find(f"{_MAIN}fgColor")
+    elif kind == "solid":
+        colour = pattern.find(f"{_MAIN}fgColor")
+    else:
+        return None
+    return _rgb(colour, theme, palette, None)
+
+
+def colours(path: str | Path) -> Colours:
+    """The font and fill colours of every cell style and differential style of the workbook."""
+    from openpyxl.styles.colors import COLOR_INDEX  # Excel's 64-colour default palette
+
+    with open_archive(path) as zin:
+        book = workbook_part(zin)
+        theme = _theme(zin, book)
+        part = next((r.target for r in relationships(zin, book) if r.kind == STYLES and not r.external), None)
+        if part is None or part not in zin.NameToInfo:
+            return Colours({}, {}, [])
+        root = tree(zin, part)
+    palette = [rgb[-6:].upper() for rgb in COLOR_INDEX]
+    custom = root.find(f"{_MAIN}colors/{_MAIN}indexedColors")
+    if custom is not None:
+        palette = [(el.get("rgb") or "00000000")[-6:].upper() for el in custom][: len(COLOR_INDEX)] or palette
+    fonts = [
+        _rgb(font.find(f"{_MAIN}color"), theme, palette, TEXT) or TEXT
+        for font in root.iterfind(f"{_MAIN}fonts/{_MAIN}font")
+    ]
+    fills = [_fill(fill, theme, palette, False) for fill in root.iterfind(f"{_MAIN}fills/{_MAIN}fill")]
+    cells = {}
+    for index, xf in enumerate(root.iterfind(f"{_MAIN}cellXfs/{_MAIN}xf")):
+        font, fill = xf.get("fontId", "0"), xf.get("fillId", "0")
+        font_rgb = fonts[int(font)] if font.isdigit() and int(font) < len(fonts) else TEXT
+        fill_rgb = fills[int(fill)] if fill.isdigit() and int(fill) < len(fills) else None
+        cells[index] = (font_rgb, fill_rgb)
+    differential = {}
+    for index, dxf in enumerate(root.iterfind(f"{_MAIN}dxfs/{_MAIN}dxf")):
+        font = dxf.find(f"{_MAIN}font")
+        font_rgb = _rgb(font.find(f"{_MAIN}color"), theme, palette, None) if font is not None else None
+        fill_rgb = _fill(dxf.find(f"{_MAIN}fill"), theme, palette, True)
+        if font_rgb is not None or fill_rgb is not None:
+            differential[index] = (font_rgb, fill_rgb)
+    return Colours(cells, differential, palette)
+
+
+def format_colours(code: str, palette: list[str]) -> list[str]:
+    """The colours a number format's first three sections paint their numbers in (``[White]``,
+    ``[Color9]``), as RGB hex."""
+    found = []
+    for tokens in _sections(code)[:3]:
+        for token in tokens:
+            name = token[1:-1].lower() if token.startswith("[") and token.endswith("]") else ""
+            if name in FORMAT_COLOURS:
+                found.append(FORMAT_COLOURS[name])
+            elif name.startswith("color") and name[5:].isdigit() and 1 <= int(name[5:]) <= 56:
+                found.append(palette[int(name[5:]) + 7] if int(name[5:]) + 7 < len(palette) else TEXT)
+    return found
+
+
+def colour_problem(font: str, fill: str | None) -> str | None:
+    """Why a number in colour ``font`` on ``fill`` (None: the white window) cannot be seen, or None."""
+    ground = fill or WINDOW
+    ratio = contrast(font, ground)
+    if ratio >= CONTRAST_FLOOR:
+        return None
+    what = "the same colour as" if font == ground else "too close in colour to"
+    return f"its number (#{font}) is {what} its {'fill' if fill else 'background'} (#{ground}; contrast {ratio:.2f}:1)"

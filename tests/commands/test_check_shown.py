@@ -8,27 +8,35 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.workbook.defined_name import DefinedName
 
 from gdsheet.cli import main
 from gdsheet.commands.build import build
 from gdsheet.commands.check import check_workbook
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.commands.run import run
+from gdsheet.engine.book import read_book
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.reference.oracle import lesson_epoch, lesson_values, model_accuracy, model_loss
 from tests.support.libreoffice import cell_text, recalculate_many, render_pdf, resave, resave_many
 from tests.support.tamper import (
     DISPLAY_TAMPERINGS,
     FORMAT_TAMPERINGS,
+    HIDDEN_TAMPERINGS,
     TAMPERINGS,
     Tampering,
     areas,
     cell,
     conditional_literal,
+    hidden_row,
+    hidden_sheet,
+    rewrite_member,
     x14_conditional_format,
 )
 
@@ -46,7 +54,7 @@ def test_the_run_lesson_passes_with_its_caches_and_log(ran: Path) -> None:
     assert report.ok and report.unchecked == [] and report.cells == 386
 
 
-@pytest.mark.parametrize("tamper", TAMPERINGS + DISPLAY_TAMPERINGS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("tamper", TAMPERINGS + DISPLAY_TAMPERINGS + HIDDEN_TAMPERINGS, ids=lambda t: t.__name__)
 def test_each_tampering_fails_naming_the_cell_or_the_name(
     ran: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], tamper: Tampering
 ) -> None:
@@ -289,3 +297,88 @@ def test_a_typed_one_row_log_is_not_passed(tmp_path: Path) -> None:
     report = check_workbook(tmp_path / "typed.xlsx")
     log = areas(path)["epoch_log"]
     assert report.mismatches == [] and report.unchecked == [f"Lesson!{cell(log)}:{cell(log, 0, 3)}"]
+
+
+def test_the_hiding_tamperings_hide_the_number_in_libreoffices_rendering(
+    ran: Path, tmp_path: Path, need_soffice: str
+) -> None:
+    """A hidden row and a hidden Lesson sheet are real: LibreOffice's printed pages show rmse
+    beside "RMSE" on the controls' row for the untampered lesson, and not for these. (A row 0
+    points high, which Excel draws 0 high, LibreOffice draws at the default height.)"""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    books = [tmp_path / "plain.xlsx"]
+    shutil.copy(ran, books[0])
+    for tamper in (hidden_row, hidden_sheet("hidden")):
+        books.append(tmp_path / f"{tamper.__name__}.xlsx")
+        tamper(ran, books[-1])
+
+    def printed_rmse(pdf: Path) -> list[str]:
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+        return [line.split("RMSE")[1].split()[0] for line in text.stdout.splitlines()
+                if line.startswith("epochs") and "RMSE" in line]  # fmt: skip
+
+    plain, *hidden = (printed_rmse(pdf) for pdf in render_pdf(books, tmp_path / "pdf"))
+    want = lesson_values(lesson_from_workbook(Evaluator(ran))).rmse
+    assert plain == [f"{want:.2f}"] and hidden == [[], []], (plain, hidden)
+
+
+@pytest.mark.parametrize("options", [{}, {"optimizer": "momentum"}, {"schedule": "step", "step_epochs": 2}],
+                         ids=["sgd", "momentum", "step-schedule"])  # fmt: skip
+def test_the_record_columns_are_replayed_and_a_forged_one_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: dict[str, object]
+) -> None:
+    """`run --record CELL` adds log columns: each row's value is CELL at the row's state (its
+    parameters, the replayed optimizer state, the next epoch), so an edited one is named. A later
+    run that records fewer cells leaves their cells empty, and still passes."""
+    path = build(tmp_path / "log.xlsx", live_epochs=0, **options)  # type: ignore[arg-type]
+    run(path, epochs=3, record=["next_m", "rate" if options.get("schedule") else "Lesson!J74"])
+    run(path, epochs=2, record=["next_m"])
+    assert check_workbook(path).ok, check_workbook(path).mismatches[:3]
+    log = areas(path)["epoch_log"]
+    book = openpyxl.load_workbook(path)
+    ws = book["Lesson"]
+    columns = {ws[cell(log, -1, k)].value: k for k in range(log.shape[1])}
+    assert set(columns) >= {"epoch", "next_m"}, columns
+    for k, column in ((1, columns["next_m"]), (2, log.shape[1] - 1)):  # next_m of epoch 2, the second column's epoch 3
+        edited = openpyxl.load_workbook(path)
+        target = edited["Lesson"][cell(log, k, column)]
+        target.value = target.value * (1 + 1e-6) + 1e-9
+        edited.save(tmp_path / "forged.xlsx")
+        assert main(["check", str(tmp_path / "forged.xlsx")]) == 1
+        out = capsys.readouterr().out
+        assert f"epoch_log row {log.min_row + k} (Lesson!{cell(log, k, column)}): the recorded " in out, out
+
+
+def _with_chart_sheet_first(source: Path, target: Path, local: str | None = None) -> None:
+    """``source`` with a chart sheet before the Lesson sheet (so ``localSheetId``, which counts
+    every sheet, is 1 for Lesson), and ``local`` defined as a sheet-level name on Lesson.
+    openpyxl numbers sheet-level names by worksheet (0 for Lesson, which is the chart sheet's
+    number), so the ids are set by hand, as Excel writes them."""
+    book = openpyxl.load_workbook(source)
+    chart = BarChart()
+    chart.add_data(Reference(book["Lesson"], min_col=4, min_row=9, max_row=13))
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    if local is not None:
+        book["Lesson"]["AZ300"] = 0.5
+        book["Lesson"].defined_names[local] = DefinedName(local, attr_text="Lesson!$AZ$300")
+    book.save(target.with_suffix(".tmp.xlsx"))
+    rewrite_member(target.with_suffix(".tmp.xlsx"), target, "xl/workbook.xml",
+                   lambda text: text.replace('localSheetId="0"', 'localSheetId="1"'))  # fmt: skip
+
+
+def test_a_chart_sheet_before_the_lesson_keeps_sheet_level_names_on_their_sheet(ran: Path, tmp_path: Path) -> None:
+    """localSheetId counts chart sheets too: with a chart sheet first, a sheet-level ``learn`` on
+    Lesson (localSheetId 1) is Lesson's, named as such, and a lesson with the chart sheet alone passes."""
+    _with_chart_sheet_first(ran, tmp_path / "chart.xlsx")
+    report = check_workbook(tmp_path / "chart.xlsx")
+    assert report.ok, (report.mismatches[:3], report.unchecked[:3])
+    _with_chart_sheet_first(ran, tmp_path / "local.xlsx", "learn")
+    with zipfile.ZipFile(tmp_path / "local.xlsx") as zin:
+        assert '<definedName name="learn" localSheetId="1">' in zin.read("xl/workbook.xml").decode()
+    messages = [m["message"] for m in check_workbook(tmp_path / "local.xlsx").mismatches]
+    assert any("a sheet-level name 'learn' on sheet Lesson shadows" in message for message in messages), messages[:3]
+    book = read_book(tmp_path / "local.xlsx")
+    assert [sheet.name for sheet in book.sheets] == ["Lesson"]  # the worksheets; the chart sheet has no cells
+    assert book.name_text("learn", 0) == "Lesson!$AZ$300"  # Lesson's formulas read its own learn, as Excel does
+    assert book.name_text("learn", None) != "Lesson!$AZ$300"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Color, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
 from openpyxl.utils.cell import absolute_coordinate
@@ -453,3 +454,185 @@ OTHER_TAMPERINGS: tuple[Tampering, ...] = (
 """The other tamperings that rewrite the workbook with openpyxl (which drops cached values and
 drawings) and do not read rmse's name, so any number of them can follow one another (and one of
 :data:`RMSE_TAMPERINGS`)."""
+
+
+def _rmse_row(source: Path) -> int:
+    return areas(source)["rmse"].min_row
+
+
+def hidden_row(source: Path, target: Path) -> str:
+    """rmse's row (the controls) hidden."""
+    row = _rmse_row(source)
+    _with_book(source, target, lambda book: setattr(book["Lesson"].row_dimensions[row], "hidden", True))
+    return f"Lesson!{cell(_first_on_row(source, row))}"
+
+
+def zero_height_row(source: Path, target: Path) -> str:
+    """rmse's row 0 points high (``ht="0"``, not flagged hidden)."""
+    row = _rmse_row(source)
+
+    def edit(text: str) -> str:
+        edited, count = re.subn(rf'<row r="{row}"', f'<row r="{row}" ht="0" customHeight="1"', text, count=1)
+        assert count == 1
+        return edited
+
+    rewrite_member(source, target, SHEET_PART, edit)
+    return f"Lesson!{cell(_first_on_row(source, row))}"
+
+
+def collapsed_outline(source: Path, target: Path) -> str:
+    """The descent table's rows 2 to 5 grouped in an outline and collapsed (Excel writes the
+    detail rows hidden, the summary row collapsed)."""
+    table = areas(source)["descent"]
+
+    def edit(book: openpyxl.Workbook) -> None:
+        book["Lesson"].row_dimensions.group(table.min_row + 1, table.min_row + 4, outline_level=1, hidden=True)
+
+    _with_book(source, target, edit)
+    return f"Lesson!{cell(table, 1)}"
+
+
+def hidden_column(source: Path, target: Path) -> str:
+    """new_m's column hidden."""
+    table = areas(source)["descent"]
+    letter = openpyxl.utils.get_column_letter(table.min_col + NEW_M)
+    _with_book(source, target, lambda book: setattr(book["Lesson"].column_dimensions[letter], "hidden", True))
+    return f"Lesson!{_first_in_column(source, table.min_col + NEW_M)}"
+
+
+def zero_width_column(source: Path, target: Path) -> str:
+    """new_m's column 0 wide (``width="0"``, not flagged hidden)."""
+    column = areas(source)["descent"].min_col + NEW_M
+
+    def edit(text: str) -> str:
+        pattern = rf'<col width="[0-9.]+"( customWidth="1")? min="{column}" max="{column}"'
+        edited, count = re.subn(pattern, f'<col width="0" customWidth="1" min="{column}" max="{column}"', text, count=1)
+        assert count == 1, text[:1500]
+        return edited
+
+    rewrite_member(source, target, SHEET_PART, edit)
+    return f"Lesson!{_first_in_column(source, column)}"
+
+
+def zero_height_sheet(source: Path, target: Path) -> str:
+    """``zeroHeight`` on the Lesson sheet: every row without its own height is hidden."""
+    rewrite_member(
+        source, target, SHEET_PART, lambda text: text.replace("<sheetFormatPr ", '<sheetFormatPr zeroHeight="1" ', 1)
+    )
+    return _first_lesson_cell(source)
+
+
+def hidden_sheet(state: str) -> Tampering:
+    """The Lesson sheet hidden (``state``) behind a visible sheet of other numbers."""
+
+    def tamper(source: Path, target: Path) -> str:
+        def edit(book: openpyxl.Workbook) -> None:
+            decoy = book.create_sheet("Results", 0)
+            decoy["A1"], decoy["B1"] = "RMSE", 0.01
+            book.active = 0
+            book["Lesson"].sheet_state = state
+
+        _with_book(source, target, edit)
+        return _first_lesson_cell(source)
+
+    tamper.__name__ = f"sheet_{state}"
+    return tamper
+
+
+def _font(name: str, label: str, **font: object) -> Tampering:
+    def tamper(source: Path, target: Path) -> str:
+        address = cell(areas(source)[name])
+
+        def edit(book: openpyxl.Workbook) -> None:
+            book["Lesson"][address].font = Font(**font)
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    tamper.__name__ = label
+    return tamper
+
+
+white_font = _font("rmse", "white_font", color="FFFFFF")
+"""rmse in white on no fill (the white window)."""
+theme_font = _font("next_m", "theme_font", color=Color(theme=0))
+"""next_m in the theme's first colour (lt1, white in Office's theme)."""
+indexed_font = _font("next_b", "indexed_font", color=Color(indexed=9))
+"""next_b in palette entry 9 (white)."""
+tinted_font = _font("rmse", "tinted_font", color=Color(theme=1, tint=0.95))
+"""rmse in the theme's dark colour lightened 95% (nearly white)."""
+
+
+def font_as_fill(source: Path, target: Path) -> str:
+    """learn (a shaded input) in its own fill's colour."""
+    address = cell(areas(source)["learn"])
+
+    def edit(book: openpyxl.Workbook) -> None:
+        ws = book["Lesson"]
+        ws[address].font = Font(color=ws[address].fill.fgColor.rgb)
+
+    _with_book(source, target, edit)
+    return f"Lesson!{address}"
+
+
+white_format = _number_format("descent", "[White]0.00", 2, NEW_M)
+"""A new_m cell whose number format paints it white."""
+white_format.__name__ = "white_format"
+
+
+def conditional_paint(font: str | None, fill: str | None) -> Tampering:
+    """A conditional-format rule that always holds over rmse, its dxf setting ``font``/``fill``."""
+
+    def tamper(source: Path, target: Path) -> str:
+        address = cell(areas(source)["rmse"])
+
+        def edit(book: openpyxl.Workbook) -> None:
+            paint = PatternFill("solid", bgColor=fill, fgColor=fill) if fill else None
+            dxf = DifferentialStyle(font=Font(color=font) if font else None, fill=paint)
+            rule = Rule("expression", dxf=dxf, formula=["TRUE"])
+            book["Lesson"].conditional_formatting.add(f"{address}:{address}", rule)
+
+        _with_book(source, target, edit)
+        return f"Lesson!{address}"
+
+    tamper.__name__ = f"conditional_font{font}_fill{fill}"
+    return tamper
+
+
+def _first_on_row(source: Path, row: int) -> Range:
+    """The first filled lesson cell on ``row`` of the Lesson sheet, as a one-cell Range."""
+    return _first_filled(source, lambda r, c: r == row)
+
+
+def _first_in_column(source: Path, column: int) -> str:
+    return cell(_first_filled(source, lambda r, c: c == column))
+
+
+def _first_lesson_cell(source: Path) -> str:
+    return f"Lesson!{cell(_first_filled(source, lambda r, c: True))}"
+
+
+def _first_filled(source: Path, where: Callable[[int, int], bool]) -> Range:
+    ws = openpyxl.load_workbook(source)["Lesson"]
+    found = sorted((r, c) for area in areas(source).values() if area.sheet == "Lesson"
+                   for r in range(area.min_row, area.max_row + 1) for c in range(area.min_col, area.max_col + 1)
+                   if where(r, c) and ws.cell(r, c).value is not None)  # fmt: skip
+    row, column = found[0]
+    return Range("Lesson", row, column, row, column)
+
+
+HIDDEN_TAMPERINGS: tuple[Tampering, ...] = (
+    hidden_row, zero_height_row, collapsed_outline, hidden_column, zero_width_column, zero_height_sheet,
+    hidden_sheet("hidden"), hidden_sheet("veryHidden"), white_font, theme_font, indexed_font, tinted_font,
+    font_as_fill, white_format, conditional_paint("FFFFFF", None), conditional_paint(None, "111111"),
+    conditional_paint("FFF2CC", "FFF2CC"),
+)  # fmt: skip
+"""Tamperings that hide a lesson's numbers: hidden rows, columns and sheets, and numbers painted
+in their fill's colour (the cell's style, its number format, a conditional format)."""
+
+CHAINABLE_TAMPERINGS: tuple[Tampering, ...] = (
+    *OTHER_TAMPERINGS, collapsed_outline, hidden_column, hidden_sheet("veryHidden"), theme_font, indexed_font,
+    white_format, font_as_fill,
+)  # fmt: skip
+""":data:`OTHER_TAMPERINGS` and the hiding tamperings that rewrite with openpyxl and do not read
+rmse's name: any number of them can follow one another (and one of :data:`RMSE_TAMPERINGS`)."""
