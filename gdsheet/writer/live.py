@@ -165,15 +165,16 @@ def write_live_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, str
     ws.merge_cells(f"{cell(TEXT_COL, live.text_row)}:{cell(at.log_col, live.text_row)}")
     ws.row_dimensions[live.text_row].height = 48
     columns, formats = _live_columns(lesson, at), column_formats(lesson)
+    scores = ("accuracy",) if lesson.spec.classes else ()
+    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *scores)
+    rate_col = FIRST_COL + len(headers)  # a schedule's rate of each epoch, right of the log
+    log_last = rate_col if scheduled(lesson.schedule) else rate_col - 1
     put(ws, EPOCH_COL, live.table_header, "epoch", header=True)
     for name in at.table_columns:
         if name in columns:
             put(ws, at.descent_col(name), live.table_header, name, header=True)
-        else:
+        elif at.descent_col(name) > log_last:  # a column the live log above uses stays shown (its rates)
             ws.column_dimensions[col(at.descent_col(name))].hidden = True
-    scores = ("accuracy",) if lesson.spec.classes else ()
-    headers = ("epoch", *lesson.params, loss_key(lesson.loss), *scores)
-    rate_col = FIRST_COL + len(headers)  # a schedule's rate of each epoch, right of the log
 
     def rate_of(epoch: int) -> str:
         """The learning rate epoch ``epoch``'s rows step by: ``learn``, or its scheduled rate's cell."""

@@ -200,4 +200,5 @@ def test_the_live_sheet_is_checked_cell_by_cell(with_live: Path, tmp_path: Path)
     assert messages == [
         f"Live!{error_sq} holds the constant 7.0 where the lesson leaves the cell empty",
         f"Live!{label} (live_log): got 9.0, want 2.0",
-    ]
+        f"Live!{error_sq}: column {error_sq.rstrip('0123456789')} is hidden (or 0 wide): its number is not shown",
+    ]  # the lesson hides the columns it leaves empty: a number typed there is not shown either
