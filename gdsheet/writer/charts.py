@@ -9,6 +9,9 @@
 - ``surface``: the grid as a 3D surface chart beside the heat map (Excel draws a surface,
   LibreOffice draws the same part as 3D columns);
 
+(A classifier of two inputs has, in ``fit``'s place, the decision chart of
+:mod:`gdsheet.writer.decision_chart`; the Surface and Sweep sheets' charts have their modules.)
+
 Charts are added with ``ws.add_chart`` only, so they do not depend on how the workbook is saved.
 (The "you are here" marker on the grid is the landscape's: :mod:`gdsheet.writer.landscape`.)
 """
