@@ -13,6 +13,7 @@ import pytest
 
 import gdsheet
 from gdsheet.engine.evaluator import Evaluator
+from tests.support import graddesc
 from tests.support.cli_inprocess import run_cli
 
 FASTAI = Path(__file__).resolve().parents[1] / "data" / "fastai"
@@ -92,40 +93,31 @@ def test_an_unreadable_workbook_is_exit_3(tmp_path: Path) -> None:
     assert done.returncode == 3 and done.stderr.count("\n") == 1
 
 
-def _basic_epochs(sheet: object, epochs: int) -> list[tuple[float, float, float]]:
-    """graddesc's basic sheet written out independently: rows 4-32 update the intercept b and the
-    slope a by SGD on each sample; the macro carries row 32's starting b and a (C32, D32) back to
-    C1, C2; F33 is sqrt(sum of squared errors) at each row's own b and a."""
-    xs = [float(sheet.cell(row=r, column=1).value) for r in range(4, 33)]
-    ys = [float(sheet.cell(row=r, column=2).value) for r in range(4, 33)]
-    b, a, learn = float(sheet["C1"].value), float(sheet["C2"].value), float(sheet["F1"].value)
-    out = []
-    for _ in range(epochs):
-        starts, squares = [], 0.0
-        for x, y in zip(xs, ys, strict=True):
-            starts.append((b, a))
-            squares += (y - (b + a * x)) ** 2
-            grad_b = 2 * ((b + a * x) - y)
-            b, a = b - grad_b * learn, a - grad_b * x * learn
-        b, a = starts[-1]  # C1 <- C32, C2 <- D32: row 32's starting values
-        out.append((b, a, squares**0.5))
-    return out
-
-
-def test_graddesc_basic_runs_natively_as_written_out(tmp_path: Path) -> None:
-    path = tmp_path / "graddesc.xlsm"
-    shutil.copyfile(FASTAI / "graddesc.xlsm", path)
-    ev = Evaluator(path)
+def test_graddesc_compiles_natively_with_its_sheet_scoped_names() -> None:
+    ev = Evaluator(FASTAI / "graddesc.xlsm")
     assert type(ev.engine).__name__ == "CompiledEngine" and ev.engine.note is None  # no fallback
     cached = openpyxl.load_workbook(FASTAI / "graddesc.xlsm", data_only=True)["adam_ann"]["N34"].value
     assert ev.values({}, ["adam_ann!N34"])["adam_ann!N34"][0, 0] == pytest.approx(cached, rel=1e-12)  # issue's cell
-    carry = [part for pair in ("basic!C1=basic!C32", "basic!C2=basic!D32") for part in ("--carry", pair)]
-    record = ["--record", "basic!C1", "--record", "basic!C2", "--record", "basic!F33"]
-    done = run_cli("run", str(path), "--epochs", "3", *carry, *record, "--json")
+
+
+@pytest.mark.parametrize("name", graddesc.SHEETS)
+def test_each_graddesc_sheet_runs_natively_as_written_out(tmp_path: Path, name: str) -> None:
+    """`run` with the sheet's carry map (SOURCE.md) against tests/support/graddesc.py, epoch by
+    epoch: the carried cells and the sheet's summaries (recorded after the carry, so those of the
+    next epoch's pass). The data sheet's RANDBETWEEN cells draw under --seed; no sheet reads them."""
+    path = tmp_path / "graddesc.xlsm"
+    shutil.copyfile(FASTAI / "graddesc.xlsm", path)
+    book = openpyxl.load_workbook(FASTAI / "graddesc.xlsm", data_only=True)
+    want = graddesc.epochs(book[name], name, 5)
+    record = [part for cell in want[0] for part in ("--record", f"{name}!{cell}")]
+    options = [*graddesc.carries(name), *record, "--seed", "7", "--verbose", "--json"]
+    done = run_cli("run", str(path), "--epochs", "5", *options)
     assert done.returncode == 0, done.stderr
-    got = [(e["basic!C1"], e["basic!C2"], e["basic!F33"]) for e in json.loads(done.stdout)["epochs"]]
-    want = _basic_epochs(openpyxl.load_workbook(FASTAI / "graddesc.xlsm", data_only=True)["basic"], 3)
-    for (b, a, _), (wb_, wa, _) in zip(got, want, strict=True):
-        assert b == pytest.approx(wb_, rel=1e-12) and a == pytest.approx(wa, rel=1e-12)
-    # F33 is recorded after the carry: the loss at the next epoch's start
-    assert got[0][2] == pytest.approx(want[1][2], rel=1e-12) and got[1][2] == pytest.approx(want[2][2], rel=1e-12)
+    assert done.stderr == ""  # --verbose names every formula the formulas engine evaluates: none here
+    got = json.loads(done.stdout)["epochs"]
+    assert [e["epoch"] for e in got] == [1, 2, 3, 4, 5]
+    for epoch, (g, w) in enumerate(zip(got, want, strict=True), 1):
+        for cell, value in w.items():
+            assert g[f"{name}!{cell}"] == pytest.approx(value, rel=1e-12), (epoch, cell)
+    saved = openpyxl.load_workbook(path, data_only=True)[name]
+    assert [saved[cell].value for cell in want[-1]] == pytest.approx(list(want[-1].values()), rel=1e-12)
