@@ -269,7 +269,9 @@ def lesson_epoch_ends(lesson: Lesson) -> Callable[..., tuple[dict[str, float], d
     """``end(start, state, epoch)``: :func:`lesson_epoch`'s parameters and optimizer state after the
     epoch, without its table; the same steps, set up once and played in Python floats (replaying a
     long epoch log asks this a million times). An overflow, which Python's floats raise where
-    numpy's give inf, plays that epoch again as :func:`lesson_epoch` does."""
+    numpy's give inf, plays that epoch again as :func:`lesson_epoch` does. A model computing with
+    numpy's scalars (a network's activations) warns of an overflow unless called under
+    ``np.errstate`` (`check` calls it so)."""
     epoch = _Epoch.of(lesson.model_key, lesson.x_columns, lesson.samples_y, lesson.gradient, lesson.fd_step,
                       lesson.optimizer, lesson.batch_size, lesson.hidden)  # fmt: skip
     xs, ys, grads, names = epoch.xs.tolist(), epoch.ys.tolist(), epoch.row.grads, epoch.names
@@ -279,9 +281,8 @@ def lesson_epoch_ends(lesson: Lesson) -> Callable[..., tuple[dict[str, float], d
 
     def end(start: Mapping[str, float], state: Mapping[str, float] | None, number: int | None = None
             ) -> tuple[dict[str, float], dict[str, float]]:  # fmt: skip
-        try:  # the steps' last (row, parameters, state); numpy's scalars (a network's) overflow quietly
-            with np.errstate(over="ignore", invalid="ignore"):
-                _, current, carried = deque(epoch.descend(at, start, state, hypers(lesson, number)), maxlen=1).pop()
+        try:  # the steps' last (row, parameters, state)
+            _, current, carried = deque(epoch.descend(at, start, state, hypers(lesson, number)), maxlen=1).pop()
         except (OverflowError, ZeroDivisionError, ValueError):
             table, carried = lesson_epoch(lesson, start, state, number)
             return {q: table.last(f"new_{q}") for q in names}, carried

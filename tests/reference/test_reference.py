@@ -123,6 +123,6 @@ def test_the_log_replay_ends_each_epoch_where_the_table_does(options: dict[str, 
         start, state = got, got_state
     with np.errstate(all="ignore"):
         table, want_state = ref.lesson_epoch(lesson, dict.fromkeys(lesson.params, 1e200), {}, 1)
-    got, got_state = end(dict.fromkeys(lesson.params, 1e200), {}, 1)
+        got, got_state = end(dict.fromkeys(lesson.params, 1e200), {}, 1)
     want = [table.last(f"new_{p}") for p in lesson.params] + list(want_state.values())
     np.testing.assert_array_equal([*got.values(), *got_state.values()], want)  # nan equals nan here
