@@ -39,7 +39,11 @@ Progress = Callable[[int, int], None]
 Checkpoint = Callable[[EpochRecords, dict[str, float]], None]
 
 EPOCHS_A_CALL = 512
-"""Epochs the compiled engine plays in one call (a run then checks for a signal and a due checkpoint)."""
+"""Epochs the compiled engine plays in one call at most (a run then checks for a signal and a
+due checkpoint); fewer while a call takes longer than :data:`SECONDS_A_CALL`."""
+
+SECONDS_A_CALL = 0.05
+"""How long one call of many epochs may take, so that Ctrl-C is answered within about that."""
 
 CHECKPOINT_SECONDS = 60.0
 """A run saves its finished epochs at least this often (seconds of work), so a crash, a kill
@@ -153,9 +157,10 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
     An epoch costs the stepper and little else: each distinct cell is computed once (a lesson
     records its loss as ``rmse`` and as ``loss``), the outputs are checked in one pass (a
     finite float each; only otherwise is each value asked why), and the numbers are appended to
-    the records' array. The compiled engine plays :data:`EPOCHS_A_CALL` epochs a call, checking
-    and appending in its own loop (when no ``progress`` wants each epoch); an epoch its fast
-    program cannot play (an overflow, a cell that is not a number) is played here, one by one.
+    the records' array. The compiled engine plays up to :data:`EPOCHS_A_CALL` epochs a call
+    (as many as take about :data:`SECONDS_A_CALL`), checking and appending in its own loop (when
+    no ``progress`` wants each epoch); an epoch its fast program cannot play (an overflow, a cell
+    that is not a number) is played here, one by one.
     """
     sources = [source for _, source in plan.carry]
     targets = [target for target, _ in plan.carry]
@@ -174,6 +179,7 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
     last_save, due = time.monotonic(), _due(0.0)
     append, finite, monotonic = records.append, _finite_floats, time.monotonic  # locals: read once an epoch
     epoch, end, alone = first_epoch, first_epoch + epochs, 0  # alone: epochs to play one a call
+    batch = 1  # epochs a call: doubled while a call is quick (a large lesson's epoch is not)
 
     def save_now(checkpoint: Checkpoint) -> None:
         nonlocal last_save, due
@@ -186,7 +192,10 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
         if (signum := interrupted()) is not None:
             return records, _state(targets, inputs), _interruption(signum, len(records), ev.path)
         if many is not None and checked and not alone:
-            done, last, following = many(current, min(end - epoch, EPOCHS_A_CALL), records.values)
+            started = monotonic()
+            done, last, following = many(current, min(end - epoch, batch), records.values)
+            took = monotonic() - started
+            batch = min(batch * 2, EPOCHS_A_CALL) if took < SECONDS_A_CALL / 2 else max(batch // 2, 1)
             if done:
                 records.appended(done)
                 epoch, inputs, current = epoch + done, last, following
