@@ -134,8 +134,11 @@ def _rel_error(got: float, want: float) -> float:
     return abs(got / scale - want / scale)
 
 
-def agrees(got: object, want: float) -> bool:
-    """Whether a workbook value matches the reference value (non-finite matches non-finite)."""
+def agrees(got: object, want: float, gaps: bool = False) -> bool:
+    """Whether a workbook value matches the reference value (non-finite matches non-finite; in an
+    area with ``gaps``, a NaN of the reference is a chart's gap, which ``#N/A`` shows too)."""
+    if gaps and math.isnan(want) and got == "#N/A":
+        return True
     if not math.isfinite(want):
         if isinstance(got, float) and math.isinf(got) and math.isinf(want):
             return got == want  # both infinite: the sign must agree
@@ -228,6 +231,7 @@ def compare_areas(
     inputs = _input_cells(ev, derived)
     lesson = lesson_from_workbook(ev)
     empty_by_design, labels = left_empty(ev, lesson), label_columns(lesson)
+    gapped = {name for name, entry in contract(lesson).items() if entry.gaps}
     report = CheckReport(allow_unchecked=allow_unchecked)
     found: list[tuple[tuple[int, int], dict[str, object]]] = []  # (root-cause rank, mismatch)
     covered: set[CellKey] = set()
@@ -278,7 +282,7 @@ def compare_areas(
             got = computed[key]
             if isinstance(got, float) and math.isfinite(got) and math.isfinite(want_value):
                 report.max_rel_error = max(report.max_rel_error, _rel_error(got, want_value))
-            if not agrees(got, want_value) and key not in reported:
+            if not agrees(got, want_value, name in gapped) and key not in reported:
                 message = f"{address} ({name}): got {got!r}, want {want_value!r}"
                 mismatch = {"cell": address, "name": name, "kind": "value", "got": got, "want": want_value,
                             "message": message}  # fmt: skip

@@ -732,6 +732,7 @@ FUNCTIONS.update(
         "QUOTIENT": _numeric(lambda x, y: DIV0 if y == 0 else float(math.trunc(x / y))),
         "SIGN": _numeric(lambda x: float((x > 0) - (x < 0))),
         "PI": lambda: math.pi,
+        "NA": lambda: NA,  # a chart's gap: every application leaves #N/A out of a series
         "CEILING.MATH": _numeric(_to_multiple(math.ceil)),
         "FLOOR.MATH": _numeric(_to_multiple(math.floor)),
         "AND": _logical(all),

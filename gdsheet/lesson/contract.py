@@ -21,7 +21,7 @@ Kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from gdsheet.lesson.optimizers import OPTIMIZER_SPECS
 from gdsheet.lesson.schedules import EPOCH, LIVE_RATE, RATE, SCHEDULE_INPUTS, scheduled
@@ -68,7 +68,9 @@ class Entry:
 
     ``empty_columns``: columns of the area the lesson leaves empty by design (the Live sheet's
     estimate-only columns); ``label_columns``: column offsets holding constants that must equal
-    the quantity (the live log's epoch numbers)."""
+    the quantity (the live log's epoch numbers); ``gaps``: where the quantity is NaN the cell
+    shows ``#N/A`` (``NA()``), a gap a chart leaves out (a sample of the other class, a path
+    point before the first run), and a number there is a mismatch."""
 
     name: str
     kind: Kind
@@ -76,6 +78,12 @@ class Entry:
     quantity: Quantity | None = None
     empty_columns: tuple[int, ...] = ()
     label_columns: tuple[int, ...] = ()
+    gaps: bool = False
+
+
+def draws_decision_line(lesson: Lesson) -> bool:
+    """A classifier of two inputs gets the decision-line chart (one input: the probability curve)."""
+    return bool(lesson.spec.classes) and lesson.n_features == 2
 
 
 def live_empty_columns(lesson: Lesson) -> tuple[str, ...]:
@@ -105,7 +113,7 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
     """Every defined name of ``lesson``'s workbook, in the order the blocks are written."""
     entries: list[Entry] = []
 
-    def add(name: str, kind: Kind, what: str, quantity: Quantity | None = None, **extra: tuple[int, ...]) -> None:
+    def add(name: str, kind: Kind, what: str, quantity: Quantity | None = None, **extra: Any) -> None:
         entries.append(Entry(name, kind, what, quantity, **extra))
 
     params, state, features = lesson.params, lesson.state, lesson.features
@@ -211,4 +219,15 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
             add(table_name(k), "derived", f"variant {k}'s unrolled epochs", Quantity("sweep", columns, key=str(k)))
     if len(features) == 1:
         add("fit_line", "derived", "points of the model's curve at its start values", Quantity("fit_line"))
+    if draws_decision_line(lesson):
+        add(
+            "decision_classes",
+            "derived",
+            "the data's x2 in the column of its class (y < 0.5, y >= 0.5), "
+            "#N/A in the other: the decision chart's two series",
+            Quantity("decision_classes"),
+            gaps=True,
+        )
+        add("decision_line", "derived", "the decision line w1·x1 + w2·x2 + b = 0 at the start values: "
+            "two points (x1, x2), #N/A where w1 = w2 = 0", Quantity("decision_line"), gaps=True)  # fmt: skip
     return {entry.name: entry for entry in entries}

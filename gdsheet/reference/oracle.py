@@ -395,6 +395,11 @@ class LessonValues:
     fit_line: Array
     """The fit curve's points (x, prediction at the start), evenly spaced from the smallest to the
     largest sample x (one-feature models; the line's two)."""
+    decision_classes: Array
+    """Per data-block sample, its x2 under its class (y < 0.5, y ≥ 0.5) and NaN under the other
+    (a classifier of two inputs; empty otherwise)."""
+    decision_line: Array
+    """Two points (x1, x2) of the decision line w1·x1 + w2·x2 + b = 0 at the start values."""
 
 
 def data_block(lesson: Lesson) -> tuple[list[Array], Array]:
@@ -471,7 +476,30 @@ def lesson_values(lesson: Lesson) -> LessonValues:
         fit_line=np.column_stack([ends[0], model.predict(starts, ends, None, 0.0)])
         if len(x) == 1
         else np.empty((0, 2)),  # one-input models only (the contract names no fit_line otherwise)
+        **_decision(lesson, data_x, data_y, starts),
     )
+
+
+def _decision(lesson: Lesson, data_x: list[Array], data_y: Array, starts: dict[str, float]) -> dict[str, Array]:
+    """The decision chart's quantities: the samples split by class, and the line where z = 0.
+
+    Solved for x2 over the data's x1 range, x2 = −(w1·x1 + b)/w2; where w2 = 0 the line is
+    vertical, x1 = −b/w1, drawn over the data's x2 range; with w1 = w2 = 0 there is none (NaN)."""
+    if not (lesson.spec.classes and len(data_x) == 2):
+        return {"decision_classes": np.empty((0, 2)), "decision_line": np.empty((0, 2))}
+    x1, x2 = data_x
+    classes = np.column_stack([np.where(data_y < 0.5, x2, np.nan), np.where(data_y >= 0.5, x2, np.nan)])
+    w1, w2, b = starts["w1"], starts["w2"], starts["b"]
+    with np.errstate(all="ignore"):
+        if w1 == 0 and w2 == 0:  # p = 0.5 everywhere: no line (the cells show #N/A)
+            line = np.full((2, 2), np.nan)
+        elif w2 == 0:
+            across = np.full(2, -b / np.float64(w1))
+            line = np.column_stack([across, [x2.min(), x2.max()]])
+        else:
+            ends = np.array([x1.min(), x1.max()])
+            line = np.column_stack([ends, -(w1 * ends + b) / w2])
+    return {"decision_classes": classes, "decision_line": line}
 
 
 def _sweep(lesson: Lesson) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.writer.cells import SHEET
 from gdsheet.writer.charts import add_charts
+from gdsheet.writer.decision_chart import add_decision_chart
 from gdsheet.writer.descent import write_controls, write_descent_table, write_epoch_log
 from gdsheet.writer.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.writer.landscape import write_landscape
@@ -96,6 +97,8 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
 
     # Charts (gdsheet/writer/charts.py): they read the cells above.
     for name, ref in add_charts(wb, lesson, at).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    for name, ref in add_decision_chart(wb, lesson, at).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     add_wireframe_chart(wb, lesson)
     add_sweep_chart(wb, lesson)

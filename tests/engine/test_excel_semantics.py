@@ -68,6 +68,7 @@ def _functions(path: Path) -> Path:
         "=ROUND(-1234.5,-2)", "=_xlfn.STDEV.P(B1:B5)", "=_xlfn.VAR.P(B1:B5)", "=SUMXMY2(A1:A5,B1:B5)",
         "=EXP(1)^2", "=QUOTIENT(17,5)", "=MOD(-7,3)", "=(ROUND(1.005,2)-1)*100",
         "=SUM(A:A)+ROWS(A:A)", "=MATCH(5,$A:$A,0)*COLUMNS(2:2)",
+        "=NA()", "=_xlfn.IFNA(NA(),7)", "=IF(A1>0,NA(),1)", "=NA()+1",  # NA(): a chart's gap
     ]  # fmt: skip
     for row, formula in enumerate(formulas, start=1):
         ws.cell(row=row, column=4, value=formula)
@@ -163,10 +164,11 @@ def test_the_constructs_give_excels_values(hand_made: dict[str, Path]) -> None:
     assert [arrays[("S", 12, r)] for r in range(1, 5)] == [2.0, 6.0, 4.0, "#N/A"]
     assert [arrays[("S", 14, r)] for r in range(1, 6)] == [2.0, 2.0, 4.5, 30.0, 1.0]
     functions = Evaluator(hand_made["functions"]).all_values()
-    column = [functions[("F", 4, r)] for r in range(1, 39)]
+    column = [functions[("F", 4, r)] for r in range(1, 43)]
     assert column[:4] == [3.0, 3.0, 4.0, 50.0] and column[7] == 8.0 and column[10] == 1.0
     assert column[26:28] == [1.01, 2.68] and column[35] == pytest.approx(1.0, rel=1e-12)
-    assert column[36:] == [19.0 + 1_048_576, 4.0 * 16_384]  # whole columns and rows
+    assert column[36:38] == [19.0 + 1_048_576, 4.0 * 16_384]  # whole columns and rows
+    assert column[38:] == ["#N/A", 7.0, "#N/A", "#N/A"]
     tables = Evaluator(hand_made["tables"]).all_values()
     assert [tables[("People", 5, r)] for r in (1, 2, 3)] == [40.0, pytest.approx(178.6, rel=1e-15), 3.0]
     assert [tables[("People", 4, r)] for r in (2, 3, 4)] == [60.0, 80.0, 44.0]

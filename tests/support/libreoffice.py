@@ -161,15 +161,19 @@ def reference_mismatches(path: str | Path, sheets: dict[str, Grid]) -> tuple[set
 
     Every cell of every derived defined area that holds a formula (and every constant stored
     there, such as the descent table's x column) is compared, rel 1e-9, abs 1e-12; a formula
-    cell LibreOffice shows no number for is a mismatch. Returns the formula cells compared, as
-    (sheet, column, row), so a caller can assert that no formula of the workbook was left out,
-    and one line per mismatch."""
+    cell LibreOffice shows no number for is a mismatch, except ``#N/A`` where the reference of an
+    area with gaps (the contract's ``gaps``: a chart's left-out points) is NaN. Returns the
+    formula cells compared, as (sheet, column, row), so a caller can assert that no formula of
+    the workbook was left out, and one line per mismatch."""
     import math
 
     from gdsheet.commands.check import expected_by_name
+    from gdsheet.commands.lesson_reader import lesson_from_workbook
     from gdsheet.engine.evaluator import Evaluator
+    from gdsheet.lesson.contract import contract
 
     ev = Evaluator(path)
+    gapped = {name for name, entry in contract(lesson_from_workbook(ev)).items() if entry.gaps}
     compared: set[tuple[str, int, int]] = set()
     mismatches: list[str] = []
     for name, want in expected_by_name(ev).items():
@@ -186,6 +190,8 @@ def reference_mismatches(path: str | Path, sheets: dict[str, Grid]) -> tuple[set
             if formula:
                 compared.add((area.sheet, col, row))
             text = cell_text(sheet, f"{get_column_letter(col)}{row}")
+            if name in gapped and math.isnan(expected) and text == "#N/A":
+                continue
             try:  # a percentage (a classifier's accuracy) is exported as LibreOffice shows it
                 got = float(text[:-1]) / 100 if text.endswith("%") else float(text)
             except ValueError:
