@@ -43,3 +43,32 @@ def test_no_test_module_imports_another() -> None:
         if re.match(r"\s*(from|import)\s+tests(\.\w+)*\.test_\w+", line)
     ]
     assert not offenders, offenders
+
+
+LAYERS = {
+    # the reference computes every lesson on its own: nothing of the writer, the engine or xlsx
+    "reference": {"reference", "lesson", "errors", "limits"},
+    # the engine knows a workbook file, never the lesson's writer or reference
+    "engine": {"engine", "xlsx", "errors", "limits"},
+    "xlsx": {"xlsx", "errors", "limits"},
+    "lesson": {"lesson", "errors", "limits"},
+    "writer": {"writer", "lesson", "reference", "xlsx", "errors", "limits"},
+}
+"""What each package of gdsheet may import from the others: the folder tree is the pipeline, and
+the first line is the wall that keeps `check` honest (the reference shares no code with the writer)."""
+
+
+def test_the_packages_import_only_what_their_layer_allows() -> None:
+    import ast
+
+    crossings = []
+    for package, allowed in LAYERS.items():
+        for path in sorted((ROOT / "gdsheet" / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+                names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "gdsheet" and len(parts) > 1 and parts[1] not in allowed:
+                        crossings.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert crossings == []

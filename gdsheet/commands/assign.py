@@ -20,13 +20,13 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.defined_name import DefinedName
 
-from gdsheet.commands.build import DEFAULT_PRESET, make_lesson, overflow
+from gdsheet.commands.build import DEFAULT_PRESET, make_lesson, overflow, save_with_values
 from gdsheet.commands.check import expected_for
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
@@ -379,8 +379,7 @@ def assign(
     target.mkdir(parents=True, exist_ok=True)
     for student in students:
         wb = books.pop(student.id, None) or student_workbook(lessons[student.id], student, blank_columns)
-        with atomic_output(target / f"{student.id}.xlsx") as tmp:
-            save_streaming(wb, tmp)  # type: ignore[arg-type]
+        save_with_values(partial(save_streaming, wb), target / f"{student.id}.xlsx")  # type: ignore[arg-type]
     with atomic_output(target / ASSIGNMENT_FILE) as tmp:
         Path(tmp).write_text(assignment_toml(assignment), encoding="utf-8")
     return assignment

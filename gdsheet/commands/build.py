@@ -7,7 +7,7 @@ import math
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
 
@@ -423,10 +423,18 @@ def build(
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise GdsheetError(f"{target}: the output must end in .xlsx")
     lesson = make_lesson(preset, data=data, **overrides)
+    return save_with_values(lambda staged: build_workbook(lesson, staged), target)
+
+
+def save_with_values(write: Callable[[Path], object], target: Path) -> Path:
+    """Have ``write`` save a workbook into a temporary folder, write every formula's cached
+    value into it (`recalc`: the workbook's own formulas, compiled), then move it to ``target``
+    atomically, so that a workbook appears whole and with numbers or not at all. `build` and
+    `assign` (each student's workbook) both save this way."""
     remove_stale_temps(target)  # a killed build's temporary files (their PID is gone), as run and reset do
     with tempfile.TemporaryDirectory(prefix="gdsheet-build-") as work:
         staged = Path(work) / f"lesson{target.suffix}"  # recalc reads only an .xlsx by its name
-        build_workbook(lesson, staged)
+        write(staged)
         recalc(staged)
         with atomic_output(target) as tmp:  # nothing half-written: the target appears with its values
             shutil.copyfile(staged, tmp)

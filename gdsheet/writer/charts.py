@@ -32,10 +32,13 @@ from gdsheet.writer.cells import PREDICTION, name_ref, put
 from gdsheet.writer.layout import FIRST_COL, Layout, cell
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout
 from gdsheet.writer.models import MODELS
+from gdsheet.writer.print_setup import rows_per_page
 
 CM_PER_COLUMN = 1.9
 """About how wide a 10-character column prints, so a chart fits the columns it is anchored over."""
 CM_PER_ROW = 0.53
+TALLEST = 1.25
+"""The fit chart's greatest height over its width (the default lesson's is about 1.1)."""
 
 LOG_SCALE_RATIO = 100.0
 """The live chart uses a log axis when its largest loss is at least this many times its smallest."""
@@ -60,7 +63,7 @@ def fit_line_cols(lesson: Lesson) -> tuple[int, int]:
     return FIRST_COL + lesson.n_features + 2, FIRST_COL + lesson.n_features + 3
 
 
-def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
+def chart_boxes(lesson: Lesson, at: Layout, scale: int) -> dict[str, Box]:
     """Where each chart goes on the Lesson sheet (the layout decides the rows it leaves free).
 
     The fit chart sits right of the data, guess and error blocks; the surface beside the heat
@@ -69,10 +72,14 @@ def chart_boxes(lesson: Lesson, at: Layout) -> dict[str, Box]:
     """
     fit_y = fit_line_cols(lesson)[1]
     top = at.data_header
+    fit_columns = at.page_split - fit_y - 1
+    # no taller than a printed page (a section of many samples flows over several pages), nor
+    # much taller than wide (a 60-sample lesson drew a thin strip)
+    fit_rows = min(rows_per_page(scale) - top + 1, int(TALLEST * fit_columns * CM_PER_COLUMN / CM_PER_ROW))
     right = at.page_split + 2  # two columns right of the grid, on the right-hand pages
     text_last = at.descent_text_last_col
     boxes = {
-        "fit": Box(fit_y + 2, top, at.page_split - fit_y - 1, at.guess_loss_row - top + 1),
+        "fit": Box(fit_y + 2, top, fit_columns, min(at.guess_loss_row - top + 1, fit_rows)),
         # a row below the section's first: LibreOffice otherwise prints a sliver of it on the page above
         "surface": Box(
             right, at.landscape_text_row + 1, 6, at.grid_first + len(lesson.grid_m) - at.landscape_text_row - 1
@@ -254,7 +261,7 @@ def add_charts(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, str]:
     """Every chart; returns the defined names of the cells added (the fitted line's points)."""
     ws = wb.worksheets[0]
     names: dict[str, str] = {}
-    boxes = chart_boxes(lesson, at)
+    boxes = chart_boxes(lesson, at, ws.page_setup.scale)  # the page setup is written first
     if lesson.n_features == 1:  # a line through the samples needs one input to draw against
         names = write_fit_line(ws, lesson, at)
         ws.add_chart(_fit_chart(ws, lesson, at, boxes["fit"]), boxes["fit"].anchor)

@@ -134,7 +134,7 @@ def add_decision_chart(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, st
         return {}
     ws = wb.worksheets[0]
     names = write_decision_cells(ws, lesson, at)
-    fit = chart_boxes(lesson, at)["fit"]
+    fit = chart_boxes(lesson, at, ws.page_setup.scale)["fit"]  # the page setup is written first
     # the fit chart's place, but about square: a plane of two inputs, not a curve over many rows
     box = Box(fit.column, fit.row, fit.columns, min(fit.rows, round(fit.columns * CM_PER_COLUMN / CM_PER_ROW) + 4))
     ws.add_chart(decision_chart(ws, lesson, at, box), box.anchor)

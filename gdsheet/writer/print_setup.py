@@ -7,6 +7,8 @@ beside it, the descent table and the epoch log are 250 characters wide and more)
 prints two pages across instead: a manual column break after :attr:`Layout.page_split` (the
 grid's last column; the charts end before it or start after it), each band of rows printed left
 page then right page, at one scale that fits the left-hand part on the page (about 58%, where it was about 40%).
+A band that would need less than :data:`READABLE_SCALE` to fit a page height flows onto the pages
+below it instead of shrinking every page.
 Row breaks fall before the landscape, before the descent section and before the controls, so the
 charts beside each section stay whole on its pages; labels right of a number get an indent so the
 two never touch; the formula hints above the descent table wrap in a taller row.
@@ -62,15 +64,31 @@ def column_points(width: float | None) -> float:
     return ((8.43 if width is None else width) * 7 + 5) * 0.75
 
 
+READABLE_SCALE = 55
+"""The smallest scale a section is shrunk to so that it prints on one page (type of about
+6 points). A taller section (a data block of many samples) flows onto the pages below instead."""
+
+
+def _band_fit(ws: Worksheet, first: int, last: int) -> float:
+    """The scale (a fraction) at which rows ``first`` to ``last`` fill one page height."""
+    return PRINTABLE_HEIGHT / sum(ws.row_dimensions[row].height or ROW_POINTS for row in range(first, last + 1))
+
+
 def readable_scale(ws: Worksheet, last_column: int, bands: list[tuple[int, int]]) -> int:
     """The largest print scale (percent) at which columns A to ``last_column`` fit one page width
-    and each band of rows (first, last) one page height."""
+    and each band of rows (first, last) one page height, except a band that would need a scale
+    under :data:`READABLE_SCALE`: shrinking the whole sheet to fit it made every page unreadable
+    (a 30-house data block printed the Lesson at 40%), so that band flows over several pages."""
     width = sum(column_points(ws.column_dimensions[col(index)].width) for index in range(1, last_column + 1))
-    height = max(
-        sum(ws.row_dimensions[row].height or ROW_POINTS for row in range(first, last + 1)) for first, last in bands
-    )
-    fits = min(PRINTABLE_POINTS / (width * FALLBACK_WIDTH), PRINTABLE_HEIGHT / height)
-    return max(MIN_SCALE, min(MAX_SCALE, int(100 * SCALE_SLACK * fits)))
+    fits = [PRINTABLE_POINTS / (width * FALLBACK_WIDTH)]
+    fits += [fit for first, last in bands if 100 * SCALE_SLACK * (fit := _band_fit(ws, first, last)) >= READABLE_SCALE]
+    return max(MIN_SCALE, min(MAX_SCALE, int(100 * SCALE_SLACK * min(fits))))
+
+
+def rows_per_page(scale: int) -> int:
+    """How many rows of the default height one printed page holds at ``scale`` percent: what a
+    chart in a band that flows over several pages may span and still print whole on its first."""
+    return int(SCALE_SLACK * PRINTABLE_HEIGHT * 100 / scale / ROW_POINTS)
 
 
 def two_pages_across(ws: Worksheet, split: int, bands: list[tuple[int, int]]) -> None:

@@ -1,4 +1,5 @@
-"""A freshly built workbook holds every formula's value (issue 14, item 6).
+"""A freshly built workbook holds every formula's value (issue 14, item 6), and so does every
+student's workbook that `assign` writes.
 
 A viewer that does not calculate (a preview, a mail or drive viewer, pandas,
 ``openpyxl(data_only=True)``) shows the cached values, so `build` writes them: the workbook's own
@@ -18,19 +19,25 @@ import pytest
 import gdsheet
 from gdsheet.commands.check import check_workbook
 from gdsheet.lesson.models import MODELS
+from gdsheet.lesson.roster import Student
 from gdsheet.lesson.spec import preset_names
 from gdsheet.xlsx.patch import patch_workbook
 from tests.support.libreoffice import cell_text, recalculate_many
 
 
 def _lessons(out: Path) -> dict[str, Path]:
-    """Every preset, every model's default lesson, and an Adam lesson (its state columns)."""
+    """Every preset, every model's default lesson, an Adam lesson (its state columns), and a student's
+    workbook from `assign`, whole and with blank columns."""
     books = {
         f"preset-{preset}": gdsheet.build(out / f"preset-{preset}.xlsx", preset=preset) for preset in preset_names()
     }
     for model in MODELS:
         books[f"model-{model}"] = gdsheet.build(out / f"model-{model}.xlsx", model=model)
     books["adam"] = gdsheet.build(out / "adam.xlsx", optimizer="adam", learn=0.1, live_epochs=3)
+    gdsheet.assign([Student("ada", "Ada")], out / "class", seed=3, live_epochs=2)
+    gdsheet.assign([Student("bo", "Bo")], out / "blank", seed=3, live_epochs=2, blank="de/dm, new_m")
+    books["assign"] = out / "class" / "ada.xlsx"
+    books["assign-blank"] = out / "blank" / "bo.xlsx"  # what depends on a blank reads it as 0, as Excel does
     return books
 
 

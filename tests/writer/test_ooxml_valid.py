@@ -39,3 +39,20 @@ def test_optimizer_lessons_are_valid(tmp_path: Path, optimizer: str) -> None:
     book = tmp_path / f"{optimizer}.xlsx"
     gdsheet.build(book, optimizer=optimizer, learn=0.1 if optimizer == "adam" else 0.0001, live_epochs=3)
     assert schema_errors(book) == []
+
+
+SHEET_OPTIONS = {
+    "wireframe": {"wireframe": True},
+    "sweep": {"sweep": (0.00001, 0.00002), "compare": ("sgd", "adam")},
+    "batches-schedule": {"batch_size": 3, "schedule": "cosine"},
+}
+
+
+@pytest.mark.parametrize("kind", SHEET_OPTIONS)
+def test_extra_sheets_and_options_are_valid_built_and_after_run(tmp_path: Path, kind: str) -> None:
+    """The Surface and Sweep sheets, their charts, and the batch and schedule columns."""
+    book = tmp_path / f"{kind}.xlsx"
+    gdsheet.build(book, **SHEET_OPTIONS[kind])
+    assert schema_errors(book) == []
+    gdsheet.run(book, epochs=2)
+    assert schema_errors(book) == []

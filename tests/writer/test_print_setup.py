@@ -22,6 +22,8 @@ NS = {
 }
 EMU_PER_PIXEL = 9525
 DEFAULT_ROW_POINTS = 15.0
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+A4_LANDSCAPE_HEIGHT_INCHES = 8.27
 
 
 def _column_pixels(sheet: ET.Element) -> dict[int, float]:
@@ -48,6 +50,9 @@ def lessons(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     books = {preset: gdsheet.build(out / f"{preset}.xlsx", preset=preset) for preset in preset_names()}
     books["adam"] = gdsheet.build(out / "adam.xlsx", optimizer="adam", learn=0.1, live_epochs=10)
     books["no-live"] = gdsheet.build(out / "no-live.xlsx", live_epochs=0)
+    # sections taller than a page at a readable scale: 60 samples (with the fit chart), 30 houses
+    books["60-samples"] = gdsheet.build(out / "60-samples.xlsx", samples=60)
+    books["houses"] = gdsheet.build(out / "houses.xlsx", model="linear", data=EXAMPLES / "houses.csv")
     return books
 
 
@@ -77,3 +82,15 @@ def test_readable_scale_two_pages_across_and_no_chart_across_a_break(lessons: di
             for brk in row_breaks:
                 edge = _edge(rows, DEFAULT_ROW_POINTS * 4 / 3, brk)
                 assert bottom <= edge or top >= edge, (name, row, brk)
+            # and whole on the first page of its section: a section taller than a page flows on
+            section_top = max(
+                [0.0] + [e for b in row_breaks if (e := _edge(rows, DEFAULT_ROW_POINTS * 4 / 3, b)) <= top]
+            )
+            assert bottom - section_top <= _page_pixels(sheet, int(setup.get("scale"))), (name, row)
+
+
+def _page_pixels(sheet: ET.Element, scale: int) -> float:
+    """How many sheet pixels (at 96 per inch) one landscape A4 page holds at ``scale`` percent."""
+    margins = sheet.find("m:pageMargins", NS)
+    inches = A4_LANDSCAPE_HEIGHT_INCHES - float(margins.get("top")) - float(margins.get("bottom"))
+    return inches * 96 * 100 / scale
