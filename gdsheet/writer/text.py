@@ -28,7 +28,9 @@ BUDGET = 400_000
 sentences are left out rather than slowing the build of a large lesson."""
 
 _PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"{])")
+# a sentence ends at its stop, or after a placeholder that is a sentence of its own
+# ("{slice_note} Its lowest cell …": without the second rule a missing slice note dropped the next sentence)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`\"{])|(?<=\})\s+(?=[A-Z])")
 
 LOSS_NAMES = {
     "rmse": "root mean squared error (RMSE)",
@@ -230,6 +232,7 @@ def lesson_facts(lesson: Lesson) -> dict[str, str | None]:
         else f"The data block holds the {len(lesson.data_x):,} samples the descent table fits",
         "on_line": "" if on_line else None,
         "model_formula": _formula(lesson),
+        "parameters": _listed(list(lesson.params)),
         "guess_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("guess").items()),
         "start_values": ", ".join(f"{p} = {number(v)}" for p, v in lesson.values_of("start").items()),
         "landscape_rows": rows_p,

@@ -130,3 +130,22 @@ def test_the_controls_say_how_to_play_an_epoch_in_words(tmp_path: Path, preset: 
     areas = defined_areas(book)
     note_cell = next(c for row in book["Lesson"].iter_rows() for c in row if c.value == note)
     assert areas["epochs"].min_row < note_cell.row < areas["descent"].min_row  # among the controls
+
+
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [("logistic", {}), ("logistic", {"samples": 30, "features": 2}), ("linear", {"samples": 20}), ("linear", {})],
+)
+def test_the_text_names_every_parameter_and_says_where_the_grid_is_lowest(model: str, options: dict) -> None:
+    """A two-input logistic lesson was written as if it had one input ("z = w1·x1 + b", "did not know w1
+    and b"), and a lesson whose grid is no slice lost its lowest-cell sentence with the slice note."""
+    lesson = make_lesson(model=model, **options)
+    texts = lesson_texts(lesson)
+    listed = ", ".join(lesson.params[:-1]) + " and " + lesson.params[-1]
+    weighted = " + ".join(f"{w}·x{w[1:]}" for w in lesson.params[:-1]) + " + b"
+    assert weighted in texts["intro"]
+    assert f"did not know {listed}" in texts["guess"] or "did not know the parameters" in texts["guess"]
+    for p in lesson.params:
+        assert f"{p} = " in texts["guess"], p
+    best = re.findall(r"Its lowest cell is at (\w+) = (\S+), (\w+) = (\S+) \(loss", texts["landscape"])
+    assert [(rows, cols) for rows, _, cols, _ in best] == [lesson.landscape]
