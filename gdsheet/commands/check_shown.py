@@ -34,7 +34,7 @@ from gdsheet.errors import GdsheetError
 from gdsheet.lesson.contract import reset_name, start_name
 from gdsheet.lesson.schedules import EPOCH
 from gdsheet.lesson.spec import Lesson
-from gdsheet.reference.oracle import lesson_epoch, model_accuracy, model_loss
+from gdsheet.reference.oracle import lesson_epoch_ends, model_accuracy, model_loss
 from gdsheet.xlsx.display import (
     TEXT,
     colour_problem,
@@ -184,7 +184,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
 
     Each row (epoch, each parameter, the loss, a classifier's accuracy) must be numbered 1, 2, …
     (empty rows skipped), hold the loss (and accuracy) at its parameters, and follow from the row
-    above by one epoch of the lesson's rule (:func:`gdsheet.reference.oracle.lesson_epoch`: the
+    above by one epoch of the lesson's rule (:func:`gdsheet.reference.oracle.lesson_epoch_ends`: the
     model, the gradient rule, mini-batches, the optimizer). The log records no optimizer state,
     but the state is derivable: a log starts at the first run after a build or a reset, from the
     reset values (state 0), so the first row is one epoch from there, and each later row's state
@@ -206,6 +206,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
     x, y = lesson.x_columns, lesson.samples_y
     replayed: list[tuple[int, int, dict[str, float], dict[str, float] | None]] = []  # for the --record columns
     origin = _log_origin(ev, lesson)
+    epoch_end = lesson_epoch_ends(lesson)  # set up once: a long log replays a million epochs
     previous: tuple[dict[str, float], dict[str, float]] | None = origin  # parameters and state before this row
     unverified_rows: list[str] = []
     expected_epoch = 1
@@ -233,8 +234,7 @@ def log_problems(ev: Evaluator, lesson: Lesson) -> tuple[list[Mismatch], list[st
         state: dict[str, float] | None = None
         if previous is not None:
             with np.errstate(all="ignore"):
-                table, state = lesson_epoch(lesson, previous[0], previous[1], expected_epoch)  # the schedule's rate
-            want = {p: table.last(f"new_{p}") for p in params}
+                want, state = epoch_end(previous[0], previous[1], expected_epoch)  # the schedule's rate
             if not all(_close(got[p], want[p]) for p in params):
                 if expected_epoch == 1:
                     state = None  # the start values were edited before the first run: the origin is unknown

@@ -39,6 +39,10 @@ class EpochRecords(Sequence[Record]):
         self.values.extend(row)
         self.count += 1
 
+    def appended(self, count: int) -> None:
+        """``count`` epochs' numbers were appended to :attr:`values` directly (``width`` each)."""
+        self.count += count
+
     def __len__(self) -> int:
         return self.count
 

@@ -38,6 +38,13 @@ LINE_PARAMETERS = ("m", "b")
 Progress = Callable[[int, int], None]
 Checkpoint = Callable[[EpochRecords, dict[str, float]], None]
 
+EPOCHS_A_CALL = 512
+"""Epochs the compiled engine plays in one call at most (a run then checks for a signal and a
+due checkpoint); fewer while a call takes longer than :data:`SECONDS_A_CALL`."""
+
+SECONDS_A_CALL = 0.05
+"""How long one call of many epochs may take, so that Ctrl-C is answered within about that."""
+
 CHECKPOINT_SECONDS = 60.0
 """A run saves its finished epochs at least this often (seconds of work), so a crash, a kill
 or a power cut loses at most this much; SIGINT and SIGTERM save everything finished."""
@@ -150,7 +157,10 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
     An epoch costs the stepper and little else: each distinct cell is computed once (a lesson
     records its loss as ``rmse`` and as ``loss``), the outputs are checked in one pass (a
     finite float each; only otherwise is each value asked why), and the numbers are appended to
-    the records' array.
+    the records' array. The compiled engine plays up to :data:`EPOCHS_A_CALL` epochs a call
+    (as many as take about :data:`SECONDS_A_CALL`), checking and appending in its own loop (when
+    no ``progress`` wants each epoch); an epoch its fast program cannot play (an overflow, a cell
+    that is not a number) is played here, one by one.
     """
     sources = [source for _, source in plan.carry]
     targets = [target for target, _ in plan.carry]
@@ -158,17 +168,42 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
     cells = recorded + [source for source in sources if source not in recorded]
     slots = [recorded.index(target) for _, target in plan.record]
     records = EpochRecords([key for key, _ in plan.record], slots, len(recorded), first_epoch, keep_json)
-    step = ev.stepper(targets, cells)
-    carried = picker([cells.index(source) for source in sources])
     width = len(recorded)
+    step = ev.stepper(targets, cells, [cells.index(source) for source in sources], width)
+    carried = picker([cells.index(source) for source in sources])
+    # many epochs a call (the compiled engine's), unless every epoch must be seen
+    many = getattr(step, "epochs", None) if progress is None and CHECKPOINT_SECONDS > 0 else None
     current: Sequence[object] = [ev.values({}, sources)[source][0, 0] for source in sources]
     checked = False  # whether ``current`` is known to hold finite floats (the last outputs, checked)
     inputs: Sequence[float] | None = None  # the carried values of the last finished epoch
     last_save, due = time.monotonic(), _due(0.0)
     append, finite, monotonic = records.append, _finite_floats, time.monotonic  # locals: read once an epoch
-    for epoch in range(first_epoch, first_epoch + epochs):
+    epoch, end, alone = first_epoch, first_epoch + epochs, 0  # alone: epochs to play one a call
+    batch = 1  # epochs a call: doubled while a call is quick (a large lesson's epoch is not)
+
+    def save_now(checkpoint: Checkpoint) -> None:
+        nonlocal last_save, due
+        started = time.monotonic()
+        checkpoint(records, _state(targets, inputs))  # type: ignore[arg-type]
+        last_save = time.monotonic()
+        due = _due(last_save - started)
+
+    while epoch < end:
         if (signum := interrupted()) is not None:
             return records, _state(targets, inputs), _interruption(signum, len(records), ev.path)
+        if many is not None and checked and not alone:
+            started = monotonic()
+            done, last, following = many(current, min(end - epoch, batch), records.values)
+            took = monotonic() - started
+            batch = min(batch * 2, EPOCHS_A_CALL) if took < SECONDS_A_CALL / 2 else max(batch // 2, 1)
+            if done:
+                records.appended(done)
+                epoch, inputs, current = epoch + done, last, following
+                if checkpoint is not None and monotonic() - last_save >= due:
+                    save_now(checkpoint)
+                continue
+            alone = EPOCHS_A_CALL  # the fast program cannot play this epoch: play a while one by one
+        alone = max(alone - 1, 0)
         if not checked:
             for source, value in zip(sources, current, strict=True):
                 if problem := cell_problem(ev, source, value, epoch):
@@ -185,10 +220,8 @@ def play(ev: Evaluator, plan: EpochPlan, epochs: int, first_epoch: int = 1, prog
         if progress is not None:
             progress(epoch - first_epoch + 1, epochs)
         if checkpoint is not None and monotonic() - last_save >= due:
-            started = time.monotonic()
-            checkpoint(records, _state(targets, inputs))
-            last_save = time.monotonic()
-            due = _due(last_save - started)
+            save_now(checkpoint)
+        epoch += 1
     return records, _state(targets, inputs), None
 
 

@@ -691,11 +691,19 @@ class ProgramWriter:
         static_range: Callable[[int, int, int, int, int], np.ndarray | None] | None = None,
         static_column: Callable[[int, int, range], tuple[float, ...] | None] | None = None,
         stores: dict[int, str] | None = None,
+        carry: Sequence[int] | None = None,
+        width: int = 0,
     ) -> Program:
         """The program of ``units`` in one dialect; ``runtime``: the engine's own functions
         (``_rand``, ``_randbetween``, ``_offset``). ``inline``, ``static_range`` and
         ``static_column`` give the values no input changes, baked into the code; ``stores``
-        says which runs' values must reach their lists (see :meth:`store_policy`)."""
+        says which runs' values must reach their lists (see :meth:`store_policy`).
+
+        ``carry`` (a fast stepper's): the program plays epochs, ``run(V, K, P, N, A)``: up to
+        ``N`` of them, each feeding output ``carry[i]`` into input i of the next, appending each
+        epoch's first ``width`` outputs to the array ``A``, and stopping at the first epoch whose
+        outputs are not all finite floats or that raises one of ``runtime["_fails"]``; it returns
+        (epochs finished, the inputs of the last one, the inputs of the next)."""
         ctx = Context(self.book, self.column_ids, inline=inline, static_range=static_range,
                       static_column=static_column)  # fmt: skip
         body: list[str] = []
@@ -705,11 +713,15 @@ class ProgramWriter:
             body += _fixed_store(ctx, ctx.column(cell[0], cell[1]), cell[2], f"P[{index}]", f"x{index}")
         for unit in units:
             body.extend(self._unit_code(ctx, unit, fast, stores))
-        body += _returns(ctx, outputs, fast)
+        if carry is None:
+            body += _returns(ctx, outputs, fast)
+        else:
+            body = _epoch_loop(body + _returns(ctx, outputs, fast)[: len(outputs)], len(outputs), carry, width)
         named = {int(k) for line in body for k in _COLUMN.findall(line)}  # a text constant may look like one
         used = sorted(named & set(self.column_ids.values()))  # the lists this program reads
         prologue = [f"    L{k} = V[{k}]" for k in used]
-        source = "def _program(V, K, P):\n" + "\n".join(prologue + body) + "\n"
+        signature = "V, K, P" if carry is None else "V, K, P, N, A"
+        source = f"def _program({signature}):\n" + "\n".join(prologue + body) + "\n"
         namespace = dict(RUNTIME, **runtime)
         exec(compile(source, f"<gdsheet {self.book.path.name}>", "exec"), namespace)  # our own generated code
         return Program(namespace["_program"], ctx.constants, ctx.numpy, source)  # type: ignore[arg-type]
@@ -885,6 +897,31 @@ def _fixed_store(ctx: Context, column: str, row: int, code: str, local: str) -> 
         return [f"    {column}[{row}] = {code}"]
     ctx.fixed[(column, row)] = local
     return [f"    {local} = {code}", f"    {column}[{row}] = {local}"]
+
+
+def _epoch_loop(body: list[str], outputs: int, carry: Sequence[int], width: int) -> list[str]:
+    """A fast stepper's ``body`` (its outputs computed into ``o0``…) played as epochs (see
+    :meth:`ProgramWriter.program`'s ``carry``). Every statement sits one line to a line, so the
+    body moves into the loop by its indent. An epoch that fails is not counted: its inputs are
+    returned as the next, and the caller plays it the slow way (the exact program)."""
+    floats = " and ".join(f"type(o{i}) is float" for i in range(outputs))
+    finite = " + ".join(f"(o{i} - o{i})" for i in range(outputs))
+    record = "".join(f"o{i}, " for i in range(width))
+    following = "".join(f"o{i}, " for i in carry)
+    return [
+        "    _extend = A.extend", "    _e = 0", "    Q = P", "    try:", "        while _e < N:",
+        *(f"        {line}" for line in body),
+        f"            if {floats} and {finite} == 0.0:",
+        f"                _extend(({record}))",
+        "                Q = P",
+        f"                P = ({following})",
+        "                _e += 1",
+        "            else:",
+        "                break",
+        "    except _fails:",
+        "        pass",
+        "    return _e, Q, P",
+    ]  # fmt: skip
 
 
 def _returns(ctx: Context, outputs: Sequence[Cell], fast: bool) -> list[str]:

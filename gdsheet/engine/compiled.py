@@ -179,7 +179,8 @@ class CompiledEngine:
     def _compile(self, units: Iterable[Unit], *, fast: bool, **options: object) -> Program:
         """A program of ``units`` (see :meth:`ProgramWriter.program`), with this engine's RAND,
         RANDBETWEEN and OFFSET."""
-        runtime = {"_rand": self._rng.random, "_randbetween": self._randbetween, "_offset": self._offset}
+        runtime = {"_rand": self._rng.random, "_randbetween": self._randbetween, "_offset": self._offset,
+                   "_fails": _FAST_FAILURES}  # fmt: skip
         return self.writer.program(units, runtime, fast=fast, **options)  # type: ignore[arg-type]
 
     def _constant_lists(self) -> list[list[object]]:
@@ -374,8 +375,17 @@ class CompiledEngine:
                 for run in unit.runs:
                     yield run.sheet, run.col, row
 
-    def stepper(self, inputs: Sequence[Cell], outputs: Sequence[Cell]) -> Callable[[Sequence[float]], list[object]]:
-        """A program from the inputs' values to the outputs' values, computing only what it must."""
+    def stepper(self, inputs: Sequence[Cell], outputs: Sequence[Cell], carry: Sequence[int] | None = None,
+                width: int = 0) -> Callable[[Sequence[float]], list[object]]:  # fmt: skip
+        """A program from the inputs' values to the outputs' values, computing only what it must.
+
+        With ``carry`` (output ``carry[i]`` feeds input i the next epoch) the function also has
+        ``epochs(values, n, array)``, which plays up to ``n`` epochs in one call of the fast
+        program, appending each one's first ``width`` outputs to ``array`` (see
+        :meth:`ProgramWriter.program`), and returns (epochs played, the inputs of the last, the
+        inputs of the next): a run's loop without a Python call an epoch. It stops short at an
+        epoch the fast program cannot play; :func:`step` then plays that one. A workbook with
+        volatile cells (RAND) has none: a failed fast epoch would have drawn numbers."""
         self._check_inputs(inputs)
         self._ensure_columns(list(inputs) + list(outputs))
         if self.dynamic or self.cyclic:  # cells found while evaluating: the whole program each time
@@ -444,6 +454,17 @@ class CompiledEngine:
             exact = exact_program[0]
             return [plain(value) for value in exact.run(lists, exact.constants, values)]  # type: ignore[union-attr]
 
+        if carry is not None and not self.volatile_runs:
+            looped = self._compile(units, fast=True, carry=carry, width=width, **options)
+
+            def epochs(values: Sequence[float], n: int, array: object, run: Callable[..., object] = looped.run,
+                       constants: list[object] = looped.constants) -> tuple[int, tuple, tuple]:  # fmt: skip
+                if not looped.numpy:
+                    return run(lists, constants, tuple(values), n, array)  # type: ignore[return-value]
+                with np.errstate(all="raise", under="ignore"):
+                    return run(lists, constants, tuple(values), n, array)  # type: ignore[return-value]
+
+            step.epochs = epochs  # type: ignore[attr-defined]
         return step
 
     def _dynamic_runs(self, inputs: set[Cell]) -> set[int]:

@@ -226,13 +226,19 @@ class Evaluator:
             result[target] = np.array(flat, dtype=object).reshape(area.shape)
         return result
 
-    def stepper(self, inputs: Sequence[str], outputs: Sequence[str]) -> Callable[[Sequence[float]], list[object]]:
+    def stepper(self, inputs: Sequence[str], outputs: Sequence[str], carry: Sequence[int] | None = None,
+                width: int = 0) -> Callable[[Sequence[float]], list[object]]:  # fmt: skip
         """A fast function from input values (floats) to output values (single cells, plain:
-        numbers as float, errors and text as str), called per epoch."""
+        numbers as float, errors and text as str), called per epoch. With ``carry`` the compiled
+        engine's function may also play many epochs a call (its ``epochs``, see
+        :meth:`gdsheet.engine.compiled.CompiledEngine.stepper`)."""
         in_cells = [self._cell(target) for target in inputs]
         out_cells = [self._cell(target) for target in outputs]
         try:
-            step = self.engine.stepper(in_cells, out_cells)
+            if carry is not None and getattr(self.engine, "plain_steps", False):  # the compiled engine
+                step = self.engine.stepper(in_cells, out_cells, carry, width)  # type: ignore[call-arg]
+            else:
+                step = self.engine.stepper(in_cells, out_cells)
         except Unsupported as why:
             step = self._fallback(why).stepper(in_cells, out_cells)
         if getattr(self.engine, "plain_steps", False):

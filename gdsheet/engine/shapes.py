@@ -236,10 +236,12 @@ _CELL_TEXT = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})$")
 _NAME_TEXT = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\?]*$")
 _BINARY = {"^": 5, "*": 4, "/": 4, "+": 3, "-": 3, "&": 2, "=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1}
 _UNION_PRECEDENCE = 8  # a reference operator: binds before any other
-UNION_FUNCTIONS = frozenset(("SUM", "COUNT", "MIN", "MAX", "AVERAGE", "SUMSQ", "PRODUCT", "STDEV.P", "VAR.P"))
+UNION_FUNCTIONS = frozenset(("SUM", "COUNT", "MIN", "MAX", "AVERAGE", "SUMSQ", "PRODUCT", "STDEV", "STDEV.P",
+                             "STDEV.S", "VAR", "VAR.P", "VAR.S", "AND", "OR", "XOR"))  # fmt: skip
 """Functions for which a union of references, ``SUM((A1:A3,C1:C3))``, is its areas given as
-arguments one by one (Excel's meaning): the parser spreads it so. A union anywhere else is
-left to `formulas`."""
+arguments one by one (Excel's meaning): each takes any number of arguments and treats every one
+alike, so a union's areas are arguments as good as any. A union anywhere else (INDEX's areas,
+RANK's reference, a union in arithmetic) is left to `formulas`."""
 _PREFIX_PRECEDENCE = 7  # Excel negates before % and ^: -2^2 is 4
 _PERCENT_PRECEDENCE = 6
 _PREFIXES = ("_XLFN._XLWS.", "_XLFN.", "_XLWS.")
@@ -521,5 +523,5 @@ def parse_shape(text: str, row: int, col: int) -> Node:
     if len(out) != 1:
         raise Unsupported("an expression the engine does not understand")
     if any(node[0] == "union" for node in walk(out[0])):
-        raise Unsupported("a union outside SUM, COUNT, MIN, MAX, AVERAGE, SUMSQ, PRODUCT, STDEV.P, VAR.P")
+        raise Unsupported(f"a union outside {', '.join(sorted(UNION_FUNCTIONS))}")
     return out[0]

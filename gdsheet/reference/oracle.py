@@ -10,7 +10,8 @@ not separate code paths.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,31 +160,64 @@ def descent_epoch(
     batch hands its parameters and state on unchanged). The update is sequential, so the rows are
     a Python loop; each row's arithmetic is plain float maths, as a spreadsheet does it.
     """
-    spec = MODEL_SPECS[model.split("/")[0]]
-    k = len(x_columns)
-    features, names = spec.features(k), (spec.params(k, hidden) if spec.activations else spec.params(k))
-    step = STEPS[optimizer]
-    state_names = step.state(names)
-    between = spec.forward(k, hidden), spec.backward(k, hidden)
-    columns = descent_columns(features, names, *between) + state_names + estimate_columns(names)
-    current = {p: float(start[p]) for p in names}
-    carried = {name: float((state or {}).get(name, 0.0)) for name in state_names}
-    xs = np.column_stack(_columns(x_columns)) if k else np.empty((0, 0))
-    ys = np.asarray(y, dtype=float)
-    rows = np.empty((len(ys), len(columns)))
-    row = _Row(MODELS[model], features, names, gradient, h)
-    batch: list[dict[str, float]] = []
+    epoch = _Epoch.of(model, x_columns, y, gradient, h, optimizer, batch_size, hidden)
+    columns = epoch.columns
+    rows = np.empty((len(epoch.ys), len(columns)))
+    shown: list[dict[str, float]] = []
+
+    def at(i: int, current: dict[str, float]) -> dict[str, float]:
+        values, grads = epoch.row(list(epoch.xs[i]), epoch.ys[i], current)  # numpy floats: overflow is inf
+        shown.append(values)
+        return grads
+
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging lesson is allowed to overflow
-        for i, yk in enumerate(ys):
-            values, grads = row(list(xs[i]), yk, current)  # numpy floats: overflow is inf
-            batch.append(grads)
-            if len(batch) == batch_size or i == len(ys) - 1:
-                mean = {q: sum(g[q] for g in batch) / len(batch) for q in names}  # in row order, as AVERAGE
-                current, carried = step.update(current, mean, carried, settings)
-                batch = []
-            values |= {f"new_{q}": current[q] for q in names} | carried
+        for i, current, carried in epoch.descend(at, start, state, settings):
+            values = shown.pop() | {f"new_{q}": current[q] for q in epoch.names} | carried
             rows[i] = [values[name] for name in columns]
     return DescentTable(columns, rows), carried
+
+
+@dataclass(frozen=True)
+class _Epoch:
+    """What one epoch of a model needs, set up once: the samples, the row rule, the optimizer."""
+
+    names: tuple[str, ...]
+    columns: tuple[str, ...]
+    xs: Array
+    ys: Array
+    row: _Row
+    step: Any
+    batch_size: int
+
+    @classmethod
+    def of(cls, model: str, x_columns: Sequence[ArrayLike], y: ArrayLike, gradient: str, h: float, optimizer: str,
+           batch_size: int, hidden: int) -> _Epoch:  # fmt: skip
+        spec = MODEL_SPECS[model.split("/")[0]]
+        k = len(x_columns)
+        features, names = spec.features(k), (spec.params(k, hidden) if spec.activations else spec.params(k))
+        step = STEPS[optimizer]
+        between = spec.forward(k, hidden), spec.backward(k, hidden)
+        columns = descent_columns(features, names, *between) + step.state(names) + estimate_columns(names)
+        xs = np.column_stack(_columns(x_columns)) if k else np.empty((0, 0))
+        row = _Row(MODELS[model], features, names, gradient, h)
+        return cls(names, columns, xs, np.asarray(y, dtype=float), row, step, batch_size)
+
+    def descend(self, at: Any, start: Mapping[str, float], state: Mapping[str, float] | None, settings: Hypers
+                ) -> Iterator[tuple[int, dict[str, float], dict[str, float]]]:  # fmt: skip
+        """(row, parameters, state) after each sample; ``at(i, parameters)`` is row i's gradient."""
+        names, size, update = self.names, self.batch_size, self.step.update
+        current = {p: float(start[p]) for p in names}
+        carried = {name: float((state or {}).get(name, 0.0)) for name in self.step.state(names)}
+        batch: list[dict[str, float]] = []
+        last = len(self.ys) - 1
+        for i in range(last + 1):
+            batch.append(at(i, current))
+            if len(batch) == size or i == last:
+                # in row order, as AVERAGE; one row's mean is its gradient
+                mean = batch[0] if len(batch) == 1 else {q: sum(g[q] for g in batch) / len(batch) for q in names}
+                current, carried = update(current, mean, carried, settings)
+                batch = []
+            yield i, current, carried
 
 
 @dataclass(frozen=True)
@@ -209,16 +243,52 @@ class _Row:
         for q in self.params:
             values[f"err_{q}1"] = err = self.model.error(p, x, yk, q, self.h)
             estimates[q] = values[f"est de/d{q}"] = (err - error_sq) / self.h
-        shown = dict(zip(self.params, reversed(true.values()), strict=True)) if self.gradient == "swapped" else true
-        grads = estimates if self.gradient == "finite-difference" else shown
+        shown = self._shown(true)
         values |= {f"de/d{q}": shown[q] for q in self.params}
-        return values, grads
+        return values, (estimates if self.gradient == "finite-difference" else shown)
+
+    def grads(self, x: list[float], yk: float, p: dict[str, float]) -> dict[str, float]:
+        """Only the gradient that drives the update (what :meth:`__call__` returns second)."""
+        if self.gradient == "finite-difference":
+            error_sq = self.model.error(p, x, yk, None, 0.0)
+            return {q: (self.model.error(p, x, yk, q, self.h) - error_sq) / self.h for q in self.params}
+        return self._shown(self.model.slopes(p, x, self.model.predict(p, x, None, 0.0) - yk))
+
+    def _shown(self, true: dict[str, float]) -> dict[str, float]:
+        """The table's de/dp: the true slopes, or the published sheet's swapped pair."""
+        return dict(zip(self.params, reversed(true.values()), strict=True)) if self.gradient == "swapped" else true
 
 
 def sgd_epoch(x: ArrayLike, y: ArrayLike, m: float, b: float, learn: float, gradient: str, h: float) -> DescentTable:
     """One plain per-sample SGD epoch of the line (the published sheet's kind), from numbers alone."""
     settings = Hypers(learn, *(HYPER_PARAMETERS[name] for name in ("momentum", "alpha", "beta1", "beta2", "eps")))
     return descent_epoch("line", [x], y, {"m": m, "b": b}, settings, gradient, h)[0]
+
+
+def lesson_epoch_ends(lesson: Lesson) -> Callable[..., tuple[dict[str, float], dict[str, float]]]:
+    """``end(start, state, epoch)``: :func:`lesson_epoch`'s parameters and optimizer state after the
+    epoch, without its table; the same steps, set up once and played in Python floats (replaying a
+    long epoch log asks this a million times). An overflow, which Python's floats raise where
+    numpy's give inf, plays that epoch again as :func:`lesson_epoch` does. A model computing with
+    numpy's scalars (a network's activations) warns of an overflow unless called under
+    ``np.errstate`` (`check` calls it so)."""
+    epoch = _Epoch.of(lesson.model_key, lesson.x_columns, lesson.samples_y, lesson.gradient, lesson.fd_step,
+                      lesson.optimizer, lesson.batch_size, lesson.hidden)  # fmt: skip
+    xs, ys, grads, names = epoch.xs.tolist(), epoch.ys.tolist(), epoch.row.grads, epoch.names
+
+    def at(i: int, p: dict[str, float]) -> dict[str, float]:
+        return grads(xs[i], ys[i], p)
+
+    def end(start: Mapping[str, float], state: Mapping[str, float] | None, number: int | None = None
+            ) -> tuple[dict[str, float], dict[str, float]]:  # fmt: skip
+        try:  # the steps' last (row, parameters, state)
+            _, current, carried = deque(epoch.descend(at, start, state, hypers(lesson, number)), maxlen=1).pop()
+        except (OverflowError, ZeroDivisionError, ValueError):
+            table, carried = lesson_epoch(lesson, start, state, number)
+            return {q: table.last(f"new_{q}") for q in names}, carried
+        return {q: float(current[q]) for q in names}, {k: float(v) for k, v in carried.items()}
+
+    return end
 
 
 def lesson_epoch(

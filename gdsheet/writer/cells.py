@@ -58,6 +58,8 @@ HEADING_FONT = Font(bold=True, size=13)
 HINT_FONT = Font(italic=True, color="666666", size=9)
 HEADER_BORDER = Border(bottom=Side(style="thin"))
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+HEADER_WRAP = Alignment(horizontal="center", vertical="bottom", wrap_text=True)
+"""A header wider than its column: wrapped at its spaces, not run into its neighbours' text."""
 
 
 def put(

@@ -29,7 +29,7 @@ from gdsheet.lesson.sweep import (
 )
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.reference.oracle import sweep_diverged
-from gdsheet.writer.cells import GENERAL, HEADER_FONT, HEADING_FONT, INTEGER, WRAP_TOP, put
+from gdsheet.writer.cells import GENERAL, HEADER_FONT, HEADER_WRAP, HEADING_FONT, INTEGER, WRAP_TOP, put
 from gdsheet.writer.layout import Layout, cell, col
 from gdsheet.writer.live import epoch_loss, unroll
 
@@ -160,6 +160,8 @@ def write_sweep_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, st
         if variant[1] is not None:
             put(ws, column, sweep.variants_row + 1, variant[1], GENERAL, editable=True)
         put(ws, column, sweep.log_header, label(variant, lesson), header=True)
+        ws[cell(column, sweep.log_header)].alignment = HEADER_WRAP  # "momentum" over "lr=0.0001"
+    ws.row_dimensions[sweep.log_header].height = 27  # two lines: a label wider than its column wraps
     names[OPTIMIZERS_NAME] = _ref(first, sweep.variants_row, first + v - 1)
     if rated:
         names[RATES_NAME] = _ref(first, sweep.variants_row + 1, first + v - 1)

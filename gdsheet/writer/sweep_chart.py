@@ -74,6 +74,7 @@ def add_sweep_chart(wb: Workbook, lesson: Lesson) -> None:
         chart.y_axis.scaling.logBase = 10
         chart.y_axis.title = f"{lesson.loss_label} (log scale)"
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = low, high
+    chart.legend.position = "b"  # below: on the right LibreOffice cut "sgd lr=0.0001" to "sgd lr=0.000"
     box = Box(at.chart_col, at.variants_row, 9, 20)
     _size(chart, box)
     ws.add_chart(chart, box.anchor)

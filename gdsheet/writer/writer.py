@@ -17,7 +17,7 @@ from gdsheet.writer.decision_chart import add_decision_chart
 from gdsheet.writer.descent import write_controls, write_descent_table, write_epoch_log
 from gdsheet.writer.fit_blocks import write_data_block, write_error_block, write_guess_block
 from gdsheet.writer.landscape import write_landscape
-from gdsheet.writer.layout import FIRST_COL, TEXT_COL, Layout, col, layout_for
+from gdsheet.writer.layout import FIRST_COL, STATE_COLS, TEXT_COL, Layout, col, layout_for
 from gdsheet.writer.live import LIVE_SHEET, LiveLayout, write_live_sheet
 from gdsheet.writer.print_setup import fit_to_width, set_up_lesson_pages, set_up_live_pages
 from gdsheet.writer.prose import write_prose
@@ -72,6 +72,8 @@ def lesson_workbook(lesson: Lesson) -> Workbook:
     for index in range(FIRST_COL, at.log_col + 4):
         ws.column_dimensions[col(index)].width = 10
     ws.column_dimensions[col(FIRST_COL + 2)].width = 14  # fits the "(y_pred - y)^2" header
+    label_col = STATE_COLS[0]  # the optimizer state's names, one a row ("avg_out_w1", "sq_h16_w12")
+    ws.column_dimensions[col(label_col)].width = max([10, *(len(name) + 2 for name in lesson.state)])
     loss_header = loss_key(lesson.loss)  # the log's loss column fits its header ("root_sum_square")
     ws.column_dimensions[col(at.log_col + 1 + len(lesson.params))].width = max(10, len(loss_header) + 2)
     # Printed (and rendered to PDF) one page wide, a page per section (gdsheet/workbook/print_setup.py).

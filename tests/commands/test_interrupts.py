@@ -32,8 +32,8 @@ r.CHECKPOINT_SECONDS = 0.2
 stepper = Evaluator.stepper
 
 
-def slow_stepper(self, inputs, outputs):  # 2 ms an epoch, as a larger lesson takes: a short log
-    step = stepper(self, inputs, outputs)
+def slow_stepper(self, inputs, outputs, *loop):  # 2 ms an epoch, as a larger lesson takes: a short log
+    step = stepper(self, inputs, outputs)  # without ``loop``: one epoch a call
     return lambda values: (time.sleep(0.002), step(values))[1]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pytest
 
 from gdsheet.commands.build import build
 from gdsheet.commands.run import run
-from gdsheet.engine.evaluator import defined_areas
+from gdsheet.engine.evaluator import Evaluator, defined_areas
+from gdsheet.errors import Diverged
 from gdsheet.lesson.spec import load_preset
 from gdsheet.reference.oracle import run_epochs
 from tests.support.cli_inprocess import run_cli
@@ -126,6 +128,29 @@ def test_divergence_stops_and_keeps_the_last_finite_epoch(tmp_path: Path) -> Non
     ws = book["Lesson"]
     m_start = ws.cell(row=areas["m_start"].min_row, column=areas["m_start"].min_col).value
     assert m_start == records[-1]["m"] and np.isfinite(m_start)
+
+
+@pytest.mark.parametrize(("preset", "learn", "epochs"), [("corrected", None, 1300), ("seed", 0.05, 100)])
+def test_many_epochs_a_call_equal_one_epoch_a_call(tmp_path: Path, preset: str, learn: float | None,
+                                                   epochs: int) -> None:  # fmt: skip
+    """The compiled engine's loop of epochs (512 a call, the last call partial) gives the records
+    and the file that one epoch a call gives (a ``progress`` callback asks for that), up to a
+    divergence inside a call, which the one-by-one path then finds."""
+    options = {"live_epochs": 0} if learn is None else {"learn": learn}
+    one, many = build(tmp_path / "one.xlsx", preset, **options), build(tmp_path / "many.xlsx", preset, **options)
+    ev = Evaluator(many)
+    assert hasattr(ev.stepper(["m_start", "b_start"], ["next_m", "next_b"], [0, 1], 2), "epochs")  # the loop exists
+    got = []
+    for path, progress in ((one, lambda done, total: None), (many, None)):
+        try:
+            got.append(run(path, epochs=epochs, progress=progress))
+        except Diverged as exc:
+            got.append(["diverged", *exc.records])
+    assert got[0] == got[1] and len(got[1]) > 1
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(many) as b:
+        parts = [n for n in a.namelist() if n != "docProps/core.xml"]  # it holds the time of the build
+        assert parts == [n for n in b.namelist() if n != "docProps/core.xml"]
+        assert all(a.read(n) == b.read(n) for n in parts)
 
 
 def corrupt_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -103,7 +103,9 @@ def _unions(path: Path) -> Path:
         ws.cell(row=row, column=3, value=c)
     ws["B2"] = 5.0
     unions = ["=SUM((A1:A3,C1:C3))", "=COUNT((A1:A3,C1:C3),B2)", "=MAX((A1,C3))", "=AVERAGE((A1:A2,C2:C3))",
-              "=SUMSQ((A1,B2))", "=PRODUCT((A2:A3,B2))", "=MIN((C1:C3,A3))*2"]  # fmt: skip
+              "=SUMSQ((A1,B2))", "=PRODUCT((A2:A3,B2))", "=MIN((C1:C3,A3))*2", "=STDEV((A1:A3,C1:C3))",
+              "=_xlfn.VAR.S((A1:A3,C1:C3))", "=_xlfn.STDEV.S((A1,C3,B2))", "=VAR((A1:A2,C2:C3))", "=AND((A1:A3,C1:C3))",
+              "=OR((A1,B1))", "=_xlfn.XOR((A1:A2,C1))", "=AND((A1:A3,B1),C1)"]  # fmt: skip
     for row, formula in enumerate(unions, start=1):
         ws.cell(row=row, column=5, value=formula)
     wb.save(path)
@@ -172,6 +174,12 @@ def test_the_constructs_give_excels_values(hand_made: dict[str, Path]) -> None:
     assert [tables[("People", 4, r)] for r in (2, 3, 4)] == [60.0, 80.0, 44.0]
     unions = Evaluator(hand_made["unions"]).all_values()  # a union in SUM & co is its areas, compiled
     assert [unions[("U", 5, r)] for r in range(1, 8)] == [66.0, 7.0, 30.0, 13.25, 26.0, 30.0, 6.0]
+    # sample deviation of 1, 2, 3, 10, 20, 30: the squares about 11 sum to 688, over 5; of 1, 30, 5:
+    # 494 about 12, over 2; of 1, 2, 20, 30: 602.75 about 13.25, over 3
+    assert [unions[("U", 5, r)] for r in range(8, 12)] == pytest.approx(
+        [math.sqrt(688 / 5), 688 / 5, math.sqrt(494 / 2), 602.75 / 3], rel=1e-15
+    )
+    assert [unions[("U", 5, r)] for r in range(12, 16)] == [True, True, True, True]  # B1 is empty
 
 
 def test_rand_is_reproducible_under_a_seed_and_each_cell_draws(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from gdsheet.commands.build import make_lesson
 from gdsheet.lesson.spec import load_preset
 from gdsheet.reference import oracle as ref
 from tests.support.published import DESCENT_ROWS, GRID, table
@@ -92,3 +93,36 @@ def test_seed_rule_diverges_where_the_true_gradient_does_not() -> None:
     assert seed_loss[-1] > 100 * seed_loss.min()  # ... then climbs out and explodes
     assert abs(seed[-1].m) > 50
     assert np.all(np.diff(corrected_loss) < 0)  # the true gradient keeps going down
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"preset": "seed"},  # the swapped rule, root-sum-square
+        {"gradient": "finite-difference"},
+        {"optimizer": "adam", "learn": 0.1},
+        {"optimizer": "momentum", "batch_size": 4, "schedule": "step", "decay": 0.5, "step_epochs": 2},
+        {"model": "logistic", "optimizer": "rmsprop"},
+        {"model": "mlp", "hidden": 3, "activation": "sigmoid"},
+    ],
+)
+def test_the_log_replay_ends_each_epoch_where_the_table_does(options: dict[str, object]) -> None:
+    """`check`'s epoch-log replay (:func:`ref.lesson_epoch_ends`, no table, Python floats) lands
+    on the table's last row and state, bit for bit, epoch after epoch; a start that overflows
+    (Python's floats raise, numpy's give inf) too."""
+    options = dict(options)
+    lesson = make_lesson(options.pop("preset", "corrected"), model=options.pop("model", None))  # type: ignore[arg-type]
+    lesson = lesson.with_overrides(**options) if options else lesson
+    end = ref.lesson_epoch_ends(lesson)
+    start, state = lesson.values_of("start"), {}
+    for epoch in range(1, 6):
+        table, want_state = ref.lesson_epoch(lesson, start, state, epoch)
+        got, got_state = end(start, state, epoch)
+        assert got == {p: table.last(f"new_{p}") for p in lesson.params} and got_state == want_state
+        start, state = got, got_state
+    with np.errstate(all="ignore"):
+        table, want_state = ref.lesson_epoch(lesson, dict.fromkeys(lesson.params, 1e200), {}, 1)
+        got, got_state = end(dict.fromkeys(lesson.params, 1e200), {}, 1)
+    want = [table.last(f"new_{p}") for p in lesson.params] + list(want_state.values())
+    np.testing.assert_array_equal([*got.values(), *got_state.values()], want)  # nan equals nan here

@@ -5,6 +5,7 @@ sheet and on the Live sheet, and the headers, formula hints and log headers prin
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,8 @@ from gdsheet.writer.text import lesson_texts
 from tests.support.libreoffice import render_pdf
 
 pytestmark = pytest.mark.libreoffice
+XOR = Path(__file__).resolve().parents[2] / "examples" / "xor_like.csv"
+RATES = [0.0001, 0.0005, 0.001]
 
 
 def pages(pdf: Path) -> list[str]:
@@ -38,6 +41,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
         "noisy": gdsheet.build(out / "noisy.xlsx", samples=200, noise=4, seed=1, live_epochs=0),
         "corrected": gdsheet.build(out / "corrected.xlsx"),
         "seed": gdsheet.build(out / "seed.xlsx", preset="seed"),
+        "mlp": gdsheet.build(out / "mlp.xlsx", model="mlp", hidden=3, data=XOR, optimizer="adam", learn=0.05),
+        "sweep": gdsheet.build(out / "sweep.xlsx", live_epochs=3, sweep=RATES, compare=["sgd", "momentum", "adam"]),
     }
     pdfs = render_pdf(list(books.values()), out / "pdf")
     return {name: pages(pdf) for name, pdf in zip(books, pdfs, strict=True)}
@@ -76,3 +81,17 @@ def test_the_left_pages_hold_the_whole_left_part(printed: dict[str, list[str]], 
     intro = " ".join(lesson_texts(make_lesson())["intro"].split())
     first_page = " ".join(printed["corrected"][0].split())
     assert intro in first_page
+
+
+def test_long_labels_print_whole(printed: dict[str, list[str]], need_soffice: str) -> None:
+    """The optimizer state's names beside the controls (Adam's for 3 units: avg_out_w1 …) and the
+    Sweep log's variant headers ("momentum lr=0.0001", wider than a column: wrapped) print whole,
+    not cut at the next column."""
+    mlp = words(" ".join(printed["mlp"]))
+    for name in ("avg_out_w1", "avg_out_w3", "sq_out_w1", "avg_h3_w2"):
+        assert name in mlp, name
+    sweep = words(" ".join(printed["sweep"]))
+    glued = [word for word in sweep if re.search(r"lr=[0-9.]+[a-z]", word)]  # "lr=0.0005adam": overprinted
+    assert glued == []
+    cut = [word for word in sweep if word.startswith("lr=") and word.rstrip(",.") not in {f"lr={r:g}" for r in RATES}]
+    assert cut == []  # the chart's legend too ("lr=0.000" could be any of them)
