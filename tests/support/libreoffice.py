@@ -202,6 +202,27 @@ def reference_mismatches(path: str | Path, sheets: dict[str, Grid]) -> tuple[set
     return compared, mismatches
 
 
+def assert_equals_reference(book: Path, sheets: dict[str, Grid]) -> set[tuple[str, int, int]]:
+    """Assert that LibreOffice's values of ``book`` (its ``sheets``) equal the reference on every
+    cell and that every formula cell of the workbook was compared; returns the cells compared."""
+    from gdsheet.engine.evaluator import Evaluator
+
+    compared, mismatches = reference_mismatches(book, sheets)
+    assert mismatches == [], (book.name, mismatches[:3])
+    assert compared == set(Evaluator(book).formula_cells()), book.name  # every formula, none left out
+    return compared
+
+
+def assert_tampering_caught(name: str, copy: Path, sheets: dict[str, Grid]) -> None:
+    """Assert that a copy whose area ``name`` was tampered with fails both the LibreOffice
+    comparison (at that area) and `check`: each comparison can fail."""
+    from gdsheet.commands.check import check_workbook
+
+    _, mismatches = reference_mismatches(copy, sheets)
+    assert any(line.startswith(name) for line in mismatches), name
+    assert not check_workbook(copy).ok, name
+
+
 def resave_many(books: list[str | Path], out: str | Path, timeout: float = 600) -> list[Path]:
     """Open each workbook in LibreOffice (recalculated) and save it as .xlsx into ``out``, in ONE
     LibreOffice start: the files are then LibreOffice's, as a student's submission would be.

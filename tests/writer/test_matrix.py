@@ -25,7 +25,7 @@ from gdsheet.engine.evaluator import Evaluator
 from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import run_epochs
 from gdsheet.writer.writer import build_workbook
-from tests.support.libreoffice import recalculate_many, reference_mismatches
+from tests.support.libreoffice import assert_equals_reference, recalculate_many
 
 LIVE = 10
 RUN = 10
@@ -150,9 +150,7 @@ def test_libreoffice_agrees_on_the_pairwise_subset(need_soffice: str, shelf: Pat
     books = [book for case in pairwise() for book in _built_and_run(shelf, case)]
     recalculated = recalculate_many(books, shown=False)
     for book in books:
-        compared, mismatches = reference_mismatches(book, recalculated[book.resolve()])
-        assert mismatches == [], (book.name, mismatches[:3])
-        assert compared == set(Evaluator(book).formula_cells()), book.name
+        assert_equals_reference(book, recalculated[book.resolve()])
 
 
 @pytest.mark.parametrize("case", pairwise(), ids=_name)

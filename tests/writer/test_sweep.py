@@ -19,7 +19,7 @@ from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator
 from tests.support.cli_inprocess import run_cli
-from tests.support.libreoffice import recalculate_many, reference_mismatches
+from tests.support.libreoffice import assert_equals_reference, assert_tampering_caught, recalculate_many
 
 RATES = (0.0001, 0.0003, 0.0016)  # the last diverges on the default lesson
 CASES = {
@@ -126,13 +126,9 @@ def test_libreoffice_agrees_and_tampering_fails(need_soffice: str, sweep_books: 
     books = list(sweep_books.values())
     recalculated = recalculate_many([*books, *copies.values()], shown=False)
     for book in books:
-        compared, mismatches = reference_mismatches(book, recalculated[book.resolve()])
-        assert mismatches == [], (book.name, mismatches[:3])
-        assert compared == set(Evaluator(book).formula_cells()), book.name
+        assert_equals_reference(book, recalculated[book.resolve()])
     for name, copy in copies.items():
-        _, mismatches = reference_mismatches(copy, recalculated[copy.resolve()])
-        assert any(line.startswith(name) for line in mismatches), name
-        assert not check_workbook(copy).ok, name
+        assert_tampering_caught(name, copy, recalculated[copy.resolve()])
 
 
 @pytest.mark.parametrize(

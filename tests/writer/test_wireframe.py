@@ -19,7 +19,7 @@ from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.reference.oracle import lesson_values
 from gdsheet.reference.wireframe import project
-from tests.support.libreoffice import recalculate_many, reference_mismatches
+from tests.support.libreoffice import assert_equals_reference, assert_tampering_caught, recalculate_many
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +107,6 @@ def test_libreoffice_agrees_and_tampering_fails(need_soffice: str, surfaces: dic
     books = list(surfaces.values())
     recalculated = recalculate_many([*books, *copies.values()], shown=False)
     for book in books:
-        compared, mismatches = reference_mismatches(book, recalculated[book.resolve()])
-        assert mismatches == [], (book.name, mismatches[:3])
-        assert compared == set(Evaluator(book).formula_cells()), book.name
+        assert_equals_reference(book, recalculated[book.resolve()])
     for name, copy in copies.items():
-        _, mismatches = reference_mismatches(copy, recalculated[copy.resolve()])
-        assert any(line.startswith(name) for line in mismatches), name
-        assert not check_workbook(copy).ok, name
+        assert_tampering_caught(name, copy, recalculated[copy.resolve()])
