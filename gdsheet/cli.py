@@ -70,6 +70,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class _Version(argparse.Action):
+    """``--version``, whose text is looked up only when asked for: argparse's own version action
+    takes it when the parser is built, and importlib.metadata costs every command ~10 ms."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        print(f"gdsheet {version()}")  # to stdout, as argparse's own version action does
+        parser.exit()
+
+
 PRESETS = "(default: the preset's)"
 
 
@@ -469,7 +478,7 @@ def _command(sub: argparse._SubParsersAction, name: str, summary: str) -> argpar
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="gdsheet", description=__doc__.splitlines()[0], epilog=EXIT_CODES, formatter_class=_Help)
-    parser.add_argument("--version", action="version", version=f"gdsheet {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = _command(sub, "build", "write a lesson workbook (.xlsx)")

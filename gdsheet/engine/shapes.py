@@ -24,8 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
-
+from gdsheet.engine.tokens import Token, Tokenizer, TokenizerError
 from gdsheet.errors import WorkbookError
 from gdsheet.limits import EXCEL_COLUMNS, EXCEL_ROWS
 from gdsheet.xlsx.ranges import column_index, on_sheet

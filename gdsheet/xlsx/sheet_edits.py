@@ -14,9 +14,6 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, unescape
-
-from openpyxl.formula.translate import Translator, TranslatorError
 
 from gdsheet.errors import WorkbookError
 from gdsheet.xlsx.ranges import Range, a1, column_letters
@@ -32,11 +29,13 @@ from gdsheet.xlsx.xmltext import (
     attribute,
     attributes,
     cell_ref,
+    escape,
     ooxml_string,
     prefix,
     ref_range,
     splice,
     tag,
+    unescape,
     xml_number,
 )
 
@@ -275,7 +274,12 @@ def _write(sheet: SheetRows, cell: list, value: CellValue, cached: bool, where: 
 
 def _unshare(sheet: SheetRows, master: dict) -> None:
     """A constant replaced a shared formula's master, the only cell holding its text: give each
-    remaining child its own formula, translated from the master's, so it computes the same."""
+    remaining child its own formula, translated from the master's, so it computes the same.
+
+    openpyxl's Translator is imported here: importing it imports all of openpyxl, which a run
+    that unshares nothing does not need."""
+    from openpyxl.formula.translate import Translator, TranslatorError
+
     for num, col in ref_range(master["ref"], sheet.where).cells():
         f = FORMULA_EL.search(cell[2]) if (cell := sheet.find(num, col)) else None  # cells given a constant have none
         fa = attributes(f.group(2)) if f else {}

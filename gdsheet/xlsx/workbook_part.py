@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Mapping
-from xml.sax.saxutils import escape
 
 from gdsheet.errors import WorkbookError
 from gdsheet.xlsx.package import CALC_CHAIN, relationships, rels_name
@@ -17,6 +16,7 @@ from gdsheet.xlsx.xmltext import (
     REL_EL,
     attribute,
     attributes,
+    escape,
     part_text,
     prefix,
     splice,

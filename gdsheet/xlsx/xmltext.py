@@ -18,9 +18,10 @@ import numbers
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from html import escape as _escape
+from html import unescape
 from typing import BinaryIO
 from xml.parsers import expat
-from xml.sax.saxutils import escape, unescape
 
 from gdsheet.errors import WorkbookError
 from gdsheet.xlsx.archive import read_member
@@ -50,6 +51,13 @@ SHEETDATA_EL, ROW_EL, CELL_EL, FORMULA_EL, EXTLST_EL, DIM_EL = map(
 CALCPR_EL, DEFNAME_EL, REL_EL, OVERRIDE_EL = map(element, ("calcPr", "definedName", "Relationship", "Override"))
 
 
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities: XML text. :mod:`html`'s, not :mod:`xml.sax.saxutils`',
+    which imports :mod:`urllib.request` (and with it ssl and email) on every command's start.
+    Its ``unescape`` also reads numeric character references (``&#10;``), as XML does."""
+    return _escape(text, quote=False)
+
+
 def attributes(text: str) -> dict[str, str]:
     """Attribute name -> raw quoted value, in document order, so a rewritten tag keeps both."""
     return {m.group(1): m.group(2) for m in ATTR.finditer(text)}
@@ -57,7 +65,7 @@ def attributes(text: str) -> dict[str, str]:
 
 def attribute(attrs: dict[str, str], name: str) -> str | None:
     raw = attrs.get(name)
-    return None if raw is None else unescape(raw[1:-1], {"&quot;": '"', "&apos;": "'"})
+    return None if raw is None else unescape(raw[1:-1])
 
 
 def tag(p: str, name: str, attrs: dict[str, str], content: str) -> str:

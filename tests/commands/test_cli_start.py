@@ -34,6 +34,37 @@ def test_version_help_and_templates_import_no_numpy_nor_formulas() -> None:
     assert "corrected" in done.stdout  # templates did run
 
 
+_RUN_PROBE = """
+import sys
+from gdsheet.cli import main
+main(["run", sys.argv[1]])
+print("HEAVY", ",".join(sorted(m for m in ("openpyxl", "formulas", "scipy") if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def test_a_run_imports_neither_openpyxl_nor_formulas(tmp_path: Path) -> None:
+    """A run of a lesson reads and writes the file itself, and borrows only openpyxl's formula
+    tokenizer (gdsheet/engine/tokens.py), not the ~0.1 s import of the rest of openpyxl."""
+    path = build(tmp_path / "lesson.xlsx")
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_PROBE, str(path)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "HEAVY \n" in done.stderr, done.stderr
+    assert "rmse" in done.stdout  # the epoch did run
+
+
+def test_the_tokenizer_is_openpyxls_own() -> None:
+    """The tokens the engine parses are the ones openpyxl's package gives, token by token."""
+    from openpyxl.formula.tokenizer import Tokenizer as Openpyxl
+
+    from gdsheet.engine.tokens import Tokenizer
+
+    for text in ("=SUM(A1:B2)*-2^3", '=IF(A1<>"a b",{1,2;3,4},#N/A)', "=Sheet1!$A$1:A1 + 'x y'!B2%"):
+        ours = [(t.value, t.type, t.subtype) for t in Tokenizer(text).items]
+        theirs = [(t.value, t.type, t.subtype) for t in Openpyxl(text).items]
+        assert ours == theirs and len(ours) > 3
+
+
 def test_a_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     path = build(tmp_path / "lesson.xlsx", epochs=3)
     proc = subprocess.Popen(
