@@ -351,7 +351,7 @@ def overflow(lesson: Lesson) -> str | None:
     for item in fields(values):
         if item.name in ("live", "live_log", "sweep", "sweep_log", "wire_path"):  # diverging epochs are lessons too
             continue
-        if item.name in ("decision_classes", "decision_line"):  # gaps by design (#N/A): the other class, no line
+        if item.name in ("decision_classes", "decision_line", "wire_log_path"):  # gaps by design (#N/A)
             continue
         value = getattr(values, item.name)
         if value is None:  # a regression model has no accuracy

@@ -132,6 +132,7 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
             sweep=_sweep(ev),
             **{name: _number(ev, name) for name in ("view_angle", "view_height") if name in ev.names},
             wireframe="wire_x" in ev.names,
+            epoch_log=_epoch_log(ev, params) if "wire_log_path" in ev.names else {},
             param_values={name: value for name, value in values.items() if name not in _LINE_FIELDS},
             **_line_defaults(fields),
         )
@@ -139,6 +140,20 @@ def lesson_from_workbook(ev: Evaluator) -> Lesson:
         raise
     except Exception as exc:
         raise WorkbookError(f"{ev.path}: {exc}") from None
+
+
+def _epoch_log(ev: Evaluator, params: tuple[str, ...]) -> dict[str, tuple[float | None, ...]]:
+    """The epoch log's epoch and parameter columns as stored: a number, or None for an empty
+    cell, a text or anything else (what the Surface sheet's log path reads, an input to it)."""
+    log = ev.area("epoch_log")
+    columns: dict[str, tuple[float | None, ...]] = {}
+    for offset, header in enumerate(("epoch", *params)):
+        if offset < log.shape[1]:
+            cells = (ev.stored(log.sheet, log.min_col + offset, row) for row in range(log.min_row, log.max_row + 1))
+            columns[header] = tuple(
+                float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in cells
+            )
+    return columns
 
 
 def _whole(ev: Evaluator, name: str) -> int:

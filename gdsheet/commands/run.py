@@ -311,6 +311,33 @@ def save_state(ev: Evaluator, path: Path, inputs: dict[str, float], log_rows: Se
     cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items()}
     patch_workbook(path, path, values=values, cached_at=cached_at, names=names, chart_edit=chart_edit, rows=blocks,
                    formulas_end=ev.last_formula_rows())  # fmt: skip
+    if log_rows is not None and (reading := sheets_reading_the_log(ev)):
+        refresh_cached_values(ev, path, reading)
+
+
+def sheets_reading_the_log(ev: Evaluator) -> frozenset[str]:
+    """The sheets holding a formula that reads the epoch log by its name (the Surface sheet's
+    path of the log: ``INDEX(epoch_log, …)``)."""
+    shapes = ev.book.shapes.shapes
+    return frozenset(
+        sheet.name
+        for sheet in ev.book.sheets
+        if any(LOG_NAME in shapes[run.shape].text.lower() for runs in sheet.runs.values() for run in runs)
+    )
+
+
+def refresh_cached_values(ev: Evaluator, path: Path, sheets: frozenset[str]) -> None:
+    """Recalculate the formulas of ``sheets`` from the file as just saved, and save their results.
+
+    ``ev`` compiled the workbook as it was read, when ``epoch_log`` named the rows before this
+    run: what it computes for a formula reading the log is the old log's. The file now holds the
+    new rows and the name grown over them, so it is read again (the same engine), and only these
+    sheets' cached results are rewritten. It costs a second save, for workbooks whose formulas
+    read the log; every other workbook saves once."""
+    fresh = Evaluator(path, ev.engine_kind, ev.verbose, seed=ev.seed)
+    readers = fresh.formula_readers()
+    cached_at = {sheet: _cached_reader(read) for sheet, read in readers.items() if sheet in sheets}
+    patch_workbook(path, path, cached_at=cached_at, formulas_end=fresh.last_formula_rows())
 
 
 def _cached_reader(read: Callable[[int, int], object]) -> Callable[[int, int], object]:

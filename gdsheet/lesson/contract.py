@@ -32,6 +32,9 @@ from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME, extra_hypers, tabl
 Kind = Literal["input", "derived", "log", "control"]
 
 LOG_NAME = "epoch_log"
+WIRE_LOG_POINTS = 21
+"""Points of the Surface sheet's epoch-log path (``wire_log_path``): the log's first row, its last,
+and 19 spread evenly between; a million-epoch log draws as 21 points, a short one repeats rows."""
 PARAMETERS_NAME = "parameters"
 MODEL_NAME = "model"
 ACTIVATION_NAME = "activation"
@@ -206,6 +209,9 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
         add("wire_y", "derived", "each grid point's page y", Quantity("wire_y"))
         add("wire_path", "derived", "the descent path: the grid's parameters, its loss, page x and y",
             Quantity("wire_path"))  # fmt: skip
+        add("wire_log_path", "derived", f"the epoch log's path: {WIRE_LOG_POINTS} points spread over the log's "
+            "rows (the row, the grid's two parameters there, the loss, page x and y), #N/A before the first run",
+            Quantity("wire_log_path"), gaps=True)  # fmt: skip
     if lesson.sweep:
         for hyper in extra_hypers(lesson):
             add(hyper, "input", f"the compared optimizers' {hyper}")

@@ -165,6 +165,10 @@ class Lesson:
     """The hidden layer's activation (one of ``spec.activations``); "" for a model without one."""
     start_seed: int = 0
     """The seed a network's start weights were drawn with (``spec.start_values``), for its text."""
+    epoch_log: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
+    """The epoch log as the workbook holds it, column by column (``epoch`` and each parameter;
+    ``None`` for an empty cell): what the Surface sheet's log path reads. Empty for a new lesson,
+    whose log `gdsheet run` has not filled yet."""
 
     def __post_init__(self) -> None:
         _validate(self)

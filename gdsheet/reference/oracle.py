@@ -10,6 +10,7 @@ not separate code paths.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gdsheet.lesson.contract import WIRE_LOG_POINTS
 from gdsheet.lesson.models import MODELS as MODEL_SPECS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS
 from gdsheet.lesson.spec import Lesson, descent_columns, estimate_columns
@@ -386,6 +388,10 @@ class LessonValues:
     wire_path: Array
     """The descent path on the surface: per point (the start, then each live epoch) the grid's two
     parameters, the grid's loss there, and its page x and y."""
+    wire_log_path: Array
+    """The epoch log's path on the surface: 21 points, the k-th (k = 0 … 20) at the log's row
+    1 + ⌊k·(n − 1)/20⌋ of its n rows in use (the numbers in its epoch column), each with that row's
+    two grid parameters, the grid's loss there, page x and y; NaN throughout while the log is empty."""
     sweep: dict[str, DescentTable]
     """Each sweep variant's unrolled live epochs, keyed by its number from 1 (``"1"``)."""
     sweep_log: Array
@@ -517,7 +523,8 @@ def _sweep(lesson: Lesson) -> dict[str, Any]:
 def _wireframe(lesson: Lesson, records: list[EpochRecord]) -> dict[str, Array]:
     """The grid and the live descent path projected as the Surface sheet's wireframe."""
     if not lesson.has_wireframe:
-        return {"wire_x": np.empty((0, 0)), "wire_y": np.empty((0, 0)), "wire_path": np.empty((0, 5))}
+        return {"wire_x": np.empty((0, 0)), "wire_y": np.empty((0, 0)), "wire_path": np.empty((0, 5)),
+                "wire_log_path": np.empty((0, 6))}  # fmt: skip
     grid = lesson_grid(lesson)
     rows_p, cols_p = lesson.landscape
     p_axis, q_axis = np.asarray(lesson.grid_m, dtype=float), np.asarray(lesson.grid_b, dtype=float)
@@ -528,10 +535,23 @@ def _wireframe(lesson: Lesson, records: list[EpochRecord]) -> dict[str, Array]:
         points = [starts, *(record.params for record in records)]
         p, q = (np.array([point[name] for point in points], dtype=float) for name in (rows_p, cols_p))
         data_x, data_y = data_block(lesson)
-        loss = np.array([model_landscape(lesson.model, lesson.landscape, [a], [c], starts, data_x, data_y,
-                                         lesson.loss)[0, 0] for a, c in zip(p, q, strict=True)])  # fmt: skip
-        x, y = project(p, q, loss, *view)
-    return {"wire_x": wire_x, "wire_y": wire_y, "wire_path": np.column_stack([p, q, loss, x, y])}
+
+        def on_surface(p: Array, q: Array) -> Array:
+            """Each point (p, q) with the grid's loss there, page x and y."""
+            loss = np.array([model_landscape(lesson.model, lesson.landscape, [a], [c], starts, data_x, data_y,
+                                             lesson.loss)[0, 0] for a, c in zip(p, q, strict=True)])  # fmt: skip
+            return np.column_stack([p, q, loss, *project(p, q, loss, *view)])
+
+        log = lesson.epoch_log
+        used = sum(1 for epoch in log.get("epoch", ()) if epoch is not None)
+        if used:
+            rows = np.array([1 + math.floor(k * (used - 1) / (WIRE_LOG_POINTS - 1)) for k in range(WIRE_LOG_POINTS)])
+            # an empty cell of the log reads as 0, as a spreadsheet's INDEX of an empty cell does
+            lp, lq = (np.array([log[name][r - 1] or 0.0 for r in rows], dtype=float) for name in (rows_p, cols_p))
+            log_path = np.column_stack([rows, on_surface(lp, lq)])
+        else:
+            log_path = np.full((WIRE_LOG_POINTS, 6), np.nan)
+        return {"wire_x": wire_x, "wire_y": wire_y, "wire_path": on_surface(p, q), "wire_log_path": log_path}
 
 
 def sweep_log(lesson: Lesson) -> Array:

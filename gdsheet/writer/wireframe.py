@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.lesson.contract import WIRE_LOG_POINTS
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import GENERAL, HEADING_FONT, SHEET, WRAP_TOP, loss_formula, put
 from gdsheet.writer.layout import FIRST_COL, Layout, cell, col
@@ -30,11 +31,14 @@ from gdsheet.writer.models import MODELS
 SURFACE_SHEET = "Surface"
 LABEL_COL = 2  # B
 CHART_ROW, CHART_ROWS, CHART_COLUMNS = 7, 24, 12
+LOG_COUNT = "COUNT(INDEX(epoch_log,0,1))"
+"""The epoch log's rows in use: the numbers in its epoch column."""
 
 EXPLANATION = (
     "The loss landscape of the Lesson sheet's grid drawn as a wireframe: every grid row and every "
     "grid column is a line, each point lifted by its loss, and the red line is the descent path (the "
-    "start values, then each live epoch), at the grid's loss. The points are formulas below the "
+    "start values, then each live epoch), at the grid's loss; after a run, the dark line is the "
+    "epoch log's path, from its first epoch to its last. The points are formulas below the "
     "chart: turn the view angle or change the height and the mesh turns or stretches; change a "
     "sample, learn or a start value and the surface and the path follow."
 )
@@ -64,6 +68,14 @@ class SurfaceLayout:
     @property
     def path_first(self) -> int:
         return self.path_header + 1
+
+    @property
+    def log_header(self) -> int:
+        return self.path_first + self.points + 2  # a blank row, then its title, above the header
+
+    @property
+    def log_first(self) -> int:
+        return self.log_header + 1
 
 
 def surface_layout(lesson: Lesson) -> SurfaceLayout:
@@ -118,19 +130,23 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         put(ws, LABEL_COL + k, surface.path_header, header, header=True)
     live_first = LiveLayout(lesson.live_epochs, at.n_samples).log_first
     for k in range(surface.points):
-        row = surface.path_first + k
-        params = {p: f"{p}_start" for p in lesson.params}
-        for offset, name in enumerate((rows_p, cols_p)):
-            column = FIRST_COL + 1 + lesson.params.index(name)  # its column in the live log
-            source = f"{name}_start" if k == 0 else f"{LIVE_SHEET}!{cell(column, live_first + k - 1)}"
-            params[name] = put(ws, LABEL_COL + offset, row, f"={source}", GENERAL)
-        inputs = [f"data_{feature}" for feature in lesson.features]  # as the grid's formulas read the data block
-        squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'data_y', None)})"
-        loss = put(ws, LABEL_COL + 2, row, loss_formula(lesson.loss, squares, inputs[0]), GENERAL)
-        x, y = _projection(lesson, params[rows_p], params[cols_p], loss)
-        put(ws, LABEL_COL + 3, row, x, GENERAL)
-        put(ws, LABEL_COL + 4, row, y, GENERAL)
+        pair = (rows_p, cols_p)
+        live = {name: f"{LIVE_SHEET}!{cell(_log_column(lesson, name), live_first + k - 1)}" for name in pair}
+        sources = {name: f"{name}_start" for name in pair} if k == 0 else live
+        _path_point(ws, lesson, LABEL_COL, surface.path_first + k, sources)
     last_path = surface.path_first + surface.points - 1
+    log_title = f"the epoch log's path (after gdsheet run): {WIRE_LOG_POINTS} of its rows"
+    put(ws, LABEL_COL, surface.log_header - 1, log_title)
+    for k, header in enumerate(("log row", *headers)):
+        put(ws, LABEL_COL + k, surface.log_header, header, header=True)
+    for k in range(WIRE_LOG_POINTS):
+        row = surface.log_first + k
+        spread = f"=IF({LOG_COUNT}=0,NA(),1+INT({k}*({LOG_COUNT}-1)/{WIRE_LOG_POINTS - 1}))"
+        at_row = put(ws, LABEL_COL, row, spread, GENERAL)
+        sources = {name: f"INDEX(epoch_log,{at_row},{_log_column(lesson, name) - FIRST_COL + 1})"
+                   for name in (rows_p, cols_p)}  # fmt: skip
+        _path_point(ws, lesson, LABEL_COL + 1, row, sources)
+    last_log = surface.log_first + WIRE_LOG_POINTS - 1
     ws.column_dimensions[col(LABEL_COL)].width = 14
     return {
         "view_angle": _ref(LABEL_COL + 1, 4),
@@ -138,4 +154,27 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         "wire_x": _ref(first, surface.x_first, last_col, surface.x_first + surface.rows - 1),
         "wire_y": _ref(first, surface.y_first, last_col, surface.y_first + surface.rows - 1),
         "wire_path": _ref(LABEL_COL, surface.path_first, LABEL_COL + 4, last_path),
+        "wire_log_path": _ref(LABEL_COL, surface.log_first, LABEL_COL + 5, last_log),
     }
+
+
+def _log_column(lesson: Lesson, name: str) -> int:
+    """The sheet column of parameter ``name`` in the Live sheet's log and in the epoch log alike
+    (epoch, then the parameters, from FIRST_COL), so that an offset into either is the same."""
+    return FIRST_COL + 1 + lesson.params.index(name)
+
+
+def _path_point(ws: Worksheet, lesson: Lesson, column: int, row: int, sources: dict[str, str]) -> None:
+    """One point of a path from ``column`` on: the grid's two parameters (``=source`` each), the
+    grid's loss there (the same slice of the same loss over the data block as the grid's
+    formulas), and its page x and y."""
+    rows_p, cols_p = lesson.landscape
+    params = {p: f"{p}_start" for p in lesson.params}
+    for offset, name in enumerate((rows_p, cols_p)):
+        params[name] = put(ws, column + offset, row, f"={sources[name]}", GENERAL)
+    inputs = [f"data_{feature}" for feature in lesson.features]  # as the grid's formulas read the data block
+    squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'data_y', None)})"
+    loss = put(ws, column + 2, row, loss_formula(lesson.loss, squares, inputs[0]), GENERAL)
+    x, y = _projection(lesson, params[rows_p], params[cols_p], loss)
+    put(ws, column + 3, row, x, GENERAL)
+    put(ws, column + 4, row, y, GENERAL)

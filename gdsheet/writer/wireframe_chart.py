@@ -1,7 +1,8 @@
 """The Surface sheet's chart: the projected grid as a mesh of straight lines, the descent path on it.
 
 One scatter series per grid row and one per grid column (thin grey lines, no markers), then the
-path (a red line with markers). A scatter chart of straight lines renders the same in Excel,
+path (a red line with markers) and the epoch log's path (a dark line with diamonds, once a run has
+filled the log). A scatter chart of straight lines renders the same in Excel,
 LibreOffice and Google Sheets, unlike a 3D surface chart. The axes are hidden: page coordinates
 mean nothing to a reader.
 """
@@ -12,12 +13,14 @@ from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.lesson.contract import WIRE_LOG_POINTS
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.charts import Box, _scatter, _size
 from gdsheet.writer.wireframe import CHART_COLUMNS, CHART_ROW, CHART_ROWS, LABEL_COL, SURFACE_SHEET, surface_layout
 
 MESH = "8C8C8C"
 PATH = "C00000"
+LOG_PATH = "1F1F1F"
 
 
 def _line(ws: Worksheet, ys: tuple[int, int, int, int], xs: tuple[int, int, int, int], colour: str, width: int
@@ -38,7 +41,7 @@ def wireframe_chart(ws: Worksheet, lesson: Lesson) -> ScatterChart:
     at = surface_layout(lesson)
     rows_p, cols_p = lesson.landscape
     chart = _scatter()
-    chart.title = f"The loss over ({rows_p}, {cols_p}) as a wireframe, and the descent path (red)"
+    chart.title = f"The loss over ({rows_p}, {cols_p}) as a wireframe, the descent path (red) and the log's (dark)"
     first, last = LABEL_COL + 1, LABEL_COL + at.columns
     for i in range(at.rows):  # a grid row: the row parameter fixed, the column parameter varying
         x_row, y_row = at.x_first + i, at.y_first + i
@@ -55,6 +58,14 @@ def wireframe_chart(ws: Worksheet, lesson: Lesson) -> ScatterChart:
     path.marker.graphicalProperties.solidFill = PATH
     path.marker.graphicalProperties.line.solidFill = PATH
     chart.series.append(path)
+    log_end = at.log_first + WIRE_LOG_POINTS - 1
+    log = _line(ws, (LABEL_COL + 5, at.log_first, LABEL_COL + 5, log_end),
+                (LABEL_COL + 4, at.log_first, LABEL_COL + 4, log_end), LOG_PATH, 22225)  # fmt: skip
+    log.marker.symbol = "diamond"
+    log.marker.size = 5
+    log.marker.graphicalProperties.solidFill = LOG_PATH
+    log.marker.graphicalProperties.line.solidFill = LOG_PATH
+    chart.series.append(log)  # #N/A throughout until `gdsheet run` fills the log: drawn as nothing
     chart.x_axis.delete = chart.y_axis.delete = True
     chart.x_axis.majorGridlines = chart.y_axis.majorGridlines = None
     chart.legend = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import pytest
 
 from gdsheet.commands.build import build, make_lesson
 from gdsheet.commands.check import check_workbook
-from gdsheet.commands.run import run
+from gdsheet.commands.recalc import recalc
+from gdsheet.commands.run import reset, run
 from gdsheet.engine.evaluator import Evaluator
 from gdsheet.reference.oracle import lesson_values
 from gdsheet.reference.wireframe import project
@@ -74,8 +76,48 @@ def test_the_chart_is_a_mesh_and_a_path(surfaces: dict) -> None:
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
     (chart,) = [text for text in charts if "Surface" in text]
     series = re.findall(r"<(?:c:)?ser>.*?</(?:c:)?ser>", chart, re.S)
-    assert len(series) == len(lesson.grid_m) + len(lesson.grid_b) + 1  # rows, columns, the path
-    assert all('<symbol val="none"/>' in s for s in series[:-1]) and '<symbol val="circle"/>' in series[-1]
+    assert len(series) == len(lesson.grid_m) + len(lesson.grid_b) + 2  # rows, columns, the path, the log's path
+    assert all('<symbol val="none"/>' in s for s in series[:-2])
+    assert '<symbol val="circle"/>' in series[-2] and '<symbol val="diamond"/>' in series[-1]
+    assert "$F$" in series[-1] and "$G$" in series[-1]  # the log path's page x and y columns
+
+
+def test_the_log_path_spreads_over_the_epoch_log(surfaces: dict) -> None:
+    """After a run of 4 epochs the 21 points sit on log rows 1 + floor(k·3/20), each with that
+    row's parameters, and the saved values are the recalculated ones (no stale cache)."""
+    path = surfaces["line"]
+    ev = Evaluator(path)
+    got = np.array(ev.values({}, ["wire_log_path"])["wire_log_path"], dtype=float)
+    log = np.array(ev.values({}, ["epoch_log"])["epoch_log"], dtype=float)
+    assert log.shape[0] == 4 and got.shape == (21, 6)
+    rows = [1 + k * 3 // 20 for k in range(21)]
+    assert list(got[:, 0]) == rows and rows[0] == 1 and rows[-1] == 4
+    np.testing.assert_array_equal(got[:, 1:3], log[np.array(rows) - 1, 1:3])
+    assert recalc(path, check=True).ok  # run wrote the log path's values after writing the log
+
+
+def test_the_log_path_is_a_gap_before_a_run_and_after_a_reset(surfaces: dict, tmp_path: Path) -> None:
+    fresh = surfaces["logistic"]  # built, never run
+    assert set(Evaluator(fresh).values({}, ["wire_log_path"])["wire_log_path"].ravel()) == {"#N/A"}
+    assert np.isnan(lesson_values(make_lesson(model="logistic", wireframe=True)).wire_log_path).all()
+    copy = tmp_path / "reset.xlsx"
+    shutil.copyfile(surfaces["line"], copy)
+    reset(copy)
+    cached = openpyxl.load_workbook(copy, data_only=True)
+    area = Evaluator(copy).area("wire_log_path")
+    shown = {cached[area.sheet].cell(r, c).value for r, c in area.cells()}
+    assert shown == {"#N/A"}
+    assert recalc(copy, check=True).ok and check_workbook(copy).ok
+
+
+def test_a_long_log_is_drawn_from_its_first_row_to_its_last(tmp_path: Path) -> None:
+    path = build(tmp_path / "long.xlsx", samples=5, live_epochs=2, wireframe=True)
+    run(path, 100)
+    run(path, 7)  # a second run appends: the path spans both
+    report = check_workbook(path)
+    assert report.ok and not report.unchecked, report.mismatches[:3]
+    got = np.array(Evaluator(path).values({}, ["wire_log_path"])["wire_log_path"], dtype=float)
+    assert list(got[:, 0]) == [1 + k * 106 // 20 for k in range(21)] and got[-1, 0] == 107
 
 
 def test_the_formulas_engine_agrees(tmp_path: Path) -> None:
@@ -104,6 +146,12 @@ def test_libreoffice_agrees_and_tampering_fails(need_soffice: str, surfaces: dic
         book[area.sheet].cell(area.min_row + 1, area.min_col + 2).value = "=0.5"
         copies[name] = tmp_path / f"tampered-{name}.xlsx"
         book.save(copies[name])
+    ran = surfaces["line"]  # its log path reads the 4 epochs of its log
+    log_path = Evaluator(ran).area("wire_log_path")
+    book = openpyxl.load_workbook(ran)
+    book[log_path.sheet].cell(log_path.max_row, log_path.min_col + 1).value = "=1.5"
+    copies["wire_log_path"] = tmp_path / "tampered-wire_log_path.xlsx"
+    book.save(copies["wire_log_path"])
     books = list(surfaces.values())
     recalculated = recalculate_many([*books, *copies.values()], shown=False)
     for book in books:
