@@ -25,7 +25,7 @@ from gdsheet.lesson.sweep import variants
 from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 from gdsheet.reference.models import logistic
-from gdsheet.reference.oracle import DescentTable, diverges_at, least_squares, lesson_values
+from gdsheet.reference.oracle import DescentTable, descent_end, diverges_at, least_squares, lesson_values
 from gdsheet.writer.cells import loss_formula
 from gdsheet.writer.live import live_epochs_that_fit
 from gdsheet.writer.models import MODELS as FORMULA_MODELS
@@ -36,6 +36,8 @@ from gdsheet.xlsx.atomic import atomic_output, remove_stale_temps
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
+GRID_EPOCHS = 20
+"""Epochs of a classifier's own descent that its own-data grid spans (the default live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
 
 
@@ -145,7 +147,7 @@ def make_lesson(
     if landscape is not None:
         pair = tuple(part.strip() for part in landscape.split(",")) if isinstance(landscape, str) else landscape
         lesson = lesson.with_overrides(landscape_params=pair)
-    own = (data is not None or samples is not None or bool(noise)) and not classes
+    own = data is not None or samples is not None or bool(noise)
     lesson = _grid(lesson, grid_m, grid_b, own=own)
     lesson = _fit_live_epochs(lesson, explicit=overrides.get("live_epochs") is not None)
     _check_formula_length(lesson)
@@ -283,10 +285,16 @@ def _generated_actual(lesson: Lesson, p: str) -> float:
 
 
 def _grid(lesson: Lesson, grid_m: Sequence[float] | None, grid_b: Sequence[float] | None, own: bool) -> Lesson:
-    """The grid's axes: as given, else around the least-squares fit for a lesson's own samples,
-    else the preset's (the published grids)."""
+    """The grid's axes: as given, else for a lesson's own samples around the least-squares fit (a
+    classifier's: around where its descent is after :data:`GRID_EPOCHS` epochs, or the live
+    epochs if more), else the preset's (the published grids)."""
     if own and (grid_m is None or grid_b is None):
-        fit = least_squares(lesson)
+        if lesson.spec.classes:
+            fit = descent_end(lesson, max(GRID_EPOCHS, lesson.live_epochs))
+            if fit is None:  # the descent diverges: the preset's axes, and the warning says why
+                return lesson.with_overrides(grid_m=grid_m, grid_b=grid_b)
+        else:
+            fit = least_squares(lesson)
         starts = lesson.values_of("start")
         rows_p, cols_p = lesson.landscape
         if grid_m is None:
@@ -305,8 +313,9 @@ def axis_around(center: float, start: float, count: int) -> tuple[float, ...]:
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     mid, unit = (count - 1) // 2, step / 10
-    middle = round(center / unit) * unit  # within a twentieth of a step of the fit: its cell stays the lowest
-    return tuple(float(f"{middle + step * (i - mid):.12g}") for i in range(count))
+    middle = round(center / unit)  # in tenths of a step: within a twentieth of a step of the fit, its cell the lowest
+    # each value a whole number of tenths of a step, so a value that is 0 is 0 (not 2.8e-17)
+    return tuple(float(f"{(middle + 10 * (i - mid)) * unit:.12g}") for i in range(count))
 
 
 def divergence_warning(lesson: Lesson) -> str | None:

@@ -429,8 +429,7 @@ def least_squares(lesson: Lesson) -> dict[str, float]:
 
     The regression models here are linear in their landscape parameters, so the prediction's
     change per unit of each parameter is read off the model itself and the two-column problem
-    solved by numpy. (A classifier's valley is not a least-squares one: its lessons keep their
-    preset's axes unless given others.)"""
+    solved by numpy. (A classifier's valley is not a least-squares one: see :func:`descent_end`.)"""
     model, (p, q) = MODELS[lesson.model_key], lesson.landscape
     x, y = _columns(lesson.x_columns), np.asarray(lesson.samples_y, dtype=float)
     at = dict(lesson.values_of("start")) | {p: 0.0, q: 0.0}
@@ -438,6 +437,22 @@ def least_squares(lesson: Lesson) -> dict[str, float]:
     design = np.column_stack([model.predict(at | {name: 1.0}, x, None, 0.0) - base for name in (p, q)])
     solution = np.linalg.lstsq(design, y - base, rcond=None)[0]
     return {p: float(solution[0]), q: float(solution[1])}
+
+
+def descent_end(lesson: Lesson, epochs: int) -> dict[str, float] | None:
+    """The landscape's two parameters after ``epochs`` epochs of the lesson's own descent from its
+    start values, or None when they are not finite (the descent diverges).
+
+    Where a classifier's grid is laid: its loss has no least-squares valley, and on samples that
+    a line separates it has no finite minimum at all (the weights grow for ever), so the grid
+    spans what the lesson's descent travels instead of where it would end."""
+    end = lesson_epoch_ends(lesson)
+    params, state = dict(lesson.values_of("start")), dict(lesson.state_start)
+    with np.errstate(all="ignore"):
+        for k in range(epochs):
+            params, state = end(params, state, lesson.epoch_start + k)
+    pair = {p: params[p] for p in lesson.landscape}
+    return pair if all(math.isfinite(v) for v in pair.values()) else None
 
 
 def lesson_values(lesson: Lesson) -> LessonValues:

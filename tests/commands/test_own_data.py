@@ -18,10 +18,11 @@ import pytest
 
 from gdsheet.commands.build import build, make_lesson
 from gdsheet.commands.check import check_workbook
+from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.engine.evaluator import Evaluator, defined_areas
-from gdsheet.reference.oracle import run_epochs
+from gdsheet.reference.oracle import lesson_values, run_epochs
 from tests.support.cli_inprocess import run_cli
-from tests.support.libreoffice import area_text, recalculate
+from tests.support.libreoffice import area_text, assert_equals_reference, recalculate
 
 HOUSES = Path(__file__).resolve().parents[2] / "examples" / "houses.csv"
 FAR_X = [1.0, 4.0, 9.0, 12.5, 18.0, 22.0, 27.0, 30.0]
@@ -162,3 +163,48 @@ def test_m_start_on_a_model_without_m_is_one_line_and_nothing_is_written(model: 
     )
     assert not out.exists() and list(tmp_path.iterdir()) == []
     assert make_lesson(model=model, b_start=-2.5).values_of("start")["b"] == -2.5  # every model has its b
+
+
+HEIGHTS = [(150, 0), (155, 0), (158, 0), (160, 0), (163, 0), (165, 0), (168, 1), (170, 0), (172, 1), (175, 1),
+           (178, 1), (180, 1), (185, 1), (190, 1)]  # fmt: skip
+"""Heights in cm, labelled 1 above about 170: unscaled inputs, on which learn 0.1 takes wide steps
+(z reaches ±3,000 in the first epoch) and the descent wanders far from the preset's axes."""
+
+
+@pytest.fixture(scope="module")
+def heights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("heights")
+    data = out / "heights.csv"
+    data.write_text("x1,y\n" + "".join(f"{x},{y}\n" for x, y in HEIGHTS), encoding="utf-8")
+    return build(out / "heights.xlsx", model="logistic", data=data, live_epochs=20)
+
+
+def test_a_classifiers_own_grid_spans_its_descent(heights: Path) -> None:
+    """A classifier has no least-squares valley (on separable samples no finite minimum at all):
+    its own-data grid is laid around where its descent is after the live epochs, so the whole
+    live path is in view, where the preset's axes would miss it."""
+    ev = Evaluator(heights)
+    w1, b = ev.numbers("grid_w1"), ev.numbers("grid_b")
+    path = np.array(ev.values({}, ["live_log"])["live_log"], dtype=float)[:, 1:3]
+    assert min(w1) < path[:, 0].min() and path[:, 0].max() < max(w1)
+    assert min(b) < path[:, 1].min() and path[:, 1].max() < max(b)
+    assert path[:, 0].max() > max(make_lesson(model="logistic").grid_m)  # the preset's w1 axis misses it
+    assert 0.0 in b and all(repr(v) == repr(float(f"{v:.12g}")) for v in (*w1, *b))  # round values, 0 exactly
+
+
+def test_a_far_score_shows_a_probability_not_num(heights: Path) -> None:
+    """z = w1·x + b reaches −3,000: p is EXP(MIN(z,0))/(1+EXP(−|z|)), which never overflows, and
+    every cell of the lesson equals the reference (1/(1+EXP(−z)) would show #NUM! there)."""
+    report = check_workbook(heights)
+    assert report.ok and not report.unchecked, report.mismatches[:3]
+    got = Evaluator(heights).values({}, ["descent", "live_descent"])
+    for name, cells in got.items():  # no error value in any descent cell, on either sheet
+        assert not any(isinstance(v, str) for v in np.asarray(cells).ravel()), name
+    table = lesson_values(lesson_from_workbook(Evaluator(heights))).live
+    z = table.column("w1") * table.column("x1") + table.column("b")
+    assert z.min() < -709  # where 1/(1+EXP(-z)) overflows
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_far_scores_as_the_reference_does(need_soffice: str, heights: Path) -> None:
+    assert_equals_reference(heights, recalculate(heights, shown=False))

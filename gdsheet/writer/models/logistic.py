@@ -1,4 +1,5 @@
-"""Logistic regression as formulas: p = 1/(1+EXP(−z)), its log loss through softplus, and its slopes.
+"""Logistic regression as formulas: p = 1/(1+e^−z) (as :func:`sigmoid` spells it), its log loss
+through softplus, and its slopes.
 
 The log loss −(y·ln p + (1−y)·ln(1−p)) is written as softplus(z) − y·z, with
 softplus(z) = z/2 + ABS(z)/2 + LN(1+EXP(−ABS(z))) (that is MAX(z,0) + ln(1+e^−|z|), spelled
@@ -17,9 +18,16 @@ logit = linear.prediction
 """z = w1*x1+…+b, a parameter raised by fd_step when shifted: the linear model's prediction."""
 
 
+def sigmoid(a: str) -> str:
+    """1/(1+e^−a), spelled EXP(MIN(a,0))/(1+EXP(−|a|)) (MIN as a/2 − |a|/2, which works element
+    by element inside SUMPRODUCT): EXP never sees a positive number, so no finite a gives #NUM!,
+    where 1/(1+EXP(−a)) overflows once a < −709 (a sample far from a wide step's weights)."""
+    return f"EXP(({a})/2-ABS({a})/2)/(1+EXP(-ABS({a})))"
+
+
 def prediction(x: Sequence[str], p: Mapping[str, str], shift: str | None = None) -> str:
-    """p = 1/(1+EXP(-(z)))."""
-    return f"1/(1+EXP(-({logit(x, p, shift)})))"
+    """p = sigmoid(z)."""
+    return sigmoid(logit(x, p, shift))
 
 
 def error(x: Sequence[str], p: Mapping[str, str], shift: str | None, y: str, predicted: str | None) -> str:

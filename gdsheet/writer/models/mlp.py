@@ -6,18 +6,19 @@ y_pred = out_w1*h1+…+out_b, each from the cells before it) and so is the backw
 of two cells. Where one formula must hold the whole network (the loss grid, the loss cells, the
 shifted errors of the finite-difference rule) :func:`prediction` writes it inline, with the
 activations spelled so that they work element by element inside SUMPRODUCT: TANH(a),
-1/(1+EXP(-(a))), and relu as (a+ABS(a))/2 (MAX would take the whole array's maximum).
+logistic's sigmoid (which never overflows), and relu as (a+ABS(a))/2 (MAX would take the whole array's maximum).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from gdsheet.writer.models import logistic
 from gdsheet.writer.models.base import FormulaModel, squared_error
 
 ACTIVATION: Mapping[str, Callable[[str], str]] = {
     "tanh": lambda a: f"TANH({a})",
-    "sigmoid": lambda a: f"1/(1+EXP(-({a})))",
+    "sigmoid": logistic.sigmoid,
     "relu": lambda a: f"(({a})+ABS({a}))/2",
 }
 """Each activation of a pre-activation's formula text."""
