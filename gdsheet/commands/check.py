@@ -60,7 +60,11 @@ CellKey = tuple[str, int, int]  # (sheet, column, row)
 @dataclass
 class CheckReport:
     """What `check` found: cells compared, the worst relative error, every mismatch, and the
-    formula cells no derived name covers (which fail the check unless ``allow_unchecked``)."""
+    formula cells no derived name covers (which fail the check unless ``allow_unchecked``).
+
+    ``max_rel_error`` is over the cells more than the absolute tolerance (1e-12) from the
+    reference, where the relative error is what decides: a cell holding 1e-17 where the reference
+    has 0 agrees, and its relative error of 1 would only mislead."""
 
     cells: int = 0
     max_rel_error: float = 0.0
@@ -286,7 +290,8 @@ def compare_areas(
                 continue
             covered.add(key)
             got = computed[key]
-            if isinstance(got, float) and math.isfinite(got) and math.isfinite(want_value):
+            finite = isinstance(got, float) and math.isfinite(got) and math.isfinite(want_value)
+            if finite and abs(got - want_value) > ABS_TOL:  # nearer, a cell agrees: its relative error misleads
                 report.max_rel_error = max(report.max_rel_error, _rel_error(got, want_value))
             if not agrees(got, want_value, name in gapped) and key not in reported:
                 message = f"{address} ({name}): got {got!r}, want {want_value!r}"

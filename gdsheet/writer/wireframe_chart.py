@@ -37,6 +37,18 @@ def _line(ws: Worksheet, ys: tuple[int, int, int, int], xs: tuple[int, int, int,
     return series
 
 
+def _path(ws: Worksheet, x_col: int, first: int, points: int, colour: str, symbol: str, width: int) -> Series:
+    """A path's series: page x in ``x_col`` and page y beside it, ``points`` rows from ``first``,
+    a line with markers in one colour."""
+    last = first + points - 1
+    path = _line(ws, (x_col + 1, first, x_col + 1, last), (x_col, first, x_col, last), colour, width)
+    path.marker.symbol = symbol
+    path.marker.size = 5
+    path.marker.graphicalProperties.solidFill = colour
+    path.marker.graphicalProperties.line.solidFill = colour
+    return path
+
+
 def wireframe_chart(ws: Worksheet, lesson: Lesson) -> ScatterChart:
     at = surface_layout(lesson)
     rows_p, cols_p = lesson.landscape
@@ -50,21 +62,8 @@ def wireframe_chart(ws: Worksheet, lesson: Lesson) -> ScatterChart:
         ys = (j, at.y_first, j, at.y_first + at.rows - 1)
         xs = (j, at.x_first, j, at.x_first + at.rows - 1)
         chart.series.append(_line(ws, ys, xs, MESH, 9525))
-    end = at.path_first + at.points - 1
-    path = _line(ws, (LABEL_COL + 4, at.path_first, LABEL_COL + 4, end),
-                 (LABEL_COL + 3, at.path_first, LABEL_COL + 3, end), PATH, 28575)  # fmt: skip
-    path.marker.symbol = "circle"
-    path.marker.size = 5
-    path.marker.graphicalProperties.solidFill = PATH
-    path.marker.graphicalProperties.line.solidFill = PATH
-    chart.series.append(path)
-    log_end = at.log_first + WIRE_LOG_POINTS - 1
-    log = _line(ws, (LABEL_COL + 5, at.log_first, LABEL_COL + 5, log_end),
-                (LABEL_COL + 4, at.log_first, LABEL_COL + 4, log_end), LOG_PATH, 22225)  # fmt: skip
-    log.marker.symbol = "diamond"
-    log.marker.size = 5
-    log.marker.graphicalProperties.solidFill = LOG_PATH
-    log.marker.graphicalProperties.line.solidFill = LOG_PATH
+    chart.series.append(_path(ws, LABEL_COL + 3, at.path_first, at.points, PATH, "circle", 28575))
+    log = _path(ws, LABEL_COL + 4, at.log_first, WIRE_LOG_POINTS, LOG_PATH, "diamond", 22225)
     chart.series.append(log)  # #N/A throughout until `gdsheet run` fills the log: drawn as nothing
     chart.x_axis.delete = chart.y_axis.delete = True
     chart.x_axis.majorGridlines = chart.y_axis.majorGridlines = None

@@ -197,6 +197,7 @@ def test_a_far_score_shows_a_probability_not_num(heights: Path) -> None:
     every cell of the lesson equals the reference (1/(1+EXP(−z)) would show #NUM! there)."""
     report = check_workbook(heights)
     assert report.ok and not report.unchecked, report.mismatches[:3]
+    assert report.max_rel_error <= 1e-9  # its p of 1e-300 beside the reference's 0 agree (abs 1e-12)
     got = Evaluator(heights).values({}, ["descent", "live_descent"])
     for name, cells in got.items():  # no error value in any descent cell, on either sheet
         assert not any(isinstance(v, str) for v in np.asarray(cells).ravel()), name

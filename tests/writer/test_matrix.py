@@ -3,15 +3,16 @@
 The whole product (4 models: line, linear of two inputs, logistic of two inputs, mlp; 4
 optimizers; batch sizes 1, 3 and N; constant, step and cosine schedules: 144 lessons of 4
 samples, a 3 × 3 grid and 10 live epochs) through the compiled engine, built and after 10 `run`
-epochs, whose log must be the reference's run. A pairwise-covering 16 of them (every pair of two
-factors' values at least once) through LibreOffice, in ONE shared conversion of the built and the
-run workbooks, and through the `formulas` package. Each comparison is rel 1e-9 (check's)."""
+epochs, whose log must be the reference's run; all 144 run workbooks through LibreOffice, in ONE
+shared conversion with the built workbooks of a pairwise-covering 16 (every pair of two factors'
+values at least once), and those 16 through the `formulas` package. Each comparison is rel 1e-9
+(check's)."""
 
 from __future__ import annotations
 
 import itertools
 import os
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -78,31 +79,46 @@ def _lesson(out: Path, case: Case) -> Lesson:
 @pytest.fixture(scope="session")
 def shelf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder for every xdist worker of the session (their base temp's parent), so a case's
-    workbooks are built once, whichever test needs them first."""
-    folder = tmp_path_factory.getbasetemp().parent / "matrix-books"
+    workbooks are built once, whichever test needs them first. Without xdist the base temp's
+    parent is every session's: the session's own base temp is used, never a shelf of an earlier
+    session's code."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "matrix-books"
     folder.mkdir(exist_ok=True)
     return folder
 
 
-def _built_and_run(shelf: Path, case: Case) -> tuple[Path, Path]:
-    """A pairwise case's built workbook (with its cached values, as `build` writes it) and a copy
-    after 10 `run` epochs (its ``epochs``), from the shelf or made into it (in a folder of this
-    process's, then renamed: a rename is atomic, and two workers making one case make the same
-    files)."""
-    path = shelf / f"{_name(case)}.xlsx"
-    ran = shelf / f"{_name(case)}-run.xlsx"
-    if not ran.exists():
+def _shelved(shelf: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """``shelf / name``, made by ``make(path)`` if it is not there yet (in a folder of this
+    process's, then renamed: a rename is atomic, and two workers making one file make the same)."""
+    path = shelf / name
+    if not path.exists():
         work = shelf / f"work-{os.getpid()}"
         work.mkdir(exist_ok=True)
-        made = work / path.name
-        build_workbook(_lesson(work, case), made)
-        recalc(made)
-        copy = work / ran.name
-        shutil.copyfile(made, copy)
-        run(copy)
-        os.replace(made, path)
-        os.replace(copy, ran)
-    return path, ran
+        make(work / name)
+        os.replace(work / name, path)
+    return path
+
+
+def _ran(shelf: Path, case: Case) -> Path:
+    """The case's workbook after 10 `run` epochs (its ``epochs``): `run` writes every cached value,
+    so it is built without `build`'s recalculation."""
+
+    def make(path: Path) -> None:
+        build_workbook(_lesson(path.parent, case), path)
+        run(path)
+
+    return _shelved(shelf, f"{_name(case)}-run.xlsx", make)
+
+
+def _built(shelf: Path, case: Case) -> Path:
+    """The case's workbook as `build` writes it, with its cached values."""
+
+    def make(path: Path) -> None:
+        build_workbook(_lesson(path.parent, case), path)
+        recalc(path)
+
+    return _shelved(shelf, f"{_name(case)}.xlsx", make)
 
 
 def test_the_subset_covers_every_pair() -> None:
@@ -123,19 +139,11 @@ def _log(path: Path, width: int) -> np.ndarray:
 @pytest.mark.parametrize("case", CASES, ids=_name)
 def test_the_compiled_engine_agrees(shelf: Path, tmp_path: Path, case: Case) -> None:
     """Every derived cell after the run (the Live sheet's 10 epochs from where it stopped, the
-    cells the run changed; `run` writes every cached value, so the workbook is written without
-    `build`'s recalculation), and its log is the reference's 10 epochs; the pairwise subset's
-    built workbooks too (the others' formulas are the same, at other inputs)."""
+    cells the run changed), and its log is the reference's 10 epochs; the pairwise subset's built
+    workbooks too (the others' formulas are the same, at other inputs)."""
     lesson = _lesson(tmp_path, case)
-    if case in pairwise():  # the shelf's, which LibreOffice and `formulas` read too
-        books = _built_and_run(shelf, case)
-        ran = books[1]
-    else:
-        ran = tmp_path / f"{_name(case)}.xlsx"
-        build_workbook(lesson, ran)
-        run(ran)
-        books = (ran,)
-    for book in books:
+    ran = _ran(shelf, case)
+    for book in (_built(shelf, case), ran) if case in pairwise() else (ran,):
         report = check_workbook(book)
         assert report.ok and not report.unchecked, (book.name, report.mismatches[:3], report.unchecked[:3])
     records = run_epochs(lesson, RUN)
@@ -145,9 +153,10 @@ def test_the_compiled_engine_agrees(shelf: Path, tmp_path: Path, case: Case) -> 
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_agrees_on_the_pairwise_subset(need_soffice: str, shelf: Path) -> None:
-    """The 16 built and 16 run workbooks in ONE LibreOffice start (a forced full recalculation)."""
-    books = [book for case in pairwise() for book in _built_and_run(shelf, case)]
+def test_libreoffice_agrees_on_every_case(need_soffice: str, shelf: Path) -> None:
+    """All 144 run workbooks and the pairwise subset's 16 built ones in ONE LibreOffice start (a
+    forced full recalculation), every formula cell against the reference."""
+    books = [_ran(shelf, case) for case in CASES] + [_built(shelf, case) for case in pairwise()]
     recalculated = recalculate_many(books, shown=False)
     for book in books:
         assert_equals_reference(book, recalculated[book.resolve()])
@@ -155,7 +164,8 @@ def test_libreoffice_agrees_on_the_pairwise_subset(need_soffice: str, shelf: Pat
 
 @pytest.mark.parametrize("case", pairwise(), ids=_name)
 def test_the_formulas_package_agrees_on_the_pairwise_subset(shelf: Path, case: Case) -> None:
-    """After the run: its 10 live epochs from where the run stopped, and the cells the run changed."""
-    _, ran = _built_and_run(shelf, case)
+    """After the run: its 10 live epochs from where the run stopped, and the cells the run changed.
+    (A pairwise subset: `formulas`, the reference interpreter, takes seconds a workbook.)"""
+    ran = _ran(shelf, case)
     report = check_workbook(ran, engine="formulas")
     assert report.ok and not report.unchecked, (ran.name, report.mismatches[:3])
