@@ -28,11 +28,11 @@ from gdsheet.lesson.spec import (
     GRADIENT_RULES,
     HYPER_PARAMETERS,
     LOSSES,
-    MAX_SWEEP_VARIANTS,
     OPTIMIZERS,
     preset_names,
     preset_summary,
 )
+from gdsheet.lesson.sweep import optimizers_from_text, rates_from_text
 from gdsheet.limits import GRADE_MEMORY_MB, GRADE_SECONDS, MAX_EPOCHS
 
 if TYPE_CHECKING:  # the commands are imported by the subcommand that runs them (a light start)
@@ -185,23 +185,19 @@ def _add_lesson_options(
 
 
 def _rates(text: str) -> tuple[float, ...]:
-    """``--sweep``'s comma-separated rates (their range is the lesson's to check)."""
+    """``--sweep``'s rates, an argparse type: a bad list is a usage error."""
     try:
-        rates = tuple(float(item) for item in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0.1,0.5,1, got {text!r}") from None
-    if len(rates) > MAX_SWEEP_VARIANTS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_SWEEP_VARIANTS} rates, got {len(rates)}")
-    return rates
+        return rates_from_text(text)
+    except GdsheetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _optimizers(text: str) -> tuple[str, ...]:
-    """``--compare``'s comma-separated optimizers."""
-    names = tuple(item.strip() for item in text.split(","))
-    unknown = [name for name in names if name not in OPTIMIZERS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"{unknown[0]!r} is not one of {', '.join(OPTIMIZERS)}")
-    return names
+    """``--compare``'s optimizers, an argparse type."""
+    try:
+        return optimizers_from_text(text)
+    except GdsheetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _numbers(text: str) -> tuple[float, ...]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
 from gdsheet.lesson.samples_csv import read_sample_table
 from gdsheet.lesson.samples_generated import GENERATED_WEIGHTS, generated_classes, generated_inputs, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
-from gdsheet.lesson.sweep import variants
+from gdsheet.lesson.sweep import optimizers_from_text, rates_from_text, variants
 from gdsheet.limits import EXCEL_ROWS
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
 from gdsheet.reference.models import logistic
@@ -33,6 +35,8 @@ from gdsheet.writer.sweep import sweep_problem
 from gdsheet.writer.text import number
 from gdsheet.writer.writer import build_workbook
 from gdsheet.xlsx.atomic import atomic_output, remove_stale_temps
+
+T = TypeVar("T")
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
@@ -110,10 +114,14 @@ def make_lesson(
         options = ", ".join(f"--{name}" for name in unused)
         raise GdsheetError(f"{options}: the {optimizer} optimizer does not use it (see --optimizer)")
     _check_schedule_options(str(overrides.get("schedule") or lesson.schedule), overrides)
+    if isinstance(sweep, str):  # the command line's spelling, from Python too
+        sweep = _option_text("--sweep", rates_from_text, sweep)
+    if isinstance(compare, str):
+        compare = _option_text("--compare", optimizers_from_text, compare)
     if sweep or compare:
-        bad = [rate for rate in sweep or () if not (math.isfinite(rate) and rate > 0)]
+        bad = [rate for rate in sweep or () if not (_is_real(rate) and math.isfinite(rate) and rate > 0)]
         if bad:
-            raise GdsheetError(f"--sweep: every rate must be a number > 0, got {bad[0]:g}")
+            raise GdsheetError(f"--sweep: every rate must be a number > 0, got {bad[0]!r}")
         overrides["sweep"] = variants(tuple(compare or (str(optimizer),)), tuple(sweep or ()))
     classes = lesson.spec.classes
     if data is not None:
@@ -282,6 +290,17 @@ def _generated_actual(lesson: Lesson, p: str) -> float:
     if p == "b" or name in lesson.param_values:
         return lesson.value(name)
     return GENERATED_WEIGHTS[(int(p[1:]) - 1) % len(GENERATED_WEIGHTS)]
+
+
+def _option_text(option: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except GdsheetError as exc:
+        raise GdsheetError(f"{option}: {exc}") from None
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _grid(lesson: Lesson, grid_m: Sequence[float] | None, grid_b: Sequence[float] | None, own: bool) -> Lesson:

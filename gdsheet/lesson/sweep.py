@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from gdsheet.errors import GdsheetError
 from gdsheet.lesson.optimizers import OPTIMIZER_SPECS
-from gdsheet.lesson.spec import Lesson
+from gdsheet.lesson.spec import MAX_SWEEP_VARIANTS, Lesson
 
 SHEET = "Sweep"
 LOG_NAME = "sweep_log"
@@ -23,6 +24,26 @@ RATES_NAME = "sweep_rates"
 
 Variant = tuple[str, float | None]
 """(optimizer, rate): ``None`` plays the lesson's ``learn``."""
+
+
+def rates_from_text(text: str) -> tuple[float, ...]:
+    """``--sweep``'s comma-separated rates, ``0.1,0.5,1`` (their range is the lesson's to check)."""
+    try:
+        rates = tuple(float(item) for item in text.split(","))
+    except ValueError:
+        raise GdsheetError(f"expected comma-separated numbers such as 0.1,0.5,1, got {text[:80]!r}") from None
+    if len(rates) > MAX_SWEEP_VARIANTS:
+        raise GdsheetError(f"at most {MAX_SWEEP_VARIANTS} rates, got {len(rates)}")
+    return rates
+
+
+def optimizers_from_text(text: str) -> tuple[str, ...]:
+    """``--compare``'s comma-separated optimizers, ``sgd,momentum,adam``."""
+    names = tuple(item.strip() for item in text.split(","))
+    unknown = [name for name in names if name not in OPTIMIZER_SPECS]
+    if unknown:
+        raise GdsheetError(f"{unknown[0][:40]!r} is not one of {', '.join(OPTIMIZER_SPECS)}")
+    return names
 
 
 def variants(optimizers: Sequence[str], rates: Sequence[float]) -> tuple[Variant, ...]:

@@ -18,6 +18,7 @@ from gdsheet.commands.check import check_workbook
 from gdsheet.commands.lesson_reader import lesson_from_workbook
 from gdsheet.commands.run import run
 from gdsheet.engine.evaluator import Evaluator
+from gdsheet.errors import GdsheetError
 from tests.support.cli_inprocess import run_cli
 from tests.support.libreoffice import assert_equals_reference, assert_tampering_caught, recalculate_many
 
@@ -148,3 +149,19 @@ def test_bad_sweep_options_are_one_line(tmp_path: Path, options: tuple[str, ...]
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert not out.exists()
+
+
+def test_python_takes_the_command_lines_spelling(tmp_path: Path) -> None:
+    """``build(sweep="0.1,0.2")`` is ``--sweep 0.1,0.2``; a bad list is the option's one error."""
+    assert make_lesson(sweep="0.1,0.2", compare="sgd,adam").sweep == make_lesson(
+        sweep=(0.1, 0.2), compare=("sgd", "adam")
+    ).sweep == (("sgd", 0.1), ("sgd", 0.2), ("adam", 0.1), ("adam", 0.2))  # fmt: skip
+    for options, message in (
+        ({"sweep": "0.1,x"}, "--sweep: expected comma-separated numbers such as 0.1,0.5,1, got '0.1,x'"),
+        ({"sweep": ["a"]}, "--sweep: every rate must be a number > 0, got 'a'"),
+        ({"compare": "sgd,foo"}, "--compare: 'foo' is not one of sgd, momentum, rmsprop, adam"),
+    ):
+        with pytest.raises(GdsheetError) as caught:
+            build(tmp_path / "t.xlsx", **options)
+        assert str(caught.value) == message
+        assert not (tmp_path / "t.xlsx").exists()
