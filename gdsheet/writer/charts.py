@@ -26,6 +26,7 @@ from openpyxl.chart.axis import ChartLines
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gdsheet.lesson.contract import draws_decision_line
 from gdsheet.lesson.spec import Lesson, loss_key
 from gdsheet.reference.oracle import run_epochs
 from gdsheet.writer.cells import PREDICTION, name_ref, put
@@ -39,6 +40,8 @@ CM_PER_COLUMN = 1.9
 CM_PER_ROW = 0.53
 TALLEST = 1.25
 """The fit chart's greatest height over its width (the default lesson's is about 1.1)."""
+LEGEND_ROWS = 4
+"""Rows a chart with its legend below adds to a square plot (the decision chart's)."""
 
 LOG_SCALE_RATIO = 100.0
 """The live chart uses a log axis when its largest loss is at least this many times its smallest."""
@@ -75,7 +78,11 @@ def chart_boxes(lesson: Lesson, at: Layout, scale: int) -> dict[str, Box]:
     fit_columns = at.page_split - fit_y - 1
     # no taller than a printed page (a section of many samples flows over several pages), nor
     # much taller than wide (a 60-sample lesson drew a thin strip)
-    fit_rows = min(rows_per_page(scale) - top + 1, int(TALLEST * fit_columns * CM_PER_COLUMN / CM_PER_ROW))
+    width = fit_columns * CM_PER_COLUMN
+    tallest = int(TALLEST * width / CM_PER_ROW)
+    if draws_decision_line(lesson):  # the decision chart in its place: a plane of two inputs, about square
+        tallest = min(tallest, round(width / CM_PER_ROW) + LEGEND_ROWS)
+    fit_rows = min(rows_per_page(scale) - top + 1, tallest)
     right = at.page_split + 2  # two columns right of the grid, on the right-hand pages
     text_last = at.descent_text_last_col
     boxes = {

@@ -25,8 +25,6 @@ from gdsheet.lesson.contract import draws_decision_line
 from gdsheet.lesson.spec import Lesson
 from gdsheet.writer.cells import GENERAL, name_ref, put
 from gdsheet.writer.charts import (
-    CM_PER_COLUMN,
-    CM_PER_ROW,
     Box,
     _scatter,
     _show_axes,
@@ -134,8 +132,6 @@ def add_decision_chart(wb: Workbook, lesson: Lesson, at: Layout) -> dict[str, st
         return {}
     ws = wb.worksheets[0]
     names = write_decision_cells(ws, lesson, at)
-    fit = chart_boxes(lesson, at, ws.page_setup.scale)["fit"]  # the page setup is written first
-    # the fit chart's place, but about square: a plane of two inputs, not a curve over many rows
-    box = Box(fit.column, fit.row, fit.columns, min(fit.rows, round(fit.columns * CM_PER_COLUMN / CM_PER_ROW) + 4))
+    box = chart_boxes(lesson, at, ws.page_setup.scale)["fit"]  # the page setup is written first
     ws.add_chart(decision_chart(ws, lesson, at, box), box.anchor)
     return names
