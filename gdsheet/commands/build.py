@@ -40,6 +40,8 @@ T = TypeVar("T")
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
+DIVERGENCE_STEPS = 1_000_000
+"""...but plays at most this many sample steps beyond the live epochs (100,000 samples: 10 epochs)."""
 GRID_EPOCHS = 20
 """Epochs of a classifier's own descent that its own-data grid spans (the default live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
@@ -339,8 +341,13 @@ def axis_around(center: float, start: float, count: int) -> tuple[float, ...]:
 
 def divergence_warning(lesson: Lesson) -> str | None:
     """One line when the reference diverges within the live epochs or the first 100 epochs
-    (a lesson worth building, but the user should know before opening it)."""
-    epochs = max(lesson.live_epochs, DIVERGENCE_EPOCHS)
+    (a lesson worth building, but the user should know before opening it).
+
+    Beyond the live epochs, at most :data:`DIVERGENCE_STEPS` sample steps are played: the
+    reference steps sample by sample in Python, and 100 epochs of 100,000 samples took minutes
+    of a build that otherwise takes seconds. A large lesson is looked at over fewer epochs."""
+    samples = max(len(lesson.descent_x), 1)
+    epochs = max(lesson.live_epochs, min(DIVERGENCE_EPOCHS, DIVERGENCE_STEPS // samples))
     if (epoch := diverges_at(lesson, epochs)) is None:
         return None
     return f"with learn {lesson.learn:g} the loss overflows at epoch {epoch} (the reference, from the start values)"
