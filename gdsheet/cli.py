@@ -240,11 +240,11 @@ def _lesson_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from gdsheet.commands.build import build, divergence_warning, make_lesson
+    from gdsheet.commands.build import divergence_warning, make_lesson, write_lesson
 
     generated = {"samples": args.samples, "noise": args.noise, "seed": args.seed}
-    path = build(args.out, args.preset, data=args.data, **generated, **_lesson_overrides(args))
     lesson = make_lesson(args.preset, data=args.data, **generated, **_lesson_overrides(args))
+    path = write_lesson(lesson, args.out)
     if (warning := divergence_warning(lesson)) is not None:
         print(f"gdsheet: warning: {warning}", file=sys.stderr)
     print(f"wrote {path}")

@@ -40,8 +40,8 @@ T = TypeVar("T")
 
 DIVERGENCE_EPOCHS = 100
 """`gdsheet build` warns when the loss overflows within this many epochs (or the live epochs)."""
-DIVERGENCE_STEPS = 1_000_000
-"""...but plays at most this many sample steps beyond the live epochs (100,000 samples: 10 epochs)."""
+DIVERGENCE_STEPS = 200_000
+"""...but plays at most this many sample steps (about a second) beyond the live epochs: 20,000 samples 10 epochs."""
 GRID_EPOCHS = 20
 """Epochs of a classifier's own descent that its own-data grid spans (the default live epochs)."""
 WORKBOOK_SUFFIXES = (".xlsx",)
@@ -454,10 +454,14 @@ def build(
     (what `gdsheet recalc` writes), never the numpy reference's numbers: `check` holds the
     formulas to the reference, and its cache check holds these values to the formulas.
     """
+    return write_lesson(make_lesson(preset, data=data, **overrides), path)
+
+
+def write_lesson(lesson: Lesson, path: str | Path) -> Path:
+    """Write ``lesson`` (from :func:`make_lesson`) at ``path`` as :func:`build` does."""
     target = Path(path)
     if target.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise GdsheetError(f"{target}: the output must end in .xlsx")
-    lesson = make_lesson(preset, data=data, **overrides)
     return save_with_values(lambda staged: build_workbook(lesson, staged), target)
 
 

@@ -52,9 +52,24 @@ def sample_format(values: Iterable[float]) -> str:
     return fixed(max((decimals_of(float(v)) for v in values), default=0))
 
 
+_DECIMALS: dict[int, tuple[Lesson, int]] = {}
+"""The last lesson's :func:`param_decimals` (by identity: a lesson is not hashable): every block
+that formats a parameter asks, and each answer is one whole epoch of the reference (100,000
+samples: seconds)."""
+
+
 def param_decimals(lesson: Lesson) -> int:
     """Decimals that show m and b moving: the smallest non-zero step of either over one epoch, to
     two significant digits (within the bounds above)."""
+    known = _DECIMALS.get(id(lesson))
+    if known is not None and known[0] is lesson:
+        return known[1]
+    _DECIMALS.clear()
+    _DECIMALS[id(lesson)] = (lesson, decimals := _param_decimals(lesson))
+    return decimals
+
+
+def _param_decimals(lesson: Lesson) -> int:
     with np.errstate(all="ignore"):
         table = unrolled(lesson, 1)[0]
         steps = np.abs(np.concatenate([table.column(f"new_{p}") - table.column(p) for p in lesson.params]))
