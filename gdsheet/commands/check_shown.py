@@ -37,6 +37,7 @@ from gdsheet.lesson.spec import Lesson
 from gdsheet.reference.oracle import lesson_epoch_ends, model_accuracy, model_loss
 from gdsheet.xlsx.display import (
     TEXT,
+    Layout,
     colour_problem,
     colours,
     drawings,
@@ -407,6 +408,8 @@ def hidden_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
     collapsed outline) or a hidden column (``hidden``, width 0). One mismatch per sheet, row or
     column, naming its first lesson cell that holds something."""
     layouts = {sheet.name: sheet.layout for sheet in ev.book.sheets if sheet.layout is not None}
+    if not _any_hidden(layouts, cells):  # the usual lesson: one pass over the cells, no sorting
+        return []
     found: list[Mismatch] = []
     seen: set[tuple[str, str, int]] = set()
     for sheet, col, row in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
@@ -429,6 +432,23 @@ def hidden_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
             message = f"{address}: column {column_letters(col)} is hidden (or 0 wide): its number is not shown"
             found.append(_mismatch(address, "hidden", message))
     return found
+
+
+def _any_hidden(layouts: dict[str, Layout], cells: set[CellKey]) -> bool:
+    """Whether any of ``cells`` is on a sheet that is not visible, or in a hidden row or column
+    (each distinct row and column asked once)."""
+    by_sheet: dict[str, tuple[set[int], set[int]]] = {}
+    for sheet, col, row in cells:
+        if sheet in layouts:
+            columns, rows = by_sheet.setdefault(sheet, (set(), set()))
+            columns.add(col)
+            rows.add(row)
+    return any(
+        layouts[sheet].state != "visible"
+        or any(map(layouts[sheet].hidden_column, columns))
+        or any(map(layouts[sheet].hidden_row, rows))
+        for sheet, (columns, rows) in by_sheet.items()
+    )
 
 
 def colour_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
@@ -454,12 +474,13 @@ def colour_problems(ev: Evaluator, cells: set[CellKey]) -> list[Mismatch]:
 
     found: list[Mismatch] = []
     reported: set[int] = set()
-    for key in sorted(cells, key=lambda key: (key[0], key[2], key[1])):
+    for style in {style_of(key) for key in cells if key[0] in sheets}:  # each distinct style judged once
+        problems[style] = why(style)
+    painted = any(problem is not None for problem in problems.values())
+    for key in sorted(cells, key=lambda key: (key[0], key[2], key[1])) if painted else ():  # naming its first cell
         if key[0] not in sheets or len(found) >= MAX_HIDDEN_REPORTED:
             continue
         style = style_of(key)
-        if style not in problems:
-            problems[style] = why(style)
         if problems[style] is not None and style not in reported:
             reported.add(style)
             address = f"{key[0]}!{a1(key[1], key[2])}"
