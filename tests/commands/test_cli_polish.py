@@ -83,7 +83,7 @@ def test_memory_error_is_one_line_and_exit_75(
     def exhausted(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("gdsheet.commands.build.build", exhausted)
+    monkeypatch.setattr("gdsheet.commands.build.write_lesson", exhausted)
     assert main(["build", "x.xlsx"]) == EXIT_OUT_OF_MEMORY == 75
     err = capfd.readouterr().err
     assert err == "gdsheet: error: out of memory (exit 75); the input is too large for this machine\n"
@@ -99,7 +99,7 @@ def test_memory_error_while_reporting_another_error(
     def fail(*args: object, **kwargs: object) -> None:
         raise Unprintable
 
-    monkeypatch.setattr("gdsheet.commands.build.build", fail)
+    monkeypatch.setattr("gdsheet.commands.build.write_lesson", fail)
     assert main(["build", "x.xlsx"]) == 75
     assert len(capfd.readouterr().err.splitlines()) == 1
 
