@@ -210,7 +210,8 @@ def contract(lesson: Lesson) -> dict[str, Entry]:
         add("wire_path", "derived", "the descent path: the grid's parameters, its loss, page x and y",
             Quantity("wire_path"))  # fmt: skip
         add("wire_log_path", "derived", f"the epoch log's path: {WIRE_LOG_POINTS} points spread over the log's "
-            "rows (the row, the grid's two parameters there, the loss, page x and y), #N/A before the first run",
+            "rows (the row, the grid's two parameters there, the loss, page x and y); before the first run page x "
+            "0 and #N/A in the others",
             Quantity("wire_log_path"), gaps=True)  # fmt: skip
     if lesson.sweep:
         for hyper in extra_hypers(lesson):

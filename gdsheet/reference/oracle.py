@@ -391,7 +391,8 @@ class LessonValues:
     wire_log_path: Array
     """The epoch log's path on the surface: 21 points, the k-th (k = 0 … 20) at the log's row
     1 + ⌊k·(n − 1)/20⌋ of its n rows in use (the numbers in its epoch column), each with that row's
-    two grid parameters, the grid's loss there, page x and y; NaN throughout while the log is empty."""
+    two grid parameters, the grid's loss there, page x and y; while the log is empty, page x 0
+    and NaN in every other column."""
     sweep: dict[str, DescentTable]
     """Each sweep variant's unrolled live epochs, keyed by its number from 1 (``"1"``)."""
     sweep_log: Array
@@ -564,8 +565,9 @@ def _wireframe(lesson: Lesson, records: list[EpochRecord]) -> dict[str, Array]:
             # an empty cell of the log reads as 0, as a spreadsheet's INDEX of an empty cell does
             lp, lq = (np.array([log[name][r - 1] or 0.0 for r in rows], dtype=float) for name in (rows_p, cols_p))
             log_path = np.column_stack([rows, on_surface(lp, lq)])
-        else:
+        else:  # page x 0 (the grid's corner), the rest gaps: a chart keeps the mesh's scale
             log_path = np.full((WIRE_LOG_POINTS, 6), np.nan)
+            log_path[:, 4] = 0.0
         return {"wire_x": wire_x, "wire_y": wire_y, "wire_path": on_surface(p, q), "wire_log_path": log_path}
 
 

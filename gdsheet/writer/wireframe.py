@@ -145,7 +145,7 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         at_row = put(ws, LABEL_COL, row, spread, GENERAL)
         sources = {name: f"INDEX(epoch_log,{at_row},{_log_column(lesson, name) - FIRST_COL + 1})"
                    for name in (rows_p, cols_p)}  # fmt: skip
-        _path_point(ws, lesson, LABEL_COL + 1, row, sources)
+        _path_point(ws, lesson, LABEL_COL + 1, row, sources, absent=f"{LOG_COUNT}=0")
     last_log = surface.log_first + WIRE_LOG_POINTS - 1
     ws.column_dimensions[col(LABEL_COL)].width = 14
     return {
@@ -164,10 +164,16 @@ def _log_column(lesson: Lesson, name: str) -> int:
     return FIRST_COL + 1 + lesson.params.index(name)
 
 
-def _path_point(ws: Worksheet, lesson: Lesson, column: int, row: int, sources: dict[str, str]) -> None:
+def _path_point(ws: Worksheet, lesson: Lesson, column: int, row: int, sources: dict[str, str],
+                absent: str | None = None) -> None:  # fmt: skip
     """One point of a path from ``column`` on: the grid's two parameters (``=source`` each), the
     grid's loss there (the same slice of the same loss over the data block as the grid's
-    formulas), and its page x and y."""
+    formulas), and its page x and y.
+
+    Where the condition ``absent`` holds (the log is empty) the point's page x is 0 (the grid's
+    first corner, on the mesh whatever the view) and the rest ``#N/A``: a scatter series whose
+    x values are all errors is drawn by LibreOffice (and Excel) against 1, 2, 3, …, which
+    squeezed the whole mesh into a sliver at the left of the chart."""
     rows_p, cols_p = lesson.landscape
     params = {p: f"{p}_start" for p in lesson.params}
     for offset, name in enumerate((rows_p, cols_p)):
@@ -176,5 +182,5 @@ def _path_point(ws: Worksheet, lesson: Lesson, column: int, row: int, sources: d
     squares = f"SUMPRODUCT({MODELS[lesson.model_key].error(inputs, params, None, 'data_y', None)})"
     loss = put(ws, column + 2, row, loss_formula(lesson.loss, squares, inputs[0]), GENERAL)
     x, y = _projection(lesson, params[rows_p], params[cols_p], loss)
-    put(ws, column + 3, row, x, GENERAL)
+    put(ws, column + 3, row, x if absent is None else f"=IF({absent},0,{x[1:]})", GENERAL)
     put(ws, column + 4, row, y, GENERAL)

@@ -97,16 +97,20 @@ def test_the_log_path_spreads_over_the_epoch_log(surfaces: dict) -> None:
 
 
 def test_the_log_path_is_a_gap_before_a_run_and_after_a_reset(surfaces: dict, tmp_path: Path) -> None:
+    """Before a run the path is #N/A but for its page x, 0 (the grid's corner): a series whose x
+    values are all errors is drawn against 1, 2, 3, …, which squeezed the mesh to a sliver."""
     fresh = surfaces["logistic"]  # built, never run
-    assert set(Evaluator(fresh).values({}, ["wire_log_path"])["wire_log_path"].ravel()) == {"#N/A"}
-    assert np.isnan(lesson_values(make_lesson(model="logistic", wireframe=True)).wire_log_path).all()
+    got = Evaluator(fresh).values({}, ["wire_log_path"])["wire_log_path"]
+    assert set(got[:, [0, 1, 2, 3, 5]].ravel()) == {"#N/A"} and set(got[:, 4]) == {0.0}
+    want = lesson_values(make_lesson(model="logistic", wireframe=True)).wire_log_path
+    assert np.isnan(want[:, [0, 1, 2, 3, 5]]).all() and (want[:, 4] == 0).all()
     copy = tmp_path / "reset.xlsx"
     shutil.copyfile(surfaces["line"], copy)
     reset(copy)
     cached = openpyxl.load_workbook(copy, data_only=True)
     area = Evaluator(copy).area("wire_log_path")
-    shown = {cached[area.sheet].cell(r, c).value for r, c in area.cells()}
-    assert shown == {"#N/A"}
+    shown = {(c - area.min_col, cached[area.sheet].cell(r, c).value) for r, c in area.cells()}
+    assert shown == {*((k, "#N/A") for k in (0, 1, 2, 3, 5)), (4, 0)}
     assert recalc(copy, check=True).ok and check_workbook(copy).ok
 
 
