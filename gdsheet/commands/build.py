@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import shutil
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from gdsheet.engine.shapes import MAX_FORMULA_LENGTH
 from gdsheet.errors import GdsheetError
 from gdsheet.lesson.models import DEFAULT_MODEL, MODELS
 from gdsheet.lesson.optimizers import HYPER_PARAMETERS, OPTIMIZER_SPECS
+from gdsheet.lesson.preset_input import is_real
 from gdsheet.lesson.samples_csv import read_sample_table
 from gdsheet.lesson.samples_generated import GENERATED_WEIGHTS, generated_classes, generated_inputs, with_noise
 from gdsheet.lesson.spec import DEFAULT_PRESET, Lesson, load_preset
@@ -121,7 +121,7 @@ def make_lesson(
     if isinstance(compare, str):
         compare = _option_text("--compare", optimizers_from_text, compare)
     if sweep or compare:
-        bad = [rate for rate in sweep or () if not (_is_real(rate) and math.isfinite(rate) and rate > 0)]
+        bad = [rate for rate in sweep or () if not (is_real(rate) and math.isfinite(rate) and rate > 0)]
         if bad:
             raise GdsheetError(f"--sweep: every rate must be a number > 0, got {bad[0]!r}")
         overrides["sweep"] = variants(tuple(compare or (str(optimizer),)), tuple(sweep or ()))
@@ -299,10 +299,6 @@ def _option_text(option: str, parse: Callable[[str], T], text: str) -> T:
         return parse(text)
     except GdsheetError as exc:
         raise GdsheetError(f"{option}: {exc}") from None
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _grid(lesson: Lesson, grid_m: Sequence[float] | None, grid_b: Sequence[float] | None, own: bool) -> Lesson:

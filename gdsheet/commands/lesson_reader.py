@@ -19,6 +19,7 @@ from gdsheet.lesson.schedules import DEFAULT_SCHEDULE, EPOCH, SCHEDULE_INPUTS
 from gdsheet.lesson.spec import PARAM_FIELDS, Lesson, model_key
 from gdsheet.lesson.sweep import OPTIMIZERS_NAME, RATES_NAME
 from gdsheet.reference.models import MODELS as REFERENCE_MODELS
+from gdsheet.xlsx.cellvalue import is_number
 
 COMMON_NAMES = ("data_y", "descent_y", "learn", "epochs", "fd_step", "gradient", "loss")
 """The inputs every lesson has, whatever its model."""
@@ -150,9 +151,7 @@ def _epoch_log(ev: Evaluator, params: tuple[str, ...]) -> dict[str, tuple[float 
     for offset, header in enumerate(("epoch", *params)):
         if offset < log.shape[1]:
             cells = (ev.stored(log.sheet, log.min_col + offset, row) for row in range(log.min_row, log.max_row + 1))
-            columns[header] = tuple(
-                float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in cells
-            )
+            columns[header] = tuple(v if is_number(v) else None for v in cells)  # a stored number is a float
     return columns
 
 

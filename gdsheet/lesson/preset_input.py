@@ -10,6 +10,7 @@ sheet past Excel's last row or column are checked by the writer, which knows the
 
 from __future__ import annotations
 
+import numbers
 import re
 import tomllib
 from collections.abc import Mapping
@@ -69,8 +70,9 @@ def parse_preset(text: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def is_real(value: object) -> bool:
+    """A number as Python code or TOML gives it: int, float (numpy's too), never a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _kind(value: object) -> str:
@@ -85,14 +87,14 @@ def check_preset_doc(doc: Mapping[str, Any], where: str) -> None:
     for table, keys in NUMBERS.items():
         for key in keys:
             value = doc.get(table, {}).get(key)
-            if value is not None and not _is_number(value):
+            if value is not None and not is_real(value):
                 raise GdsheetError(f"{where}: {table}.{key} must be a number, got {_kind(value)}")
     for table, keys in NUMBER_LISTS.items():
         for key in keys:
             values = doc.get(table, {}).get(key)
             if values is None:
                 continue
-            if not isinstance(values, list) or not all(_is_number(v) for v in values):
+            if not isinstance(values, list) or not all(is_real(v) for v in values):
                 raise GdsheetError(f"{where}: {table}.{key} must be a list of numbers")
     for table, keys in TEXTS.items():
         scope = doc.get(table, {}) if table else doc

@@ -129,9 +129,10 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
     for k, header in enumerate(headers):
         put(ws, LABEL_COL + k, surface.path_header, header, header=True)
     live_first = LiveLayout(lesson.live_epochs, at.n_samples).log_first
+    pair = (rows_p, cols_p)
     for k in range(surface.points):
-        pair = (rows_p, cols_p)
-        live = {name: f"{LIVE_SHEET}!{cell(_log_column(lesson, name), live_first + k - 1)}" for name in pair}
+        row = live_first + k - 1  # the live log's row of epoch k
+        live = {name: f"{LIVE_SHEET}!{cell(FIRST_COL + _log_offset(lesson, name), row)}" for name in pair}
         sources = {name: f"{name}_start" for name in pair} if k == 0 else live
         _path_point(ws, lesson, LABEL_COL, surface.path_first + k, sources)
     last_path = surface.path_first + surface.points - 1
@@ -143,8 +144,7 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
         row = surface.log_first + k
         spread = f"=IF({LOG_COUNT}=0,NA(),1+INT({k}*({LOG_COUNT}-1)/{WIRE_LOG_POINTS - 1}))"
         at_row = put(ws, LABEL_COL, row, spread, GENERAL)
-        sources = {name: f"INDEX(epoch_log,{at_row},{_log_column(lesson, name) - FIRST_COL + 1})"
-                   for name in (rows_p, cols_p)}  # fmt: skip
+        sources = {name: f"INDEX(epoch_log,{at_row},{_log_offset(lesson, name) + 1})" for name in pair}
         _path_point(ws, lesson, LABEL_COL + 1, row, sources, absent=f"{LOG_COUNT}=0")
     last_log = surface.log_first + WIRE_LOG_POINTS - 1
     ws.column_dimensions[col(LABEL_COL)].width = 14
@@ -158,10 +158,10 @@ def write_surface_sheet(ws: Worksheet, lesson: Lesson, at: Layout) -> dict[str, 
     }
 
 
-def _log_column(lesson: Lesson, name: str) -> int:
-    """The sheet column of parameter ``name`` in the Live sheet's log and in the epoch log alike
-    (epoch, then the parameters, from FIRST_COL), so that an offset into either is the same."""
-    return FIRST_COL + 1 + lesson.params.index(name)
+def _log_offset(lesson: Lesson, name: str) -> int:
+    """Parameter ``name``'s column offset in a log, the Live sheet's (from FIRST_COL) and the
+    epoch log alike: the epoch, then the parameters in the lesson's order."""
+    return 1 + lesson.params.index(name)
 
 
 def _path_point(ws: Worksheet, lesson: Lesson, column: int, row: int, sources: dict[str, str],
